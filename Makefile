@@ -1,0 +1,40 @@
+# MeshConsole: `make run` starts the whole mesh on the embedded default; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.meshconsole-installed
+
+.PHONY: install run test test-fast bench proto proto-check lint up down clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m deploy.local.launcher
+
+test: $(STAMP)
+	$(PY) -m pytest -q -m "not bench"
+
+bench: $(STAMP)
+	$(PY) -m pytest -q -m bench -s tests/bench
+
+proto: $(STAMP)
+	$(PY) proto/generate.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services gateway deploy tests proto/generate.py
+	$(VENV)/bin/mypy services gateway deploy
+
+up:
+	docker compose -f deploy/compose.yaml --env-file deploy/.env up -d --build --wait
+
+down:
+	docker compose -f deploy/compose.yaml --env-file deploy/.env down
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+"""The local launcher behind `make run`: the whole mesh on one machine, embedded backends."""

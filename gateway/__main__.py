@@ -1,0 +1,27 @@
+"""Entry point: `python -m gateway` serves the gateway with uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from gateway.config import GatewaySettings
+from gateway.main import create_app
+from services.kit.logging import configure_logging
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    configure_logging(service="gateway", level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Typed client layer over the services' gRPC stubs, shared by every dialect."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from meshconsole.identity.v1 import identity_pb2_grpc
+from services.kit import grpc_client
+from services.kit.context import Principal
+from services.kit.settings import SERVICE_NAMES, MeshSettings
+
+
+class ServiceClients:
+    """One channel per service; `call` adds the deadline, request id and principal to every RPC."""
+
+    def __init__(self, settings: MeshSettings) -> None:
+        self.settings = settings
+        self.channels: dict[str, grpc.aio.Channel] = {
+            name: grpc_client.create_channel(settings.service_addr(name)) for name in SERVICE_NAMES
+        }
+        self.identity = identity_pb2_grpc.IdentityServiceStub(self.channels["identity"])
+        self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}
+
+    async def call(
+        self, rpc: Any, request: Any, *, principal: Principal | None = None, timeout_s: float | None = None
+    ) -> Any:
+        """One unary RPC; failures surface as the MeshError the service raised."""
+        return await grpc_client.unary(
+            rpc, request, timeout_s=timeout_s or self.settings.grpc_deadline_s, principal=principal
+        )
+
+    async def not_serving(self, *, timeout_s: float) -> list[str]:
+        """Names of the services that do not answer SERVING to the standard health check."""
+
+        async def check(name: str) -> bool:
+            try:
+                reply = await self._health[name].Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
+            except grpc.aio.AioRpcError:
+                return False
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+        results = await asyncio.gather(*(check(name) for name in SERVICE_NAMES))
+        return [name for name, ok in zip(SERVICE_NAMES, results, strict=True) if not ok]
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()

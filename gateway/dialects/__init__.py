@@ -1,0 +1,1 @@
+"""The four public API dialects plus the native admin API."""

@@ -1,0 +1,1 @@
+"""Native admin API under /admin/v1, plus health, readiness and metrics."""

@@ -1,0 +1,132 @@
+"""Admin routes: users, companies and API keys (admin token only), health, readiness and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from gateway.auth import AdminPrincipal
+from gateway.dialects.nextconsole.users import user_dict
+from gateway.errors import Dialect, render_default
+from meshconsole.common.v1 import common_pb2
+from meshconsole.identity.v1 import identity_pb2
+
+PREFIX = "/admin/v1"
+router = APIRouter(prefix=PREFIX)
+probes = APIRouter()
+DIALECT = Dialect(name="admin", prefix=PREFIX, render=render_default)
+
+
+class CreateUserBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account: StrictStr = Field(min_length=3, max_length=255)
+    password: StrictStr = Field(min_length=8, max_length=128)
+    company: StrictStr = Field(min_length=1, max_length=128)
+    nick_name: StrictStr = Field(default="", max_length=64)
+    roles: list[StrictStr] = Field(default_factory=lambda: ["user"], max_length=4)
+
+
+class CreateApiKeyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: int = Field(ge=1)
+    kind: str = Field(pattern="^(user|company)$")
+
+
+@router.post("/users", status_code=201)
+async def create_user(request: Request, principal: AdminPrincipal, body: CreateUserBody) -> dict[str, Any]:
+    """Create a user (and its company when new)."""
+    clients = request.app.state.clients
+    reply = await clients.call(
+        clients.identity.CreateUser,
+        identity_pb2.CreateUserRequest(
+            account=body.account,
+            password=body.password,
+            company=body.company,
+            nick_name=body.nick_name,
+            roles=body.roles,
+        ),
+    )
+    user = user_dict(reply)
+    return {
+        "user_id": user["user_id"],
+        "company_id": user["user_company_id"],
+        "account": user["user_account"],
+        "company": user["user_company"],
+        "nick_name": user["user_nick_name"],
+        "roles": user["user_role"],
+    }
+
+
+@router.get("/users")
+async def list_users(
+    request: Request,
+    principal: AdminPrincipal,
+    page: int = Query(default=1, ge=1),
+    limit: int = Query(default=20, ge=1, le=200),
+) -> dict[str, Any]:
+    """A page of users."""
+    clients = request.app.state.clients
+    reply = await clients.call(
+        clients.identity.ListUsers,
+        identity_pb2.ListUsersRequest(page=common_pb2.PageRequest(page=page, limit=limit)),
+    )
+    return {
+        "data": [user_dict(u) for u in reply.users],
+        "page": page,
+        "limit": limit,
+        "total": reply.page.total,
+        "has_more": reply.page.has_more,
+    }
+
+
+@router.post("/api-keys", status_code=201)
+async def create_api_key(request: Request, principal: AdminPrincipal, body: CreateApiKeyBody) -> dict[str, Any]:
+    """Issue a `user-` or `cpn-` key; the key is shown only in this response."""
+    clients = request.app.state.clients
+    reply = await clients.call(
+        clients.identity.CreateApiKey, identity_pb2.CreateApiKeyRequest(user_id=body.user_id, kind=body.kind)
+    )
+    return {
+        "key_id": reply.key_id,
+        "key": reply.key,
+        "kind": reply.kind,
+        "user_id": reply.user_id,
+        "company_id": reply.company_id,
+        "created_at": reply.created_at,
+    }
+
+
+@router.delete("/api-keys/{key_id}")
+async def revoke_api_key(request: Request, principal: AdminPrincipal, key_id: str) -> dict[str, Any]:
+    """Revoke a key; every gateway replica forgets it at once through the revocation event."""
+    clients = request.app.state.clients
+    await clients.call(clients.identity.RevokeApiKey, identity_pb2.RevokeApiKeyRequest(key_id=key_id))
+    return {"result": "success", "key_id": key_id}
+
+
+@probes.get("/healthz", include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    """The gateway process is up."""
+    return {"status": "ok"}
+
+
+@probes.get("/readyz", include_in_schema=False)
+async def readyz(request: Request) -> Response:
+    """200 once every service answers SERVING; 503 naming the ones that do not."""
+    settings = request.app.state.settings
+    missing = await request.app.state.clients.not_serving(timeout_s=settings.gateway_readiness_timeout_s)
+    if missing:
+        return JSONResponse({"status": "unavailable", "not_serving": missing}, status_code=503)
+    return JSONResponse({"status": "ok", "not_serving": []})
+
+
+@probes.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    """Prometheus text exposition."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""NextConsole dialect: `{"error_code", "error_message", "error_status", "result"}` envelopes."""

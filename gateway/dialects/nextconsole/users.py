@@ -1,0 +1,118 @@
+"""NextConsole identity routes: login, user info, profile update and custom-expiry tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Body, Request
+from google.protobuf import json_format, struct_pb2
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from gateway.auth import CurrentPrincipal
+from gateway.dialects.nextconsole.envelope import ok
+from meshconsole.identity.v1 import identity_pb2
+from services.kit.errors import InvalidArgument
+
+router = APIRouter(prefix="/next_console")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user_account: StrictStr = Field(min_length=1, max_length=255)
+    user_password: StrictStr = Field(min_length=1, max_length=128)
+    session_30_flag: StrictBool = False
+
+
+class UserGetBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: StrictInt | None = Field(default=None, ge=1)
+
+
+class RefreshTokenBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    expire_time: StrictStr = Field(min_length=1, max_length=32)
+
+
+def user_dict(user: identity_pb2.User) -> dict[str, Any]:
+    """The seed's user object, every field present (proto3 defaults included)."""
+    data = json_format.MessageToDict(
+        user, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    for int_field in ("user_id", "user_company_id", "user_department_id", "user_resource_limit"):
+        data[int_field] = int(data.get(int_field, 0))
+    data["user_point_account"]["id"] = int(data["user_point_account"].get("id", 0))
+    data["user_point_account"]["user_id"] = int(data["user_point_account"].get("user_id", 0))
+    data["user_area"] = data.get("user_area") or None
+    return data
+
+
+def token_result(reply: identity_pb2.TokenResponse) -> dict[str, Any]:
+    return {
+        "token": reply.token,
+        "token_type": reply.token_type,
+        "expire_time": reply.expire_time,
+        "user_info": user_dict(reply.user),
+    }
+
+
+@router.post("/login_by_password")
+async def login_by_password(request: Request, body: LoginBody) -> dict[str, Any]:
+    """Password login; the password arrives as sha256(raw.strip()) hex."""
+    clients = request.app.state.clients
+    digest = body.user_password.strip()
+    if len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
+        raise InvalidArgument("user_password must be the sha256 hex digest of the password", field="user_password")
+    reply = await clients.call(
+        clients.identity.Login,
+        identity_pb2.LoginRequest(
+            account=body.user_account,
+            password_sha256=digest,
+            session_30=body.session_30_flag,
+            client_ip=request.client.host if request.client else "",
+        ),
+    )
+    return ok(token_result(reply))
+
+
+@router.post("/user_center/users/get")
+async def get_user(
+    request: Request, principal: CurrentPrincipal, body: Annotated[UserGetBody | None, Body()] = None
+) -> dict[str, Any]:
+    """The caller's full user object (or, for company keys, a user of the same company)."""
+    clients = request.app.state.clients
+    user_id = body.user_id if body and body.user_id else 0
+    reply = await clients.call(clients.identity.GetUser, identity_pb2.GetUserRequest(user_id=user_id))
+    return ok(user_dict(reply))
+
+
+@router.post("/user_center/users/update")
+async def update_user(
+    request: Request, principal: CurrentPrincipal, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Change unlocked profile fields; identity refuses locked ones."""
+    clients = request.app.state.clients
+    fields = struct_pb2.Struct()
+    fields.update(body)
+    reply = await clients.call(clients.identity.UpdateUser, identity_pb2.UpdateUserRequest(fields=fields))
+    return ok(user_dict(reply))
+
+
+@router.post("/user_center/refresh_token")
+async def refresh_token(request: Request, principal: CurrentPrincipal, body: RefreshTokenBody) -> dict[str, Any]:
+    """A token valid until expire_time (%Y-%m-%d %H:%M:%S, server timezone)."""
+    clients = request.app.state.clients
+    try:
+        naive = datetime.strptime(body.expire_time.strip(), TIME_FORMAT)
+    except ValueError:
+        raise InvalidArgument("expire_time must look like 2025-01-31 23:59:59", field="expire_time") from None
+    expire_at = naive.replace(tzinfo=ZoneInfo(request.app.state.settings.timezone))
+    reply = await clients.call(
+        clients.identity.IssueToken, identity_pb2.IssueTokenRequest(expire_at_unix=int(expire_at.timestamp()))
+    )
+    return ok(token_result(reply))

@@ -1,0 +1,122 @@
+"""Maps MeshError and validation failures to each dialect's HTTP status and error envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.kit.errors import Internal, InvalidArgument, MeshError, NotFound
+
+log = structlog.get_logger(__name__)
+
+# grpc-gateway's mapping from status code to HTTP status.
+HTTP_STATUS: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.FAILED_PRECONDITION: 400,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.CANCELLED: 499,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
+
+
+def http_status(error: MeshError) -> int:
+    return HTTP_STATUS.get(error.code, 500)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """A dialect's path prefix and the function that renders an error in its envelope."""
+
+    name: str
+    prefix: str
+    render: Callable[[MeshError, int], Response]
+
+
+def render_default(error: MeshError, status: int) -> Response:
+    body: dict[str, Any] = {"detail": error.message, "reason": error.reason}
+    if error.field:
+        body["field"] = error.field
+    return JSONResponse(body, status_code=status)
+
+
+class ErrorMapper:
+    """Finds the dialect of a request by its path and renders errors the way that dialect does."""
+
+    def __init__(self) -> None:
+        self._dialects: list[Dialect] = []
+
+    def register(self, dialect: Dialect) -> None:
+        self._dialects.append(dialect)
+        self._dialects.sort(key=lambda d: len(d.prefix), reverse=True)
+
+    def render(self, request: Request, error: MeshError) -> Response:
+        status = http_status(error)
+        for dialect in self._dialects:
+            if request.url.path.startswith(dialect.prefix):
+                return dialect.render(error, status)
+        return render_default(error, status)
+
+
+def validation_error(exc: RequestValidationError) -> InvalidArgument:
+    """The first pydantic problem as an InvalidArgument naming the field."""
+    errors = exc.errors()
+    if not errors:
+        return InvalidArgument("invalid request", field="body")
+    first = errors[0]
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header", "form")]
+    field = ".".join(loc) or "body"
+    kind = first.get("type", "")
+    if kind == "missing":
+        message = f"{field} is required"
+    elif kind in ("json_invalid", "model_attributes_type", "dict_type") and field == "body":
+        message = "request body must be a JSON object"
+    else:
+        message = f"{field}: {first.get('msg', 'invalid value')}"
+    return InvalidArgument(message, field=field)
+
+
+def install_error_handlers(app: FastAPI, mapper: ErrorMapper) -> None:
+    """Every failure leaves the gateway in the caller's dialect; never a stack trace."""
+
+    @app.exception_handler(MeshError)
+    async def _mesh_error(request: Request, exc: MeshError) -> Response:
+        return mapper.render(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return mapper.render(request, validation_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return mapper.render(request, NotFound("no such route", reason="route_not_found"))
+        if exc.status_code == 405:
+            error = InvalidArgument("method not allowed", reason="method_not_allowed")
+            response = mapper.render(request, error)
+            response.status_code = 405
+            return response
+        error = InvalidArgument(str(exc.detail), reason="bad_request")
+        response = mapper.render(request, error)
+        response.status_code = exc.status_code
+        return response
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled_error", path=request.url.path)
+        return mapper.render(request, Internal("internal error"))

@@ -1,0 +1,1 @@
+"""MeshConsole services: one package per service, plus the shared kit."""

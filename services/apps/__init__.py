@@ -1,0 +1,1 @@
+"""The apps service (see DESIGN.md for what it owns)."""

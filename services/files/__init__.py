@@ -1,0 +1,1 @@
+"""The files service (see DESIGN.md for what it owns)."""

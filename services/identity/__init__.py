@@ -1,0 +1,1 @@
+"""Identity service: users, companies, credentials, tokens and API keys."""

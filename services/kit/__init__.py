@@ -1,0 +1,1 @@
+"""Shared infrastructure for every MeshConsole process; holds no domain code."""

@@ -1,0 +1,115 @@
+"""Async SQLAlchemy engines for SQLite and PostgreSQL, sessions, and versioned schema migrations."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = structlog.get_logger(__name__)
+
+SCHEMA_TABLE = "mesh_schema_version"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One explicit schema step; `upgrade` receives Alembic's Operations bound to the connection."""
+
+    version: int
+    description: str
+    upgrade: Callable[[Operations], None]
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An AsyncEngine; SQLite gets WAL, foreign keys and a busy timeout so several tasks can share it."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit (handlers return them afterwards)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _version_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        SCHEMA_TABLE,
+        metadata,
+        sa.Column("service", sa.String(64), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("description", sa.String(255), nullable=False),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def _apply(connection: Connection, service: str, migrations: Sequence[Migration]) -> list[int]:
+    if connection.dialect.name == "postgresql":
+        # Several replicas may start at once: one migrates, the others wait here, then find nothing to do.
+        lock_id = zlib.crc32(f"meshconsole:{service}".encode())
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+    table = _version_table(sa.MetaData())
+    table.create(connection, checkfirst=True)
+    done = set(connection.execute(sa.select(table.c.version).where(table.c.service == service)).scalars())
+    operations = Operations(MigrationContext.configure(connection))
+    applied: list[int] = []
+    for migration in sorted(migrations, key=lambda m: m.version):
+        if migration.version in done:
+            continue
+        migration.upgrade(operations)
+        connection.execute(
+            table.insert().values(
+                service=service,
+                version=migration.version,
+                description=migration.description,
+                applied_at=datetime.now(UTC),
+            )
+        )
+        applied.append(migration.version)
+    return applied
+
+
+async def migrate(engine: AsyncEngine, *, service: str, migrations: Sequence[Migration]) -> list[int]:
+    """Apply pending migrations in one transaction under a lock; returns the versions applied."""
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"duplicate migration versions for {service}")
+    async with engine.begin() as connection:
+        applied = await connection.run_sync(_apply, service, migrations)
+    if applied:
+        log.info("schema_migrated", service=service, applied=applied)
+    return applied
+
+
+async def schema_version(engine: AsyncEngine, *, service: str) -> int:
+    """The highest applied migration version (0 when none)."""
+    table = _version_table(sa.MetaData())
+    async with engine.connect() as connection:
+        exists = await connection.run_sync(lambda c: sa.inspect(c).has_table(SCHEMA_TABLE))
+        if not exists:
+            return 0
+        value = await connection.scalar(
+            sa.select(sa.func.max(table.c.version)).where(table.c.service == service)
+        )
+    return int(value or 0)

@@ -1,0 +1,51 @@
+"""The common `main` of a service process: settings, JSON logs, server, serve until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+
+from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_server, serve_until_signalled
+from services.kit.logging import configure_logging
+from services.kit.settings import MeshSettings
+
+
+@dataclass
+class ServiceProcess:
+    """What a service's build step returns: an unstarted server and what to close on shutdown."""
+
+    server: grpc.aio.Server
+    port: int
+    health: HealthRegistry
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+def build_plain_service(*, address: str, bindings: Sequence[ServiceBinding]) -> ServiceProcess:
+    """A server for a contract whose methods are not built yet: it reports SERVING, RPCs say UNIMPLEMENTED."""
+    health = HealthRegistry()
+    server, port = create_server(address, bindings=bindings, health=health)
+    return ServiceProcess(server=server, port=port, health=health)
+
+
+def run_service(
+    *,
+    name: str,
+    settings: MeshSettings,
+    build: Callable[[str], Awaitable[ServiceProcess]],
+) -> None:
+    """Configure logging, build the service on MESH_GRPC_PORT, serve until signalled, drain."""
+    configure_logging(service=name, level=settings.log_level)
+
+    async def main() -> None:
+        process = await build(f"0.0.0.0:{settings.grpc_port}")
+        await serve_until_signalled(
+            process.server,
+            health=process.health,
+            grace_s=settings.shutdown_grace_s,
+            on_shutdown=process.on_shutdown,
+        )
+
+    asyncio.run(main())

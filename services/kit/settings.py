@@ -1,0 +1,71 @@
+"""Settings shared by every MeshConsole process (prefix MESH_), read with pydantic-settings."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = ("identity", "apps", "chat", "retrieval", "files", "voice", "meetings")
+
+
+class MeshSettings(BaseSettings):
+    """Shared settings; each service subclasses this and adds its own MESH_<SVC>_ fields."""
+
+    model_config = SettingsConfigDict(env_prefix="MESH_", extra="ignore")
+
+    env: Literal["dev", "production"] = "dev"
+    log_level: str = "INFO"
+    data_dir: Path = Path(".data")
+    timezone: str = "UTC"
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # May contain "{service}", replaced by the service name: one database per service.
+    database_url: str = ""
+    secret_key: str = ""
+
+    grpc_port: int = 50051
+    grpc_deadline_s: float = 10.0
+    shutdown_grace_s: float = 20.0
+
+    identity_addr: str = "127.0.0.1:50051"
+    apps_addr: str = "127.0.0.1:50052"
+    chat_addr: str = "127.0.0.1:50053"
+    retrieval_addr: str = "127.0.0.1:50054"
+    files_addr: str = "127.0.0.1:50055"
+    voice_addr: str = "127.0.0.1:50056"
+    meetings_addr: str = "127.0.0.1:50057"
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> MeshSettings:
+        if self.env == "production" and not self.secret_key:
+            raise ValueError("MESH_SECRET_KEY is required when MESH_ENV=production")
+        return self
+
+    def service_addr(self, service: str) -> str:
+        """host:port of a peer service."""
+        return str(getattr(self, f"{service}_addr"))
+
+    def database_url_for(self, service: str) -> str:
+        """The SQLAlchemy URL of a service's own database (SQLite under data_dir by default)."""
+        if self.database_url:
+            return self.database_url.replace("{service}", service)
+        if self.env == "production":
+            raise ValueError("MESH_DATABASE_URL is required when MESH_ENV=production")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The platform secret; in dev it is generated once and kept under data_dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

@@ -1,0 +1,71 @@
+"""Pytest plugin: real NATS, Valkey and PostgreSQL servers per session, and clean clients per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+from redis.asyncio import Redis
+
+from services.kit.nats import connect_nats, drain_nats
+from services.kit.redis import create_redis
+from services.kit.testing.servers import NatsServer, PostgresServer, ValkeyServer
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """nats-server with JetStream, on a free loopback port, for the whole session."""
+    with NatsServer(tmp_path_factory.mktemp("nats")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def valkey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ValkeyServer]:
+    """valkey-server on a free loopback port, for the whole session."""
+    with ValkeyServer(tmp_path_factory.mktemp("valkey")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """PostgreSQL on a free loopback port (run as an unprivileged user under root), for the whole session."""
+    with PostgresServer(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def nats_client(nats_server: NatsServer) -> AsyncIterator[Client]:
+    """A connected client; every JetStream stream is deleted afterwards so tests never see each other's."""
+    nc = await connect_nats(url=nats_server.url, name="pytest")
+    try:
+        yield nc
+    finally:
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            await js.delete_stream(info.config.name)
+        await drain_nats(nc)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def redis_client(valkey_server: ValkeyServer) -> AsyncIterator[Redis]:
+    """A client on the session's Valkey; the database is flushed afterwards."""
+    client = create_redis(url=valkey_server.url)
+    try:
+        yield client
+    finally:
+        await client.flushdb()
+        await client.aclose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """A SQLAlchemy asyncpg URL to a fresh, empty database that is dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    url = await postgres_server.create_database(name)
+    try:
+        yield url
+    finally:
+        await postgres_server.drop_database(name)

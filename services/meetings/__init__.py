@@ -1,0 +1,1 @@
+"""The meetings service (see DESIGN.md for what it owns)."""

@@ -1,0 +1,1 @@
+"""The voice service (see DESIGN.md for what it owns)."""

@@ -1,0 +1,351 @@
+"""JetStream work queues, dead letters and events against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+import pytest
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from services.kit.context import current_request_id, request_id_var
+from services.kit.nats import (
+    DL_DELIVERIES,
+    DL_ERROR,
+    DL_REASON,
+    DL_SEQUENCE,
+    DL_STREAM,
+    DL_SUBJECT,
+    DLQ_STREAM,
+    EVENTS_STREAM,
+    REQUEST_ID_NATS_HEADER,
+    PermanentFailure,
+    Task,
+    WorkQueueConsumer,
+    connect_nats,
+    drain_nats,
+    ensure_events_stream,
+    ensure_stream,
+    event_subject,
+    publish_event,
+    publish_task,
+)
+from services.kit.testing.servers import NatsServer
+
+pytestmark = pytest.mark.timeout(30)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def stream_count(js: JetStreamContext, stream: str) -> int:
+    return (await js.stream_info(stream)).state.messages
+
+
+class Queue:
+    """A fresh work stream with one subject, plus a subscription on its dead-letter subject."""
+
+    def __init__(self, nc: Client) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+        tag = uuid.uuid4().hex[:8]
+        self.stream = f"TASKS_{tag}"
+        self.subject = f"mesh.tasks.test{tag}.run"
+        self.durable = f"worker_{tag}"
+        self.dlq = f"mesh.dlq.test{tag}"
+
+    async def __aenter__(self) -> Queue:
+        await ensure_stream(self.js, name=self.stream, subjects=[self.subject])
+        self.dead = await self.nc.subscribe(self.dlq)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.dead.unsubscribe()
+
+    def consumer(self, handler: Callable[[Task], Awaitable[None]], **kwargs: Any) -> WorkQueueConsumer:
+        options: dict[str, Any] = {"ack_wait": 2.0, "backoff": [0.05], "fetch_timeout_s": 0.5} | kwargs
+        return WorkQueueConsumer(
+            self.js, stream=self.stream, subject=self.subject, durable=self.durable, handler=handler,
+            dead_letter_subject=self.dlq, **options,
+        )  # fmt: skip
+
+
+async def test_failed_task_is_redelivered_then_acked(nats_client: Client) -> None:
+    deliveries: list[int] = []
+
+    async def handler(task: Task) -> None:
+        deliveries.append(task.delivery)
+        if task.delivery == 1:
+            raise RuntimeError("transient")
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler, max_deliver=3)
+        consumer.start()
+        await publish_task(q.js, subject=q.subject, payload={"doc": 1})
+        await eventually(lambda: _empty(q))
+        await consumer.stop()
+    assert deliveries == [1, 2]
+
+
+async def _empty(q: Queue) -> bool:
+    return await stream_count(q.js, q.stream) == 0
+
+
+async def test_always_failing_task_is_dead_lettered_after_max_deliver(nats_client: Client) -> None:
+    deliveries: list[int] = []
+
+    async def handler(task: Task) -> None:
+        deliveries.append(task.delivery)
+        raise RuntimeError("still broken")
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler, max_deliver=3)
+        consumer.start()
+        token = request_id_var.set("req-dlq")
+        try:
+            ack = await publish_task(q.js, subject=q.subject, payload={"doc": 2, "name": "ü"}, msg_id="doc:2:v1")
+        finally:
+            request_id_var.reset(token)
+        dead = await q.dead.next_msg(timeout=10)
+        await consumer.stop()
+        assert deliveries == [1, 2, 3]
+        assert orjson.loads(dead.data) == {"doc": 2, "name": "ü"}
+        assert dead.headers[DL_SUBJECT] == q.subject
+        assert dead.headers[DL_DELIVERIES] == "3"
+        assert dead.headers[DL_REASON] == "retries_exhausted"
+        assert dead.headers[DL_STREAM] == q.stream
+        assert dead.headers[DL_SEQUENCE] == str(ack.seq)
+        assert "still broken" in dead.headers[DL_ERROR]
+        assert dead.headers[REQUEST_ID_NATS_HEADER] == "req-dlq"
+        assert dead.headers["X-Original-Msg-Id"] == "doc:2:v1"
+        assert await _empty(q)
+        # MESH_DLQ keeps it even though nobody but this test was listening.
+        stored = await q.js.get_msg(DLQ_STREAM, subject=q.dlq)
+        assert orjson.loads(stored.data or b"") == {"doc": 2, "name": "ü"}
+
+
+async def test_hung_handler_times_out_and_is_dead_lettered(nats_client: Client) -> None:
+    calls = 0
+
+    async def handler(task: Task) -> None:
+        nonlocal calls
+        calls += 1
+        await asyncio.Event().wait()
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler, max_deliver=2, ack_wait=0.5, handler_timeout_s=0.3)
+        consumer.start()
+        await publish_task(q.js, subject=q.subject, payload={"doc": 3})
+        dead = await q.dead.next_msg(timeout=10)
+        await consumer.stop()
+    assert calls == 2
+    assert dead.headers[DL_DELIVERIES] == "2"
+    assert "TimeoutError" in dead.headers[DL_ERROR]
+
+
+async def test_task_of_a_dead_worker_reaches_dead_letters_through_advisory(nats_client: Client) -> None:
+    handled: list[Task] = []
+
+    async def handler(task: Task) -> None:
+        handled.append(task)
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler, max_deliver=2, ack_wait=0.3)
+        await consumer.setup()
+        ack = await publish_task(q.js, subject=q.subject, payload={"doc": 4})
+        # A worker that takes the task twice and dies each time without acking.
+        dying = await q.js.pull_subscribe_bind(durable=q.durable, stream=q.stream)
+        for expected in (1, 2):
+            (msg,) = await dying.fetch(1, timeout=5)
+            assert msg.metadata.num_delivered == expected
+            await asyncio.sleep(0.4)
+        await dying.unsubscribe()
+        consumer.start()
+        dead = await q.dead.next_msg(timeout=10)
+        await eventually(lambda: _empty(q))
+        await consumer.stop()
+    assert handled == []
+    assert orjson.loads(dead.data) == {"doc": 4}
+    assert dead.headers[DL_REASON] == "max_deliveries"
+    assert dead.headers[DL_DELIVERIES] == "2"
+    assert dead.headers[DL_SEQUENCE] == str(ack.seq)
+    assert dead.headers[DL_SUBJECT] == q.subject
+
+
+async def test_permanent_failure_and_bad_payload_skip_retries(nats_client: Client) -> None:
+    deliveries: list[int] = []
+
+    async def handler(task: Task) -> None:
+        deliveries.append(task.delivery)
+        raise PermanentFailure("document is encrypted")
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler, max_deliver=5)
+        consumer.start()
+        await publish_task(q.js, subject=q.subject, payload={"doc": 5})
+        first = await q.dead.next_msg(timeout=10)
+        await q.js.publish(q.subject, b"not json")
+        second = await q.dead.next_msg(timeout=10)
+        await eventually(lambda: _empty(q))
+        await consumer.stop()
+    assert deliveries == [1]
+    assert first.headers[DL_REASON] == "permanent_failure"
+    assert first.headers[DL_DELIVERIES] == "1"
+    assert "document is encrypted" in first.headers[DL_ERROR]
+    assert second.data == b"not json"
+    assert second.headers[DL_REASON] == "permanent_failure"
+
+
+async def test_request_id_travels_from_publisher_to_handler(nats_client: Client) -> None:
+    seen: list[tuple[str | None, str | None, Any]] = []
+
+    async def handler(task: Task) -> None:
+        ctx = structlog.contextvars.get_contextvars()
+        seen.append((task.request_id, current_request_id(), ctx.get("request_id")))
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler)
+        consumer.start()
+        token = request_id_var.set("req-abc")
+        try:
+            await publish_task(q.js, subject=q.subject, payload={"doc": 6})
+        finally:
+            request_id_var.reset(token)
+        await publish_task(q.js, subject=q.subject, payload={"doc": 7})
+        await eventually(lambda: _async_len(seen, 2))
+        await consumer.stop()
+    assert seen == [("req-abc", "req-abc", "req-abc"), (None, None, None)]
+
+
+async def _async_len(items: list[Any], n: int) -> bool:
+    return len(items) >= n
+
+
+async def test_msg_id_drops_duplicate_submissions(nats_client: Client) -> None:
+    async with Queue(nats_client) as q:
+        first = await publish_task(q.js, subject=q.subject, payload={"doc": 8}, msg_id="doc:8:v1")
+        again = await publish_task(q.js, subject=q.subject, payload={"doc": 8}, msg_id="doc:8:v1")
+        assert not first.duplicate
+        assert again.duplicate
+        assert await stream_count(q.js, q.stream) == 1
+
+
+async def test_graceful_stop_lets_in_flight_handler_finish(nats_client: Client) -> None:
+    started = asyncio.Event()
+    finished: list[int] = []
+
+    async def handler(task: Task) -> None:
+        started.set()
+        await asyncio.sleep(0.5)
+        finished.append(task.payload["doc"])
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler)
+        consumer.start()
+        await publish_task(q.js, subject=q.subject, payload={"doc": 9})
+        await asyncio.wait_for(started.wait(), 10)
+        await consumer.stop()
+        assert finished == [9]
+        assert await _empty(q)
+        # Once stopped it takes nothing more.
+        await publish_task(q.js, subject=q.subject, payload={"doc": 10})
+        await asyncio.sleep(0.3)
+        assert finished == [9]
+        assert await stream_count(q.js, q.stream) == 1
+
+
+async def test_stop_past_grace_hands_task_back(nats_client: Client) -> None:
+    deliveries: list[int] = []
+
+    async def slow(task: Task) -> None:
+        deliveries.append(task.delivery)
+        await asyncio.sleep(60)
+
+    async def quick(task: Task) -> None:
+        deliveries.append(task.delivery)
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(slow, ack_wait=30.0)
+        consumer.start()
+        await publish_task(q.js, subject=q.subject, payload={"doc": 11})
+        await eventually(lambda: _async_len(deliveries, 1))
+        await consumer.stop(grace_s=0.2)
+        # Nak'd on cancel, so another worker gets it now rather than after the 30 s ack_wait.
+        again = q.consumer(quick, ack_wait=30.0)
+        again.start()
+        await eventually(lambda: _empty(q), timeout=5)
+        await again.stop()
+    assert deliveries == [1, 2]
+
+
+async def test_concurrency_runs_handlers_side_by_side(nats_client: Client) -> None:
+    both_in = asyncio.Barrier(3)
+
+    async def handler(task: Task) -> None:
+        await asyncio.wait_for(both_in.wait(), 5)
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler, concurrency=2)
+        consumer.start()
+        await publish_task(q.js, subject=q.subject, payload={"doc": 12})
+        await publish_task(q.js, subject=q.subject, payload={"doc": 13})
+        await asyncio.wait_for(both_in.wait(), 10)
+        await eventually(lambda: _empty(q))
+        await consumer.stop()
+
+
+async def test_publish_event_lands_on_durable_events_stream(nats_client: Client) -> None:
+    js = nats_client.jetstream()
+    await ensure_events_stream(js)
+    token = request_id_var.set("req-evt")
+    try:
+        ack = await publish_event(nats_client, entity="files", verb="deleted", payload={"file_id": 42})
+    finally:
+        request_id_var.reset(token)
+    assert ack.stream == EVENTS_STREAM
+    stored = await js.get_msg(EVENTS_STREAM, subject="mesh.events.files.deleted")
+    assert orjson.loads(stored.data or b"") == {"file_id": 42}
+    assert (stored.headers or {})[REQUEST_ID_NATS_HEADER] == "req-evt"
+    # Limits retention: two durable consumers each get their own copy.
+    for durable in ("retrieval", "audit"):
+        sub = await js.pull_subscribe("mesh.events.files.>", durable=durable, stream=EVENTS_STREAM)
+        (msg,) = await sub.fetch(1, timeout=5)
+        assert msg.subject == "mesh.events.files.deleted"
+        await msg.ack()
+    assert await stream_count(js, EVENTS_STREAM) == 1
+    with pytest.raises(ValueError):
+        event_subject(entity="files.x", verb="deleted")
+
+
+async def test_streams_survive_a_restart_and_the_client_reconnects(tmp_path: Any) -> None:
+    server = NatsServer(tmp_path / "nats").start()
+    try:
+        nc = await connect_nats(url=server.url, name="restart-test")
+        js = nc.jetstream()
+        await ensure_stream(js, name="RESTART", subjects=["mesh.tasks.restart.>"])
+        await publish_task(js, subject="mesh.tasks.restart.a", payload={"n": 1})
+        fixed = NatsServer(server.data_dir, port=server.port)
+        server.stop()
+        server = fixed.start()
+        # Wait for the client to notice the restart: a publish into the dead socket would simply be lost.
+        await eventually(lambda: _reconnected(nc), timeout=10)
+        await publish_task(js, subject="mesh.tasks.restart.a", payload={"n": 2})
+        assert await stream_count(js, "RESTART") == 2
+        await drain_nats(nc)
+    finally:
+        server.stop()
+
+
+async def _reconnected(nc: Client) -> bool:
+    return nc.is_connected and nc.stats["reconnects"] >= 1

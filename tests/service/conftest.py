@@ -1,0 +1,71 @@
+"""Fixtures that run a service in-process on port 0 against real NATS, Valkey and a real database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+import pytest_asyncio
+
+from services.identity.app import IdentityProcess, build_identity
+from services.identity.config import IdentitySettings
+from services.kit.testing.servers import NatsServer, PostgresServer, ValkeyServer
+
+ADMIN_ACCOUNT = "root@mesh.test"
+ADMIN_PASSWORD = "root-password-1"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def database_url(
+    database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A fresh database of the requested kind: SQLite file or a new PostgreSQL database."""
+    if database_backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"svc_{uuid.uuid4().hex[:12]}"
+    url = await server.create_database(name)
+    try:
+        yield url
+    finally:
+        await server.drop_database(name)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def identity(
+    database_url: str, tmp_path: Path, nats_server: NatsServer, valkey_server: ValkeyServer
+) -> AsyncIterator[tuple[IdentityProcess, grpc.aio.Channel]]:
+    """Identity serving on an ephemeral port, with a channel to it."""
+    settings = IdentitySettings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        nats_url=nats_server.url,
+        redis_url=valkey_server.url,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        admin_account=ADMIN_ACCOUNT,
+        admin_password=ADMIN_PASSWORD,
+        identity_login_fail_limit_account=3,
+    )
+    process = await build_identity(settings, address="127.0.0.1:0")
+    await process.server.start()
+    await process.health.set_all(serving=True)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    try:
+        yield process, channel
+    finally:
+        await channel.close()
+        await process.server.stop(1)
+        for hook in process.on_shutdown:
+            await hook()
+        redis = __import__("redis").asyncio.from_url(valkey_server.url)
+        await redis.flushdb()
+        await redis.aclose()
