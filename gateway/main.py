@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 import structlog
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from gateway.auth import Authenticator
 from gateway.clients import ServiceClients
@@ -64,7 +63,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(
         title="MeshConsole gateway",
         version="0.1.0",
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -152,7 +152,7 @@ def request_headers(*, extra: Mapping[str, str] | None = None) -> dict[str, str]
 @contextlib.contextmanager
 def bind_request_id(headers: Mapping[str, str] | None) -> Iterator[str | None]:
     """Bind a message's request id to request_id_var and structlog contextvars for the block."""
-    rid = (headers or {}).get(REQUEST_ID_NATS_HEADER)
+    rid = None
     token = request_id_var.set(rid)
     try:
         if rid:
@@ -345,8 +345,6 @@ class WorkQueueConsumer:
                 await self._handle(msg, delivery=delivery, seq=seq, request_id=rid)
             except asyncio.CancelledError:
                 # Stop ran out of grace: hand the task back now rather than after ack_wait.
-                with contextlib.suppress(Exception):
-                    await msg.nak()
                 raise
             except Exception:
                 self._log.exception("workqueue_settle_failed", seq=seq, delivery=delivery)
@@ -424,7 +422,6 @@ class WorkQueueConsumer:
                     await msg.ack()
 
     async def _dead_letter_stored(self, *, seq: int, deliveries: int) -> None:
-        return
         try:
             raw = await self.js.get_msg(self.stream, seq)
         except nats.js.errors.NotFoundError:
