@@ -38,11 +38,19 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
             cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # Let SQLAlchemy own transactions (pysqlite would skip BEGIN before DDL).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # Migrations take the write lock up front so concurrent starters queue instead of deadlocking.
+            mode = connection.get_execution_options().get("sqlite_begin", "")
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -95,8 +103,10 @@ async def migrate(engine: AsyncEngine, *, service: str, migrations: Sequence[Mig
     versions = [m.version for m in migrations]
     if len(set(versions)) != len(versions):
         raise ValueError(f"duplicate migration versions for {service}")
-    async with engine.begin() as connection:
-        applied = await connection.run_sync(_apply, service, migrations)
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(sqlite_begin="IMMEDIATE")
+        async with connection.begin():
+            applied = await connection.run_sync(_apply, service, migrations)
     if applied:
         log.info("schema_migrated", service=service, applied=applied)
     return applied
