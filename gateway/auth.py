@@ -10,14 +10,13 @@ from typing import Annotated
 import redis.asyncio as aioredis
 import structlog
 from fastapi import Depends, Request
-
 from meshconsole.common.v1 import common_pb2
 from meshconsole.identity.v1 import identity_pb2
+
+from gateway.clients import ServiceClients
 from services.kit.context import Principal, principal_var
 from services.kit.errors import MeshError, NotFound, PermissionDenied, Unauthenticated, Unavailable
 from services.kit.jwt_tokens import TokenVerifier
-
-from gateway.clients import ServiceClients
 
 log = structlog.get_logger(__name__)
 _KEY_PREFIXES = ("user-", "cpn-")
@@ -91,9 +90,13 @@ class Authenticator:
         raw = await self.redis.get(f"apikey:{digest}")
         if not raw:
             return None
-        user_id, company_id, roles, kind = raw.decode().split("|")
+        text = raw.decode() if isinstance(raw, bytes) else str(raw)
+        user_id, company_id, roles, kind = text.split("|")
         return Principal(
-            user_id=int(user_id), company_id=int(company_id), roles=tuple(r for r in roles.split(",") if r), kind=kind
+            user_id=int(user_id),
+            company_id=int(company_id),
+            roles=tuple(r for r in roles.split(",") if r),
+            kind=kind,
         )
 
     async def forget_key(self, key_hash: str) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from meshconsole.identity.v1 import identity_pb2_grpc
+
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.settings import SERVICE_NAMES, MeshSettings

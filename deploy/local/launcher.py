@@ -103,7 +103,7 @@ class Mesh:
         if self.config.log_to_files:
             log_dir = self.data_dir / "logs"
             log_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            handle = open(log_dir / f"{name}.log", "ab")
             self._logs.append(handle)
             stdout = handle
         self.processes[name] = subprocess.Popen(

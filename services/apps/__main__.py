@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
+
 from services.kit.grpc_server import ServiceBinding
 from services.kit.service_main import ServiceProcess, build_plain_service, run_service
 from services.kit.settings import MeshSettings

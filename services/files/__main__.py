@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshconsole.files.v1 import files_pb2, files_pb2_grpc
+
 from services.kit.grpc_server import ServiceBinding
 from services.kit.service_main import ServiceProcess, build_plain_service, run_service
 from services.kit.settings import MeshSettings
@@ -15,7 +16,9 @@ def main() -> None:
 
     async def build(address: str) -> ServiceProcess:
         binding = ServiceBinding(
-            SERVICE_NAME, files_pb2_grpc.add_FilesServiceServicer_to_server, files_pb2_grpc.FilesServiceServicer()
+            SERVICE_NAME,
+            files_pb2_grpc.add_FilesServiceServicer_to_server,
+            files_pb2_grpc.FilesServiceServicer(),
         )
         return build_plain_service(address=address, bindings=[binding])
 

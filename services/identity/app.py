@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import grpc
 import structlog
-
 from meshconsole.identity.v1 import identity_pb2, identity_pb2_grpc
+
 from services.identity.config import IdentitySettings
 from services.identity.migrations import MIGRATIONS
 from services.identity.server import IdentityServicer

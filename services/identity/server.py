@@ -7,16 +7,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-
 from google.protobuf import json_format
-
 from meshconsole.common.v1 import common_pb2
 from meshconsole.identity.v1 import identity_pb2, identity_pb2_grpc
+
 from services.identity.models import User
 from services.identity.service import IdentityService, IssuedToken
 from services.identity.store import as_utc
-from services.kit.context import principal_var
 from services.kit.context import Principal as CallerPrincipal
+from services.kit.context import principal_var
 from services.kit.errors import Unauthenticated
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -124,9 +123,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         ]
         return identity_pb2.SigningKeys(keys=keys, issuer="meshconsole")
 
-    async def ResolveApiKey(
-        self, request: identity_pb2.ResolveApiKeyRequest, context: Any
-    ) -> common_pb2.Principal:
+    async def ResolveApiKey(self, request: identity_pb2.ResolveApiKeyRequest, context: Any) -> common_pb2.Principal:
         principal, key_id = await self.service.resolve_api_key(key=request.key)
         return common_pb2.Principal(
             user_id=principal.user_id,
@@ -156,9 +153,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         )
         return await self._user_message(user)
 
-    async def ListUsers(
-        self, request: identity_pb2.ListUsersRequest, context: Any
-    ) -> identity_pb2.ListUsersResponse:
+    async def ListUsers(self, request: identity_pb2.ListUsersRequest, context: Any) -> identity_pb2.ListUsersResponse:
         page, limit = request.page.page or 1, request.page.limit or 20
         users, total = await self.service.list_users(principal=_caller(), page=page, limit=limit)
         return identity_pb2.ListUsersResponse(
@@ -167,9 +162,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         )
 
     async def CreateApiKey(self, request: identity_pb2.CreateApiKeyRequest, context: Any) -> identity_pb2.ApiKey:
-        record, key = await self.service.create_api_key(
-            principal=_caller(), user_id=request.user_id, kind=request.kind
-        )
+        record, key = await self.service.create_api_key(principal=_caller(), user_id=request.user_id, kind=request.kind)
         return identity_pb2.ApiKey(
             key_id=record.id,
             key=key,
@@ -184,5 +177,3 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         if self._on_key_revoked is not None:
             await self._on_key_revoked(record.id, record.key_hash)
         return common_pb2.Empty()
-
-

@@ -16,7 +16,13 @@ from services.identity.profile import validate_profile_changes
 from services.identity.store import IdentityStore, utcnow
 from services.kit.context import Principal
 from services.kit.crypto import SecretBox
-from services.kit.errors import InvalidArgument, NotFound, PermissionDenied, ResourceExhausted, Unauthenticated
+from services.kit.errors import (
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+)
 from services.kit.jwt_tokens import SigningKeyPair, issue_token
 from services.kit.redis import RateLimiter
 
@@ -67,13 +73,11 @@ class IdentityService:
                         created_at=utcnow(),
                     )
                 )
-            except Exception:  # noqa: BLE001 - another replica won the race; use its key
+            except Exception:
                 log.info("signing_key_race")
             active = [k for k in await self.store.signing_keys() if k.active]
         newest = active[-1]
-        self._signing_key = SigningKeyPair.from_pem(
-            newest.kid, self.secret_box.decrypt(newest.private_key_encrypted)
-        )
+        self._signing_key = SigningKeyPair.from_pem(newest.kid, self.secret_box.decrypt(newest.private_key_encrypted))
         return self._signing_key
 
     async def public_keys(self) -> list[SigningKey]:
@@ -119,12 +123,10 @@ class IdentityService:
         window = self.settings.identity_login_fail_window_s
         account_limit = self.settings.identity_login_fail_limit_account
         ip_limit = self.settings.identity_login_fail_limit_ip
-        if await self.limiter.blocked(
-            account_key, limit=account_limit, window_s=window
-        ) or await self.limiter.blocked(ip_key, limit=ip_limit, window_s=window):
-            raise ResourceExhausted(
-                "too many failed logins, try again later", reason="login_rate_limited"
-            )
+        if await self.limiter.blocked(account_key, limit=account_limit, window_s=window) or await self.limiter.blocked(
+            ip_key, limit=ip_limit, window_s=window
+        ):
+            raise ResourceExhausted("too many failed logins, try again later", reason="login_rate_limited")
         user = await self.store.find_user_by_login(account=account)
         ok = credentials.verify_password(user.password_hash if user else None, password_digest)
         if user is None or not ok or user.status != 1:
@@ -166,7 +168,14 @@ class IdentityService:
         return await self.store.update_user_fields(user_id=principal.user_id, changes=changes)
 
     async def create_user(
-        self, *, principal: Principal, account: str, password: str, company: str, nick_name: str, roles: list[str]
+        self,
+        *,
+        principal: Principal,
+        account: str,
+        password: str,
+        company: str,
+        nick_name: str,
+        roles: list[str],
     ) -> User:
         """Admin: create a user, creating the company when it is new."""
         _require_admin(principal)

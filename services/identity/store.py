@@ -36,9 +36,7 @@ class IdentityStore:
         """The user whose account, email or phone is this login name (unscoped: used before auth)."""
         login = account.strip().lower()
         async with self._sessions() as session:
-            query = sa.select(User).where(
-                sa.or_(User.account == login, User.email == login, User.phone == login)
-            )
+            query = sa.select(User).where(sa.or_(User.account == login, User.email == login, User.phone == login))
             return (await session.execute(query)).scalars().first()
 
     async def get_user(self, *, principal: Principal, user_id: int) -> User:

@@ -119,7 +119,5 @@ async def schema_version(engine: AsyncEngine, *, service: str) -> int:
         exists = await connection.run_sync(lambda c: sa.inspect(c).has_table(SCHEMA_TABLE))
         if not exists:
             return 0
-        value = await connection.scalar(
-            sa.select(sa.func.max(table.c.version)).where(table.c.service == service)
-        )
+        value = await connection.scalar(sa.select(sa.func.max(table.c.version)).where(table.c.service == service))
     return int(value or 0)

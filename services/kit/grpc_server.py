@@ -47,9 +47,7 @@ class HealthRegistry:
 
     async def set_all(self, serving: bool) -> None:
         """Report every registered name (and the empty overall name) as SERVING or NOT_SERVING."""
-        status = (
-            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-        )
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
         for name in ["", *self.names]:
             await self.servicer.set(name, status)
 

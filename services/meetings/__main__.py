@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshconsole.meetings.v1 import meetings_pb2, meetings_pb2_grpc
+
 from services.kit.grpc_server import ServiceBinding
 from services.kit.service_main import ServiceProcess, build_plain_service, run_service
 from services.kit.settings import MeshSettings
@@ -15,7 +16,9 @@ def main() -> None:
 
     async def build(address: str) -> ServiceProcess:
         binding = ServiceBinding(
-            SERVICE_NAME, meetings_pb2_grpc.add_MeetingsServiceServicer_to_server, meetings_pb2_grpc.MeetingsServiceServicer()
+            SERVICE_NAME,
+            meetings_pb2_grpc.add_MeetingsServiceServicer_to_server,
+            meetings_pb2_grpc.MeetingsServiceServicer(),
         )
         return build_plain_service(address=address, bindings=[binding])
 

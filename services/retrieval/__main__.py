@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
+
 from services.kit.grpc_server import ServiceBinding
 from services.kit.service_main import ServiceProcess, build_plain_service, run_service
 from services.kit.settings import MeshSettings
@@ -15,7 +16,9 @@ def main() -> None:
 
     async def build(address: str) -> ServiceProcess:
         binding = ServiceBinding(
-            SERVICE_NAME, retrieval_pb2_grpc.add_RetrievalServiceServicer_to_server, retrieval_pb2_grpc.RetrievalServiceServicer()
+            SERVICE_NAME,
+            retrieval_pb2_grpc.add_RetrievalServiceServicer_to_server,
+            retrieval_pb2_grpc.RetrievalServiceServicer(),
         )
         return build_plain_service(address=address, bindings=[binding])
 

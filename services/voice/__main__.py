@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshconsole.voice.v1 import voice_pb2, voice_pb2_grpc
+
 from services.kit.grpc_server import ServiceBinding
 from services.kit.service_main import ServiceProcess, build_plain_service, run_service
 from services.kit.settings import MeshSettings
@@ -15,7 +16,9 @@ def main() -> None:
 
     async def build(address: str) -> ServiceProcess:
         binding = ServiceBinding(
-            SERVICE_NAME, voice_pb2_grpc.add_VoiceServiceServicer_to_server, voice_pb2_grpc.VoiceServiceServicer()
+            SERVICE_NAME,
+            voice_pb2_grpc.add_VoiceServiceServicer_to_server,
+            voice_pb2_grpc.VoiceServiceServicer(),
         )
         return build_plain_service(address=address, bindings=[binding])
 

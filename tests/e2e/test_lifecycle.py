@@ -41,7 +41,8 @@ def test_restart_keeps_data_and_readyz_names_a_dead_service(tmp_path: Path) -> N
         assert again.json()["result"]["user_info"]["user_company"] == "Restart Co"
         # A token from before the restart still verifies: the signing key persisted too.
         users = httpx.post(
-            f"{mesh.base_url}/next_console/user_center/users/get", headers={"Authorization": f"Bearer {token}"}
+            f"{mesh.base_url}/next_console/user_center/users/get",
+            headers={"Authorization": f"Bearer {token}"},
         )
         assert users.status_code == 200
 

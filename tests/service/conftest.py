@@ -24,9 +24,7 @@ def database_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def database_url(
-    database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[str]:
+async def database_url(database_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """A fresh database of the requested kind: SQLite file or a new PostgreSQL database."""
     if database_backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"

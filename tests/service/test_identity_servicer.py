@@ -6,9 +6,9 @@ import grpc
 import pytest
 from google.protobuf import struct_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from meshconsole.common.v1 import common_pb2
 from meshconsole.identity.v1 import identity_pb2, identity_pb2_grpc
+
 from services.identity.app import IdentityProcess
 from services.identity.credentials import client_password_digest
 from services.kit.context import Principal
@@ -23,7 +23,9 @@ def _md(principal: Principal) -> tuple[tuple[str, str], ...]:
     return (("x-request-id", "req-test-1"), *principal.to_metadata())
 
 
-async def _login(stub: identity_pb2_grpc.IdentityServiceStub, account: str, password: str) -> identity_pb2.TokenResponse:
+async def _login(
+    stub: identity_pb2_grpc.IdentityServiceStub, account: str, password: str
+) -> identity_pb2.TokenResponse:
     request = identity_pb2.LoginRequest(
         account=account, password_sha256=client_password_digest(password), client_ip="10.9.9.9"
     )

@@ -6,14 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from meshconsole.common.v1 import common_pb2
+from meshconsole.identity.v1 import identity_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import AdminPrincipal
 from gateway.dialects.nextconsole.users import user_dict
 from gateway.errors import Dialect, render_default
-from meshconsole.common.v1 import common_pb2
-from meshconsole.identity.v1 import identity_pb2
 
 PREFIX = "/admin/v1"
 router = APIRouter(prefix=PREFIX)

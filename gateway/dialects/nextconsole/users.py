@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Request
 from google.protobuf import json_format, struct_pb2
+from meshconsole.identity.v1 import identity_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.nextconsole.envelope import ok
-from meshconsole.identity.v1 import identity_pb2
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/next_console")
@@ -41,9 +41,7 @@ class RefreshTokenBody(BaseModel):
 
 def user_dict(user: identity_pb2.User) -> dict[str, Any]:
     """The seed's user object, every field present (proto3 defaults included)."""
-    data = json_format.MessageToDict(
-        user, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
+    data = json_format.MessageToDict(user, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
     for int_field in ("user_id", "user_company_id", "user_department_id", "user_resource_limit"):
         data[int_field] = int(data.get(int_field, 0))
     data["user_point_account"]["id"] = int(data["user_point_account"].get("id", 0))

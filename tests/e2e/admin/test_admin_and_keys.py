@@ -109,7 +109,9 @@ def test_admin_bad_input_names_the_field(mesh: MeshClient) -> None:
         assert reply.status_code == 400, body
         assert reply.json()["field"] == field
     duplicate = mesh.http.post(
-        "/admin/v1/users", json={"account": ADMIN_ACCOUNT, "password": "password-1", "company": "X"}, headers=headers
+        "/admin/v1/users",
+        json={"account": ADMIN_ACCOUNT, "password": "password-1", "company": "X"},
+        headers=headers,
     )
     assert duplicate.status_code == 409
     bad_kind = mesh.http.post("/admin/v1/api-keys", json={"user_id": 1, "kind": "root"}, headers=headers)

@@ -13,16 +13,48 @@ from services.kit.jwt_tokens import SigningKeyPair, issue_token
 from tests.e2e.conftest import ADMIN_ACCOUNT, ADMIN_PASSWORD, MeshClient, sha
 
 SEED_USER_FIELDS = {
-    "create_time", "last_login_time", "update_time", "user_account_type", "user_age", "user_area",
-    "user_avatar", "user_code", "user_company", "user_company_id", "user_department", "user_department_id",
-    "user_email", "user_expire_time", "user_gender", "user_id", "user_invite_code", "user_name",
-    "user_nick_name", "user_nick_name_py", "user_phone", "user_point_account", "user_position",
-    "user_resource_limit", "user_role", "user_source", "user_status", "user_wx_avatar", "user_wx_nickname",
-    "user_wx_openid", "user_wx_union_id",
+    "create_time",
+    "last_login_time",
+    "update_time",
+    "user_account_type",
+    "user_age",
+    "user_area",
+    "user_avatar",
+    "user_code",
+    "user_company",
+    "user_company_id",
+    "user_department",
+    "user_department_id",
+    "user_email",
+    "user_expire_time",
+    "user_gender",
+    "user_id",
+    "user_invite_code",
+    "user_name",
+    "user_nick_name",
+    "user_nick_name_py",
+    "user_phone",
+    "user_point_account",
+    "user_position",
+    "user_resource_limit",
+    "user_role",
+    "user_source",
+    "user_status",
+    "user_wx_avatar",
+    "user_wx_nickname",
+    "user_wx_openid",
+    "user_wx_union_id",
 }
 POINT_ACCOUNT_FIELDS = {
-    "account_id", "account_status", "account_type", "balance", "create_time", "frozen_balance", "id",
-    "update_time", "user_id",
+    "account_id",
+    "account_status",
+    "account_type",
+    "balance",
+    "create_time",
+    "frozen_balance",
+    "id",
+    "update_time",
+    "user_id",
 }
 FMT = "%Y-%m-%d %H:%M:%S"
 
@@ -69,12 +101,16 @@ def test_wrong_password_and_unknown_account_look_the_same(mesh: MeshClient) -> N
         )
         assert reply.status_code == 401
         bodies.append(reply.json())
-    assert bodies[0] == bodies[1] == {
-        "error_code": 401,
-        "error_message": "账号或者密码错误!",
-        "error_status": True,
-        "result": None,
-    }
+    assert (
+        bodies[0]
+        == bodies[1]
+        == {
+            "error_code": 401,
+            "error_message": "账号或者密码错误!",
+            "error_status": True,
+            "result": None,
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,7 +120,10 @@ def test_wrong_password_and_unknown_account_look_the_same(mesh: MeshClient) -> N
         ({"user_account": ADMIN_ACCOUNT}, "user_password"),
         ({"user_account": ADMIN_ACCOUNT, "user_password": "plain-text"}, "user_password"),
         ({"user_account": 12345, "user_password": "a" * 64}, "user_account"),
-        ({"user_account": ADMIN_ACCOUNT, "user_password": "a" * 64, "session_30_flag": "yes"}, "session_30_flag"),
+        (
+            {"user_account": ADMIN_ACCOUNT, "user_password": "a" * 64, "session_30_flag": "yes"},
+            "session_30_flag",
+        ),
     ],
 )
 def test_bad_login_input_names_the_field(mesh: MeshClient, body: dict[str, object], field: str) -> None:
@@ -109,7 +148,11 @@ def test_users_get_and_update_lock_protected_fields(mesh: MeshClient) -> None:
     token = mesh.login("carol@acme.test", "carol-pass-1")
     me = mesh.http.post("/next_console/user_center/users/get", headers=bearer(token)).json()["result"]
     assert SEED_USER_FIELDS <= set(me)
-    assert (me["user_nick_name"], me["user_company"], me["user_email"]) == ("Carol", "Acme Update", "carol@acme.test")
+    assert (me["user_nick_name"], me["user_company"], me["user_email"]) == (
+        "Carol",
+        "Acme Update",
+        "carol@acme.test",
+    )
 
     updated = mesh.http.post(
         "/next_console/user_center/users/update",
@@ -141,7 +184,9 @@ def test_refresh_token_issues_a_token_until_the_requested_time(mesh: MeshClient)
     token = mesh.admin_token()
     wanted = (datetime.utcnow() + timedelta(days=3)).replace(microsecond=0)
     reply = mesh.http.post(
-        "/next_console/user_center/refresh_token", json={"expire_time": wanted.strftime(FMT)}, headers=bearer(token)
+        "/next_console/user_center/refresh_token",
+        json={"expire_time": wanted.strftime(FMT)},
+        headers=bearer(token),
     )
     assert reply.status_code == 200, reply.text
     result = reply.json()["result"]
@@ -179,7 +224,12 @@ def test_missing_malformed_forged_and_expired_tokens_get_401(mesh: MeshClient) -
     forged = issue_token(attacker, principal=admin, expires_at=int(time.time()) + 600, token_kind="login")
     past = int(time.time()) - 7200
     expired = _expired_token_signed_by_identity(mesh, kid, past)
-    cases = {"missing": {}, "garbage": bearer("abc.def"), "forged": bearer(forged), "expired": bearer(expired)}
+    cases = {
+        "missing": {},
+        "garbage": bearer("abc.def"),
+        "forged": bearer(forged),
+        "expired": bearer(expired),
+    }
     for case, headers in cases.items():
         reply = mesh.http.post("/next_console/user_center/users/get", headers=headers)
         assert reply.status_code == 401, case

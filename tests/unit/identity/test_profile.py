@@ -13,7 +13,9 @@ def test_unlocked_fields_map_to_columns() -> None:
     assert changes == {"nick_name": "Ada", "age": 36, "area": "Shanghai"}
 
 
-@pytest.mark.parametrize("locked", ["user_id", "user_account", "user_email", "user_phone", "user_role", "user_company_id"])
+@pytest.mark.parametrize(
+    "locked", ["user_id", "user_account", "user_email", "user_phone", "user_role", "user_company_id"]
+)
 def test_locked_fields_refuse_the_whole_update(locked: str) -> None:
     with pytest.raises(PermissionDenied) as caught:
         validate_profile_changes({"user_nick_name": "x", locked: "1"})
