@@ -10,12 +10,16 @@ import orjson
 import structlog
 from fastapi import FastAPI
 
+from gateway import dialects
 from gateway.auth import Authenticator
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
+from gateway.dialects import dify, lbai, nexent, nextconsole
 from gateway.dialects.admin import routes as admin
+from gateway.dialects.dify import envelope as dify_envelope
+from gateway.dialects.lbai import envelope as lbai_envelope
+from gateway.dialects.nexent import envelope as nexent_envelope
 from gateway.dialects.nextconsole import envelope as nextconsole_envelope
-from gateway.dialects.nextconsole import users as nextconsole_users
 from gateway.errors import ErrorMapper, install_error_handlers
 from gateway.middleware import RequestContextMiddleware
 from services.kit import nats as mesh_nats
@@ -67,11 +71,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     mapper = ErrorMapper()
-    mapper.register(nextconsole_envelope.DIALECT)
-    mapper.register(admin.DIALECT)
+    for envelope in (nextconsole_envelope, dify_envelope, nexent_envelope, lbai_envelope, admin):
+        mapper.register(envelope.DIALECT)
     install_error_handlers(app, mapper)
     app.include_router(admin.probes)
     app.include_router(admin.router)
-    app.include_router(nextconsole_users.router)
+    dialects.load_route_modules()
+    for dialect in (nextconsole, dify, nexent, lbai):
+        for router in dialect.ROUTERS:
+            app.include_router(router)
     app.add_middleware(RequestContextMiddleware)
     return app
