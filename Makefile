@@ -30,11 +30,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check services gateway deploy tests proto/generate.py
 	$(VENV)/bin/mypy services gateway deploy
 
-up:
-	docker compose -f deploy/compose.yaml --env-file deploy/.env up -d --build --wait
+COMPOSE := docker compose -f deploy/compose.yaml --env-file deploy/.env
+
+deploy/.env:
+	@echo "deploy/.env is missing: cp deploy/.env.example deploy/.env and fill in every secret" >&2; exit 1
+
+up: deploy/.env
+	$(COMPOSE) up --build --detach --wait
 
 down:
-	docker compose -f deploy/compose.yaml --env-file deploy/.env down
+	$(COMPOSE) down --remove-orphans
 
 clean:
 	rm -rf $(VENV) .data

@@ -49,7 +49,7 @@ def check_gateway(timeout: float) -> tuple[bool, str]:
     port = os.environ.get("MESH_PORT", "8080")
     url = f"http://127.0.0.1:{port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (fixed loopback URL)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
         return False, f"{url} answered HTTP {exc.code}"

@@ -20,6 +20,7 @@ def main() -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

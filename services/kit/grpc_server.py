@@ -26,6 +26,9 @@ _GRPC_OPTIONS = [
     ("grpc.max_send_message_length", 32 * 1024 * 1024),
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    # Clients reconnect every few minutes, so new replicas behind a Kubernetes Service get traffic.
+    ("grpc.max_connection_age_ms", 300_000),
+    ("grpc.max_connection_age_grace_ms", 600_000),
 ]
 
 

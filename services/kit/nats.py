@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -52,7 +53,7 @@ _DAY_S = 86_400.0
 
 
 async def connect_nats(*, url: str, name: str, connect_timeout_s: float = 30.0) -> Client:
-    """Connect with endless reconnects; give up only if the first connect takes longer than the timeout."""
+    """Connect (url may list several servers, comma-separated) and reconnect forever after the first success."""
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats_error", error=str(exc) or type(exc).__name__)
@@ -67,7 +68,7 @@ async def connect_nats(*, url: str, name: str, connect_timeout_s: float = 30.0) 
     try:
         async with asyncio.timeout(connect_timeout_s):
             await nc.connect(
-                url,
+                [u.strip() for u in url.split(",") if u.strip()],
                 name=name,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=1,
@@ -130,14 +131,14 @@ async def ensure_stream(
 
 async def ensure_events_stream(js: JetStreamContext, *, max_age_s: float = 7 * _DAY_S) -> StreamInfo:
     """The MESH_EVENTS stream: Limits retention, so any number of durable consumers can follow it."""
-    return await ensure_stream(js, name=EVENTS_STREAM, subjects=[EVENTS_PREFIX + ">"], work_queue=False,
-                               max_age_s=max_age_s)
+    return await ensure_stream(
+        js, name=EVENTS_STREAM, subjects=[EVENTS_PREFIX + ">"], work_queue=False, max_age_s=max_age_s
+    )
 
 
 async def ensure_dlq_stream(js: JetStreamContext, *, max_age_s: float = 30 * _DAY_S) -> StreamInfo:
     """The MESH_DLQ stream that keeps every dead-lettered task until an operator looks at it."""
-    return await ensure_stream(js, name=DLQ_STREAM, subjects=[DLQ_PREFIX + ">"], work_queue=False,
-                               max_age_s=max_age_s)
+    return await ensure_stream(js, name=DLQ_STREAM, subjects=[DLQ_PREFIX + ">"], work_queue=False, max_age_s=max_age_s)
 
 
 def request_headers(*, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -152,7 +153,7 @@ def request_headers(*, extra: Mapping[str, str] | None = None) -> dict[str, str]
 @contextlib.contextmanager
 def bind_request_id(headers: Mapping[str, str] | None) -> Iterator[str | None]:
     """Bind a message's request id to request_id_var and structlog contextvars for the block."""
-    rid = None
+    rid = (headers or {}).get(REQUEST_ID_NATS_HEADER)
     token = request_id_var.set(rid)
     try:
         if rid:
@@ -190,7 +191,7 @@ async def publish_event(
 
 
 class PermanentFailure(Exception):
-    """Raised by a task handler when retrying cannot help; the task goes straight to the dead-letter subject."""
+    """Raised by a task handler when retrying cannot help: the task is dead-lettered at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +263,9 @@ class WorkQueueConsumer:
     async def setup(self) -> None:
         """Create or update the consumer, MESH_DLQ and the advisory capture; safe to repeat."""
         await ensure_dlq_stream(self.js)
-        await ensure_stream(self.js, name=ADVISORY_STREAM, subjects=[MAX_DELIVERIES_ADVISORY + ".>"],
-                            max_age_s=7 * _DAY_S)
+        await ensure_stream(
+            self.js, name=ADVISORY_STREAM, subjects=[MAX_DELIVERIES_ADVISORY + ".>"], max_age_s=7 * _DAY_S
+        )
         await self.js.add_consumer(self.stream, ConsumerConfig(
             name=self.durable, durable_name=self.durable, ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self.ack_wait, max_deliver=self.max_deliver, filter_subject=self.subject,
@@ -331,10 +333,19 @@ class WorkQueueConsumer:
             return await sub.fetch(batch=batch, timeout=self.fetch_timeout_s)
         except TimeoutError:
             return []
+        except nats.errors.ConnectionClosedError:
+            # A closed client never reconnects; polling it would only log forever.
+            self._log.error("workqueue_connection_closed")
+            self._stopping.set()
+            return []
         except nats.errors.Error as exc:
             self._log.warning("workqueue_fetch_failed", error=str(exc) or type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
+            if isinstance(exc, nats.js.errors.APIError) and not self._stopping.is_set():
+                # The consumer may have been deleted under us; recreate it (the subscription binds by name).
+                with contextlib.suppress(nats.errors.Error):
+                    await self.setup()
             return []
 
     async def _process(self, msg: Msg) -> None:
@@ -345,6 +356,8 @@ class WorkQueueConsumer:
                 await self._handle(msg, delivery=delivery, seq=seq, request_id=rid)
             except asyncio.CancelledError:
                 # Stop ran out of grace: hand the task back now rather than after ack_wait.
+                with contextlib.suppress(Exception):
+                    await msg.nak()
                 raise
             except Exception:
                 self._log.exception("workqueue_settle_failed", seq=seq, delivery=delivery)
@@ -371,27 +384,44 @@ class WorkQueueConsumer:
                 await self._give_up(msg, delivery=delivery, seq=seq, reason="retries_exhausted", error=exc)
                 return
             delay = self.backoff[min(delivery, len(self.backoff)) - 1]
-            self._log.warning("task_failed_will_retry", seq=seq, delivery=delivery, delay_s=delay,
-                              error=repr(exc))
+            self._log.warning("task_failed_will_retry", seq=seq, delivery=delivery, delay_s=delay, error=repr(exc))
             await msg.nak(delay=delay)
         else:
-            await msg.ack()
+            await self._ack(msg)
 
     async def _keepalive(self, msg: Msg) -> None:
         while True:
             await asyncio.sleep(self.ack_wait / 3)
-            await msg.in_progress()
+            try:
+                await msg.in_progress()
+            except nats.errors.Error as exc:
+                # Disconnected: the server may redeliver meanwhile, which idempotent handlers tolerate.
+                self._log.warning("workqueue_keepalive_failed", error=str(exc) or type(exc).__name__)
 
     async def _give_up(self, msg: Msg, *, delivery: int, seq: int, reason: str, error: Exception) -> None:
         try:
-            await self._dead_letter(subject=msg.subject, data=msg.data, headers=msg.headers, seq=seq,
-                                    delivery=delivery, reason=reason, error=error)
+            await self._dead_letter(
+                subject=msg.subject,
+                data=msg.data,
+                headers=msg.headers,
+                seq=seq,
+                delivery=delivery,
+                reason=reason,
+                error=error,
+            )
         except Exception:
             # Leave it to the server: redelivery, or the max-deliveries advisory, tries the copy again.
             self._log.exception("dead_letter_publish_failed", seq=seq)
             await msg.nak(delay=self.backoff[-1])
             return
-        await msg.ack()
+        await self._ack(msg)
+
+    async def _ack(self, msg: Msg) -> None:
+        # Confirmed acks: once stop() returns, the server has forgotten every task this worker finished.
+        try:
+            await msg.ack_sync(timeout=5.0)
+        except TimeoutError:
+            self._log.warning("workqueue_ack_unconfirmed", seq=msg.metadata.sequence.stream)
 
     async def _dead_letter(
         self, *, subject: str, data: bytes, headers: Mapping[str, str] | None, seq: int, delivery: int,
@@ -401,13 +431,27 @@ class WorkQueueConsumer:
         out = {k: v for k, v in (headers or {}).items() if not k.startswith("Nats-")}
         if headers and "Nats-Msg-Id" in headers:
             out["X-Original-Msg-Id"] = headers["Nats-Msg-Id"]
-        out |= {DL_SUBJECT: subject, DL_STREAM: self.stream, DL_SEQUENCE: str(seq),
-                DL_DELIVERIES: str(delivery), DL_REASON: reason, "Nats-Msg-Id": f"dlq:{self.stream}:{seq}"}
+        out |= {
+            DL_SUBJECT: subject,
+            DL_STREAM: self.stream,
+            DL_SEQUENCE: str(seq),
+            DL_DELIVERIES: str(delivery),
+            DL_REASON: reason,
+            # Stable for one stored message, so a second copy attempt is dropped as a duplicate; the
+            # digest keeps a recreated stream's reused sequence numbers from colliding.
+            "Nats-Msg-Id": f"dlq:{self.stream}:{seq}:{hashlib.blake2b(data, digest_size=8).hexdigest()}",
+        }
         if error is not None:
             out[DL_ERROR] = _clean_header(repr(error))
         await self.js.publish(self.dead_letter_subject, data, headers=out)
-        self._log.warning("task_dead_lettered", seq=seq, delivery=delivery, reason=reason, subject=subject,
-                          dead_letter_subject=self.dead_letter_subject)
+        self._log.warning(
+            "task_dead_lettered",
+            seq=seq,
+            delivery=delivery,
+            reason=reason,
+            subject=subject,
+            dead_letter_subject=self.dead_letter_subject,
+        )
 
     async def _advisory_loop(self, adv: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():
@@ -426,7 +470,13 @@ class WorkQueueConsumer:
             raw = await self.js.get_msg(self.stream, seq)
         except nats.js.errors.NotFoundError:
             return  # acked, deleted or already dead-lettered meanwhile
-        await self._dead_letter(subject=raw.subject or "", data=raw.data or b"", headers=raw.headers, seq=seq,
-                                delivery=deliveries, reason="max_deliveries")
+        await self._dead_letter(
+            subject=raw.subject or "",
+            data=raw.data or b"",
+            headers=raw.headers,
+            seq=seq,
+            delivery=deliveries,
+            reason="max_deliveries",
+        )
         with contextlib.suppress(nats.js.errors.NotFoundError):
             await self.js.delete_msg(self.stream, seq)

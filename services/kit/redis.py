@@ -97,7 +97,7 @@ class RateLimiter:
 
     async def hit(self, key: str, *, limit: int, window_s: float) -> RateDecision:
         """Count one hit if it fits; a refused hit is not counted."""
-        args = [limit, self._window_us(window_s), uuid.uuid4().hex]
+        args: list[int | str] = [limit, self._window_us(window_s), uuid.uuid4().hex]
         return self._decision(await self._hit(keys=[self._key(key)], args=args))
 
     async def check(self, key: str, *, limit: int, window_s: float) -> RateDecision:

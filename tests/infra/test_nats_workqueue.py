@@ -41,8 +41,8 @@ from services.kit.testing.servers import NatsServer
 pytestmark = pytest.mark.timeout(30)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
     while not await check():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
@@ -64,6 +64,7 @@ class Queue:
         self.subject = f"mesh.tasks.test{tag}.run"
         self.durable = f"worker_{tag}"
         self.dlq = f"mesh.dlq.test{tag}"
+        self.consumers: list[WorkQueueConsumer] = []
 
     async def __aenter__(self) -> Queue:
         await ensure_stream(self.js, name=self.stream, subjects=[self.subject])
@@ -71,14 +72,19 @@ class Queue:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        # A failed assertion must not leave a consumer polling a connection that the fixture closes.
+        for consumer in self.consumers:
+            await consumer.stop(grace_s=1.0)
         await self.dead.unsubscribe()
 
     def consumer(self, handler: Callable[[Task], Awaitable[None]], **kwargs: Any) -> WorkQueueConsumer:
         options: dict[str, Any] = {"ack_wait": 2.0, "backoff": [0.05], "fetch_timeout_s": 0.5} | kwargs
-        return WorkQueueConsumer(
+        consumer = WorkQueueConsumer(
             self.js, stream=self.stream, subject=self.subject, durable=self.durable, handler=handler,
             dead_letter_subject=self.dlq, **options,
         )  # fmt: skip
+        self.consumers.append(consumer)
+        return consumer
 
 
 async def test_failed_task_is_redelivered_then_acked(nats_client: Client) -> None:
@@ -284,9 +290,45 @@ async def test_stop_past_grace_hands_task_back(nats_client: Client) -> None:
         # Nak'd on cancel, so another worker gets it now rather than after the 30 s ack_wait.
         again = q.consumer(quick, ack_wait=30.0)
         again.start()
-        await eventually(lambda: _empty(q), timeout=5)
+        await eventually(lambda: _empty(q), within=5)
         await again.stop()
     assert deliveries == [1, 2]
+
+
+async def test_consumer_recreates_itself_when_deleted(nats_client: Client) -> None:
+    handled: list[int] = []
+
+    async def handler(task: Task) -> None:
+        handled.append(task.payload["doc"])
+
+    async with Queue(nats_client) as q:
+        consumer = q.consumer(handler)
+        consumer.start()
+        await publish_task(q.js, subject=q.subject, payload={"doc": 14})
+        await eventually(lambda: _async_len(handled, 1))
+        await q.js.delete_consumer(q.stream, q.durable)
+        await publish_task(q.js, subject=q.subject, payload={"doc": 15})
+        await eventually(lambda: _async_len(handled, 2))
+        await consumer.stop()
+    assert handled == [14, 15]
+
+
+async def test_consumer_ends_when_its_connection_is_closed(nats_client: Client, nats_server: NatsServer) -> None:
+    async with Queue(nats_client) as q:
+        own = await connect_nats(url=nats_server.url, name="closing")
+        consumer = WorkQueueConsumer(
+            own.jetstream(), stream=q.stream, subject=q.subject, durable=q.durable, handler=_noop,
+            fetch_timeout_s=0.3,
+        )  # fmt: skip
+        task = consumer.start()
+        await asyncio.sleep(0.5)
+        assert not task.done()
+        await own.close()
+        await asyncio.wait_for(task, 5)
+
+
+async def _noop(task: Task) -> None:
+    return None
 
 
 async def test_concurrency_runs_handlers_side_by_side(nats_client: Client) -> None:
@@ -329,17 +371,17 @@ async def test_publish_event_lands_on_durable_events_stream(nats_client: Client)
 
 
 async def test_streams_survive_a_restart_and_the_client_reconnects(tmp_path: Any) -> None:
-    server = NatsServer(tmp_path / "nats").start()
+    server = await asyncio.to_thread(NatsServer(tmp_path / "nats").start)
     try:
         nc = await connect_nats(url=server.url, name="restart-test")
         js = nc.jetstream()
         await ensure_stream(js, name="RESTART", subjects=["mesh.tasks.restart.>"])
         await publish_task(js, subject="mesh.tasks.restart.a", payload={"n": 1})
         fixed = NatsServer(server.data_dir, port=server.port)
-        server.stop()
-        server = fixed.start()
+        await asyncio.to_thread(server.stop)
+        server = await asyncio.to_thread(fixed.start)
         # Wait for the client to notice the restart: a publish into the dead socket would simply be lost.
-        await eventually(lambda: _reconnected(nc), timeout=10)
+        await eventually(lambda: _reconnected(nc), within=10)
         await publish_task(js, subject="mesh.tasks.restart.a", payload={"n": 2})
         assert await stream_count(js, "RESTART") == 2
         await drain_nats(nc)

@@ -45,7 +45,8 @@ async def nats_client(nats_server: NatsServer) -> AsyncIterator[Client]:
     finally:
         js = nc.jetstream()
         for info in await js.streams_info():
-            await js.delete_stream(info.config.name)
+            if info.config.name:
+                await js.delete_stream(info.config.name)
         await drain_nats(nc)
 
 

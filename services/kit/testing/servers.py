@@ -121,7 +121,7 @@ class ManagedServer:
         raise AssertionError("unreachable")
 
     def _spawn_and_wait(self) -> None:
-        self._log_fh = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
+        self._log_fh = open(self.log_path, "ab")
         # A new session keeps a terminal's Ctrl-C away from the child, so the owner decides the stop order.
         self._proc = subprocess.Popen(
             self.command(),
@@ -316,7 +316,15 @@ class PostgresServer(ManagedServer):
 
     def command(self) -> list[str]:
         # -k '' disables the unix socket: data dirs can exceed the 107-byte socket path limit.
-        cmd = [str(self.bin_dir() / "postgres"), "-D", str(self.pgdata), "-h", self.host, "-p", str(self.port)]
+        cmd = [
+            str(self.bin_dir() / "postgres"),
+            "-D",
+            str(self.pgdata),
+            "-h",
+            self.host,
+            "-p",
+            str(self.port),
+        ]
         cmd += ["-k", "", "-c", "max_connections=300"]
         if not self.durable:
             cmd += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]

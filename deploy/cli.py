@@ -1,0 +1,31 @@
+"""`meshconsole <component>`: one image, and the command picks the process to run."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from services.kit.settings import SERVICE_NAMES
+
+COMPONENTS = ("gateway", *SERVICE_NAMES)
+USAGE = f"usage: meshconsole {{{'|'.join((*COMPONENTS, 'launch'))}}}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the gateway, one service, or (`launch`) the whole local mesh."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or args[0] not in (*COMPONENTS, "launch"):
+        sys.stderr.write(USAGE)
+        return 2
+    component = args[0]
+    if component == "launch":
+        from deploy.local.launcher import main as launch
+
+        return launch()
+    module = importlib.import_module("gateway.__main__" if component == "gateway" else f"services.{component}.__main__")
+    module.main()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
