@@ -52,6 +52,7 @@ async def identity(
         admin_account=ADMIN_ACCOUNT,
         admin_password=ADMIN_PASSWORD,
         identity_login_fail_limit_account=3,
+        identity_login_fail_limit_ip=6,
     )
     process = await build_identity(settings, address="127.0.0.1:0")
     await process.server.start()

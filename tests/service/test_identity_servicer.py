@@ -79,6 +79,22 @@ async def test_failed_logins_lock_the_account(identity: Identity) -> None:
     assert from_rpc_error(caught.value).reason == "login_rate_limited"
 
 
+async def test_failed_logins_from_one_ip_lock_that_ip(identity: Identity) -> None:
+    _, channel = identity
+    stub = identity_pb2_grpc.IdentityServiceStub(channel)
+    for i in range(6):
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await _login(stub, f"nobody{i}@mesh.test", "whatever-1")
+        assert failed.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await _login(stub, ADMIN_ACCOUNT, ADMIN_PASSWORD)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    other_ip = identity_pb2.LoginRequest(
+        account=ADMIN_ACCOUNT, password_sha256=client_password_digest(ADMIN_PASSWORD), client_ip="10.1.1.1"
+    )
+    assert (await stub.Login(other_ip)).token
+
+
 async def test_users_keys_and_tenant_scoping(identity: Identity) -> None:
     _, channel = identity
     stub = identity_pb2_grpc.IdentityServiceStub(channel)
