@@ -1,0 +1,236 @@
+"""A scripted OpenAI-compatible upstream that speaks the real wire protocol, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import random
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+
+@dataclass
+class Script:
+    """How the upstream answers one chat completion request."""
+
+    chunks: list[str] = field(default_factory=lambda: ["Hello", " from", " the", " upstream", "."])
+    reasoning: list[str] = field(default_factory=list)
+    delay_s: float = 0.0
+    first_token_delay_s: float = 0.0
+    fail_after: int | None = None  # drop the connection after this many content chunks
+    status: int = 200  # a non-200 answers with an OpenAI error body before any token
+    error_message: str = "scripted upstream failure"
+    prompt_tokens: int = 11
+    finish_reason: str = "stop"
+    reasoning_field: str = "reasoning_content"
+
+
+@dataclass
+class Recorded:
+    """What the upstream saw of one request."""
+
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    started_at: float
+    chunks_sent: int = 0
+    cancelled: bool = False
+    finished: bool = False
+
+
+class ScriptedUpstream:
+    """Serves /v1/chat/completions, /v1/models and /v1/embeddings on a loopback port in a background thread."""
+
+    def __init__(self, *, models: tuple[str, ...] = ("mesh-test-model",), api_key: str | None = None) -> None:
+        self.models = models
+        self.api_key = api_key
+        self.scripts: deque[Script] = deque()
+        self.default = Script()
+        self.requests: list[Recorded] = []
+        self.embedding_dim = 16
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def push(self, *scripts: Script) -> None:
+        """Queue scripts; each request takes the next one, then falls back to `default`."""
+        self.scripts.extend(scripts)
+
+    def reset(self) -> None:
+        self.scripts.clear()
+        self.requests.clear()
+        self.default = Script()
+
+    def chat_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def _authorized(self, request: Request) -> bool:
+        if self.api_key is None:
+            return True
+        return request.headers.get("authorization") == f"Bearer {self.api_key}"
+
+    def app(self) -> Starlette:
+        async def models(request: Request) -> Response:
+            if not self._authorized(request):
+                return _error(401, "invalid api key", "invalid_request_error")
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "mesh-test"} for m in self.models]
+            return JSONResponse({"object": "list", "data": data})
+
+        async def embeddings(request: Request) -> Response:
+            body = await request.json()
+            inputs = body.get("input")
+            texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+            self.requests.append(Recorded("/v1/embeddings", body, dict(request.headers), time.monotonic()))
+            data = [
+                {"object": "embedding", "index": i, "embedding": _vector(text, self.embedding_dim)}
+                for i, text in enumerate(texts)
+            ]
+            usage = {"prompt_tokens": sum(len(t.split()) for t in texts), "total_tokens": 0}
+            return JSONResponse({"object": "list", "data": data, "model": body.get("model"), "usage": usage})
+
+        async def completions(request: Request) -> Response:
+            if not self._authorized(request):
+                return _error(401, "invalid api key", "invalid_request_error")
+            body = await request.json()
+            record = Recorded(request.url.path, body, dict(request.headers), time.monotonic())
+            self.requests.append(record)
+            script = self.scripts.popleft() if self.scripts else self.default
+            if script.status != 200:
+                return _error(script.status, script.error_message, "server_error")
+            if body.get("stream"):
+                include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                stream = self._stream(script, record, body.get("model", ""), include_usage)
+                return StreamingResponse(stream, media_type="text/event-stream")
+            return JSONResponse(self._whole(script, record, body.get("model", "")))
+
+        return Starlette(
+            routes=[
+                Route("/v1/models", models, methods=["GET"]),
+                Route("/v1/embeddings", embeddings, methods=["POST"]),
+                Route("/v1/chat/completions", completions, methods=["POST"]),
+            ]
+        )
+
+    def _whole(self, script: Script, record: Recorded, model: str) -> dict[str, Any]:
+        record.chunks_sent = len(script.chunks)
+        record.finished = True
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(script.chunks)}
+        if script.reasoning:
+            message[script.reasoning_field] = "".join(script.reasoning)
+        completion_tokens = len(script.chunks) + len(script.reasoning)
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": script.finish_reason}],
+            "usage": _usage(script.prompt_tokens, completion_tokens),
+        }
+
+    async def _stream(self, script: Script, record: Recorded, model: str, include_usage: bool):  # type: ignore[no-untyped-def]
+        chunk_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+        created = int(time.time())
+
+        def frame(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            payload = {
+                "id": chunk_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            return b"data: " + orjson.dumps(payload) + b"\n\n"
+
+        try:
+            if script.first_token_delay_s:
+                await asyncio.sleep(script.first_token_delay_s)
+            yield frame({"role": "assistant", "content": ""})
+            for piece in script.reasoning:
+                if script.delay_s:
+                    await asyncio.sleep(script.delay_s)
+                yield frame({script.reasoning_field: piece})
+            for index, piece in enumerate(script.chunks):
+                if script.fail_after is not None and index >= script.fail_after:
+                    raise ConnectionAbortedError("scripted mid-stream failure")
+                if script.delay_s:
+                    await asyncio.sleep(script.delay_s)
+                record.chunks_sent += 1
+                yield frame({"content": piece})
+            yield frame({}, script.finish_reason)
+            if include_usage:
+                usage = {
+                    "id": chunk_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": _usage(script.prompt_tokens, len(script.chunks) + len(script.reasoning)),
+                }
+                yield b"data: " + orjson.dumps(usage) + b"\n\n"
+            yield b"data: [DONE]\n\n"
+            record.finished = True
+        except (asyncio.CancelledError, GeneratorExit):
+            record.cancelled = True
+            raise
+
+    def start(self) -> ScriptedUpstream:
+        """Serve on a free loopback port until stop()."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("scripted upstream did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> ScriptedUpstream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _error(status: int, message: str, kind: str) -> Response:
+    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": None}}, status)
+
+
+def _vector(text: str, dim: int) -> list[float]:
+    """A deterministic unit vector per text, so similar requests embed identically."""
+    rng = random.Random(hashlib.sha256(text.encode()).digest())
+    values = [rng.gauss(0.0, 1.0) for _ in range(dim)]
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return [v / norm for v in values]
