@@ -117,7 +117,8 @@ async def ensure_stream(
         storage=StorageType.FILE,
         max_age=max_age_s or 0,
         max_bytes=max_bytes or -1,
-        duplicate_window=duplicate_window_s,
+        # The server refuses a dedup window longer than max_age.
+        duplicate_window=min(duplicate_window_s, max_age_s) if max_age_s else duplicate_window_s,
         num_replicas=replicas,
     )
     try:

@@ -36,7 +36,7 @@ from services.kit.nats import (
     publish_event,
     publish_task,
 )
-from services.kit.testing.servers import NatsServer
+from services.kit.testing.servers import NatsServer, free_port
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -391,3 +391,20 @@ async def test_streams_survive_a_restart_and_the_client_reconnects(tmp_path: Any
 
 async def _reconnected(nc: Client) -> bool:
     return nc.is_connected and nc.stats["reconnects"] >= 1
+
+
+async def test_ensure_stream_updates_in_place_and_refuses_a_retention_change(nats_client: Client) -> None:
+    js = nats_client.jetstream()
+    await ensure_stream(js, name="UPD", subjects=["mesh.tasks.upd.a"])
+    info = await ensure_stream(js, name="UPD", subjects=["mesh.tasks.upd.a", "mesh.tasks.upd.b"], max_age_s=60)
+    assert info.config.subjects == ["mesh.tasks.upd.a", "mesh.tasks.upd.b"]
+    assert info.config.max_age == 60
+    with pytest.raises(ValueError, match="retention"):
+        await ensure_stream(js, name="UPD", subjects=["mesh.tasks.upd.a"], work_queue=False)
+
+
+async def test_first_connect_gives_up_after_its_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await connect_nats(url=f"nats://127.0.0.1:{free_port()}", name="nobody-home", connect_timeout_s=0.5)
+    assert time.monotonic() - started < 3

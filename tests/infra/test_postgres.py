@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,13 @@ async def test_each_database_is_isolated(postgres_server: PostgresServer, postgr
         await postgres_server.create_database("Robert'); DROP TABLE students;--")
 
 
-async def test_data_survives_a_restart(tmp_path: Path) -> None:
+async def test_data_survives_a_restart() -> None:
+    # A dir of our own rather than tmp_path: see the postgres_server fixture.
+    with tempfile.TemporaryDirectory(prefix="mesh-pg-") as tmp:
+        await _restart_round_trip(Path(tmp))
+
+
+async def _restart_round_trip(tmp_path: Path) -> None:
     server = await asyncio.to_thread(PostgresServer(tmp_path / "pg").start)
     try:
         if os.geteuid() == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -30,9 +31,11 @@ def valkey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ValkeySe
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres_server() -> Iterator[PostgresServer]:
     """PostgreSQL on a free loopback port (run as an unprivileged user under root), for the whole session."""
-    with PostgresServer(tmp_path_factory.mktemp("postgres")) as server:
+    # Not under tmp_path_factory: every pytest start strips o+x from /tmp/pytest-of-<user>, so a
+    # concurrent run would lock the unprivileged postgres user out of its own data dir.
+    with tempfile.TemporaryDirectory(prefix="mesh-pg-") as tmp, PostgresServer(tmp) as server:
         yield server
 
 
