@@ -17,5 +17,6 @@ class GatewaySettings(MeshSettings):
     gateway_api_key_cache_s: float = 5.0
     gateway_readiness_timeout_s: float = 2.0
     gateway_max_body_mb: int = 100
+    gateway_stream_timeout_s: float = 900.0
     # Proxies whose X-Forwarded-For is trusted for the client IP (per-IP login limits behind an Ingress).
     forwarded_allow_ips: str = "127.0.0.1"

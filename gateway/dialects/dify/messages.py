@@ -1,0 +1,212 @@
+"""Dify chat-messages and completion-messages (SSE or blocking) and their stop routes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from google.protobuf import struct_pb2
+from meshconsole.chat.v1 import chat_pb2
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.auth import CurrentPrincipal
+from gateway.dialects.dify import ROUTERS
+from gateway.errors import http_status
+from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation
+from services.kit.context import Principal
+from services.kit.errors import InvalidArgument, MeshError
+
+router = APIRouter(prefix="/console/api/apps/{app_id}")
+AppId = Annotated[uuid.UUID, Path(description="the app's id")]
+
+
+class MessageBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    query: str = Field(default="", max_length=100_000)
+    response_mode: Literal["streaming", "blocking"] = "streaming"
+    conversation_id: str = ""
+    parent_message_id: str | None = None
+    files: list[dict[str, Any]] = Field(default_factory=list)
+    model_config_: dict[str, Any] | None = Field(default=None, alias="model_config")
+    retriever_from: str = "dev"
+
+
+def _usage(end: chat_pb2.MessageEnd) -> dict[str, Any]:
+    usage = end.usage
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "prompt_unit_price": "0",
+        "prompt_price_unit": "0",
+        "prompt_price": "0",
+        "completion_tokens": usage.completion_tokens,
+        "completion_unit_price": "0",
+        "completion_price_unit": "0",
+        "completion_price": "0",
+        "total_tokens": usage.total_tokens,
+        "total_price": usage.total_price or "0",
+        "currency": usage.currency or "USD",
+        "latency": usage.latency,
+        "time_to_first_token": usage.time_to_first_token,
+    }
+
+
+def _frame(payload: dict[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(payload) + b"\n\n"
+
+
+def _error_payload(event: chat_pb2.GenerateEvent | None, error: MeshError) -> dict[str, Any]:
+    return {
+        "event": "error",
+        "task_id": event.task_id if event else "",
+        "message_id": event.message_id if event else "",
+        "conversation_id": event.conversation_id if event else "",
+        "status": http_status(error),
+        "code": error.reason,
+        "message": error.message,
+    }
+
+
+async def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
+    last: chat_pb2.GenerateEvent | None = None
+    thinking = False
+    try:
+        async for item in stream.events():
+            if item is None:
+                yield b"event: ping\n\n"
+                continue
+            if isinstance(item, MeshError):
+                yield _frame(_error_payload(last, item))
+                return
+            last = item
+            kind = item.WhichOneof("event")
+            base = {
+                "task_id": item.task_id,
+                "id": item.message_id,
+                "message_id": item.message_id,
+                "conversation_id": item.conversation_id,
+            }
+            if kind == "text_delta" or kind == "reasoning_delta":
+                text = item.text_delta.text if kind == "text_delta" else item.reasoning_delta.text
+                if kind == "reasoning_delta" and not thinking:
+                    text, thinking = "<think>\n" + text, True
+                elif kind == "text_delta" and thinking:
+                    text, thinking = "\n</think>\n\n" + text, False
+                yield _frame({"event": "message", **base, "mode": mode, "answer": text, "created_at": item.created_at})
+            elif kind == "message_end":
+                metadata = {"usage": _usage(item.message_end), "retriever_resources": []}
+                yield _frame({"event": "message_end", **base, "metadata": metadata})
+            elif kind == "error":
+                error = MeshError(item.error.message, reason=item.error.reason)
+                payload = _error_payload(item, error)
+                payload["status"] = 500 if item.error.grpc_code not in (3, 9) else 400
+                yield _frame(payload)
+    finally:
+        stream.cancel()
+
+
+async def _blocking(stream: GenerationStream, mode: str) -> Response:
+    answer: list[str] = []
+    end: chat_pb2.MessageEnd | None = None
+    first = stream.first
+    try:
+        async for item in stream.events(keepalive_s=3600):
+            if isinstance(item, MeshError):
+                raise item
+            if item is None:
+                continue
+            kind = item.WhichOneof("event")
+            if kind == "text_delta":
+                answer.append(item.text_delta.text)
+            elif kind == "message_end":
+                end = item.message_end
+            elif kind == "error":
+                raise MeshError(item.error.message, reason=item.error.reason)
+    finally:
+        stream.cancel()
+    body = {
+        "event": "message",
+        "task_id": first.task_id,
+        "id": first.message_id,
+        "message_id": first.message_id,
+        "conversation_id": first.conversation_id,
+        "mode": mode,
+        "answer": "".join(answer),
+        "metadata": {"usage": _usage(end) if end else {}, "retriever_resources": []},
+        "created_at": first.created_at,
+    }
+    return JSONResponse(body)
+
+
+async def _run(
+    request: Request, principal: Principal, app_id: uuid.UUID, body: MessageBody, *, completion: bool
+) -> Response:
+    if not completion and not body.query.strip():
+        raise InvalidArgument("query is required", field="query")
+    if body.conversation_id:
+        try:
+            uuid.UUID(body.conversation_id)
+        except ValueError:
+            raise InvalidArgument("conversation_id must be a UUID", field="conversation_id") from None
+    inputs = struct_pb2.Struct()
+    inputs.update(body.inputs)
+    generate = chat_pb2.GenerateRequest(
+        app_id=str(app_id),
+        mode=chat_pb2.CONVERSATION_MODE_COMPLETION if completion else chat_pb2.CONVERSATION_MODE_CHAT,
+        origin=chat_pb2.ORIGIN_DIFY,
+        conversation_id=body.conversation_id,
+        query=body.query,
+        inputs=inputs,
+        parent_message_id=body.parent_message_id or "",
+    )
+    if body.model_config_:
+        generate.model_config_override.update(body.model_config_)
+    settings = request.app.state.settings
+    clients = request.app.state.clients
+    stream = await open_generation(
+        clients.chat.Generate, generate, principal=principal, timeout_s=settings.gateway_stream_timeout_s
+    )
+    mode = "completion" if completion else "chat"
+    if body.response_mode == "blocking":
+        return await _blocking(stream, mode)
+    return StreamingResponse(_sse(stream, mode), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@router.post("/chat-messages")
+async def chat_messages(request: Request, principal: CurrentPrincipal, app_id: AppId, body: MessageBody) -> Response:
+    """Send a chat message; SSE `message`/`message_end` events, or one JSON object when blocking."""
+    return await _run(request, principal, app_id, body, completion=False)
+
+
+@router.post("/completion-messages")
+async def completion_messages(
+    request: Request, principal: CurrentPrincipal, app_id: AppId, body: MessageBody
+) -> Response:
+    """Run a completion app with its inputs."""
+    return await _run(request, principal, app_id, body, completion=True)
+
+
+async def _stop(request: Request, app_id: uuid.UUID, task_id: str) -> dict[str, str]:
+    clients = request.app.state.clients
+    await clients.call(clients.chat.StopGeneration, chat_pb2.StopGenerationRequest(task_id=task_id, app_id=str(app_id)))
+    return {"result": "success"}
+
+
+@router.post("/chat-messages/{task_id}/stop")
+async def stop_chat(request: Request, principal: CurrentPrincipal, app_id: AppId, task_id: str) -> dict[str, str]:
+    """Stop a running chat generation, whichever replica runs it."""
+    return await _stop(request, app_id, task_id)
+
+
+@router.post("/completion-messages/{task_id}/stop")
+async def stop_completion(request: Request, principal: CurrentPrincipal, app_id: AppId, task_id: str) -> dict[str, str]:
+    """Stop a running completion generation."""
+    return await _stop(request, app_id, task_id)
+
+
+ROUTERS.append(router)

@@ -1,0 +1,97 @@
+"""Assembles the chat process: DB, NATS (stop control, app events), apps client, upstreams, gRPC server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from meshconsole.apps.v1 import apps_pb2_grpc
+from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
+
+from services.chat.app_config import AppConfigReader
+from services.chat.config import ChatSettings
+from services.chat.generation import GenerationService
+from services.chat.migrations import MIGRATIONS
+from services.chat.registry import ModelRegistry
+from services.chat.server import ChatServicer
+from services.chat.store import ChatStore, delete_app_conversations
+from services.chat.tasks import TaskRegistry
+from services.chat.upstream import UpstreamClients
+from services.kit import nats as mesh_nats
+from services.kit.crypto import SecretBox
+from services.kit.db import create_engine, create_session_factory, migrate
+from services.kit.grpc_client import create_channel
+from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_server
+from services.kit.service_main import ServiceProcess
+
+log = structlog.get_logger(__name__)
+SERVICE_NAME = chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name
+
+
+async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServiceProcess, GenerationService]:
+    """Migrate, register the default provider, wire NATS and peers, and return an unstarted server."""
+    engine = create_engine(settings.database_url_for("chat"))
+    await migrate(engine, service="chat", migrations=MIGRATIONS)
+    sessions = create_session_factory(engine)
+    store = ChatStore(sessions)
+    registry = ModelRegistry(
+        sessions=sessions, settings=settings, box=SecretBox(settings.resolved_secret_key(), purpose="chat-models")
+    )
+    await registry.sync_platform_default()
+    nc = await mesh_nats.connect_nats(url=settings.nats_url, name="chat")
+    js = nc.jetstream()
+    await mesh_nats.ensure_events_stream(js)
+    tasks = TaskRegistry()
+    await tasks.attach(nc)
+    apps_channel = create_channel(settings.service_addr("apps"))
+    app_configs = AppConfigReader(
+        stub=apps_pb2_grpc.AppsServiceStub(apps_channel),
+        ttl_s=settings.chat_app_config_cache_s,
+        timeout_s=settings.grpc_deadline_s,
+    )
+    await app_configs.attach(nc)
+    upstream = UpstreamClients(
+        timeout_s=settings.chat_upstream_timeout_s, connect_timeout_s=settings.chat_upstream_connect_timeout_s
+    )
+    generation = GenerationService(
+        settings=settings,
+        store=store,
+        registry=registry,
+        upstream=upstream,
+        tasks=tasks,
+        app_configs=app_configs,
+    )
+
+    async def on_app_deleted(task: Any) -> None:
+        payload = task.payload
+        removed = await delete_app_conversations(
+            store, app_id=str(payload["app_id"]), company_id=int(payload.get("company_id", 0))
+        )
+        log.info("app_conversations_deleted", app_id=payload["app_id"], conversations=removed)
+
+    app_deleted = mesh_nats.WorkQueueConsumer(
+        js,
+        stream=mesh_nats.EVENTS_STREAM,
+        subject="mesh.events.apps.deleted",
+        durable="chat-apps-deleted",
+        handler=on_app_deleted,
+    )
+    await app_deleted.setup()
+    app_deleted.start()
+
+    health = HealthRegistry()
+    servicer = ChatServicer(generation=generation)
+    server, port = create_server(
+        address,
+        bindings=[ServiceBinding(SERVICE_NAME, chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer)],
+        health=health,
+    )
+
+    async def close() -> None:
+        await app_deleted.stop()
+        await mesh_nats.drain_nats(nc)
+        await upstream.close()
+        await apps_channel.close()
+        await engine.dispose()
+
+    return ServiceProcess(server=server, port=port, health=health, on_shutdown=[close]), generation

@@ -1,0 +1,268 @@
+"""The one streaming core: builds the prompt, streams the upstream, persists the message at start and end."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from meshconsole.apps.v1 import apps_pb2
+
+from services.chat.app_config import AppConfigReader, model_config_dict
+from services.chat.config import ChatSettings
+from services.chat.models import MessageRecord
+from services.chat.prompt import Turn, build_messages, completion_params, estimate_tokens
+from services.chat.registry import ModelRegistry
+from services.chat.store import ChatStore, utcnow
+from services.chat.tasks import TaskRegistry
+from services.chat.upstream import UpstreamClients
+from services.kit.context import Principal
+from services.kit.errors import InvalidArgument, MeshError, NotFound
+
+log = structlog.get_logger(__name__)
+CHAT_APP_MODES = {"chat", "agent-chat", "advanced-chat", "agent", "mini-program"}
+
+
+@dataclass
+class GenerationSpec:
+    """What one turn asks for, whichever dialect sent it."""
+
+    query: str
+    mode: str = "chat"  # "chat" or "completion"
+    origin: str = "dify"
+    app_id: str = ""
+    conversation_id: str = ""
+    ensure_conversation: bool = False
+    inputs: dict[str, Any] = field(default_factory=dict)
+    history: list[Turn] | None = None
+    model: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    model_config_override: dict[str, Any] | None = None
+    end_user: str = ""
+
+
+@dataclass(slots=True)
+class StreamEvent:
+    """start | text | reasoning | end | error, with the ids every event carries."""
+
+    kind: str
+    task_id: str
+    message_id: str
+    conversation_id: str
+    created_at: int
+    text: str = ""
+    model: str = ""
+    new_conversation: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    first_token_s: float = 0.0
+    finish_reason: str = ""
+    error: MeshError | None = None
+
+
+class GenerationService:
+    """Runs generations; the upstream is called once per turn and the DB is written twice."""
+
+    def __init__(
+        self,
+        *,
+        settings: ChatSettings,
+        store: ChatStore,
+        registry: ModelRegistry,
+        upstream: UpstreamClients,
+        tasks: TaskRegistry,
+        app_configs: AppConfigReader | None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = registry
+        self.upstream = upstream
+        self.tasks = tasks
+        self.app_configs = app_configs
+
+    async def _model_config(self, *, principal: Principal, spec: GenerationSpec) -> dict[str, Any]:
+        if spec.model_config_override is not None:
+            return spec.model_config_override
+        if not spec.app_id or self.app_configs is None:
+            return {}
+        config = await self.app_configs.get(principal=principal, app_id=spec.app_id)
+        app_mode = _mode_name(config.mode)
+        if spec.mode == "completion" and app_mode not in ("completion", ""):
+            raise InvalidArgument("app is not a completion app", reason="not_completion_app")
+        if spec.mode == "chat" and app_mode == "completion":
+            raise InvalidArgument("app is not a chat app", reason="not_chat_app")
+        result = model_config_dict(config)
+        if config.mini_program_setting and not result.get("pre_prompt"):
+            result["pre_prompt"] = config.mini_program_setting
+        return result
+
+    async def _conversation(
+        self, *, principal: Principal, spec: GenerationSpec, config: dict[str, Any]
+    ) -> tuple[str, bool]:
+        if spec.conversation_id:
+            try:
+                found = await self.store.get_conversation(
+                    principal=principal, conversation_id=spec.conversation_id, app_id=spec.app_id
+                )
+                return found.id, False
+            except NotFound:
+                if not spec.ensure_conversation or await self.store.conversation_exists(
+                    conversation_id=spec.conversation_id
+                ):
+                    raise
+        created = await self.store.create_conversation(
+            principal=principal,
+            app_id=spec.app_id,
+            mode=spec.mode,
+            origin=spec.origin,
+            name=spec.query.strip().replace("\n", " ")[:40],
+            inputs=spec.inputs,
+            model_config=config,
+            conversation_id=spec.conversation_id or None,
+            end_user=spec.end_user,
+        )
+        return created.id, True
+
+    async def generate(self, *, principal: Principal, spec: GenerationSpec) -> AsyncIterator[StreamEvent]:
+        """Stream one turn: a start event, deltas, then end (or error after the first token)."""
+        config = await self._model_config(principal=principal, spec=spec)
+        model_name = spec.model or str((config.get("model") or {}).get("name") or "")
+        model = await self.registry.resolve_llm(principal=principal, model_name=model_name)
+        params = completion_params(config, spec.params)
+        conversation_id, is_new = await self._conversation(principal=principal, spec=spec, config=config)
+        if spec.history is not None:
+            history = spec.history
+        else:
+            stored = await self.store.history(
+                conversation_id=conversation_id, limit=self.settings.chat_history_messages
+            )
+            history = [t for m in stored for t in (Turn("user", m.query), Turn("assistant", m.answer)) if t.content]
+        messages = build_messages(
+            model_config=config,
+            inputs=spec.inputs,
+            history=history,
+            query=spec.query,
+            completion_mode=spec.mode == "completion",
+            context_tokens=model.max_tokens or self.settings.chat_context_tokens,
+            reserve_tokens=int(params.get("max_tokens") or 512),
+        )
+        task_id, message_id = str(uuid.uuid4()), str(uuid.uuid4())
+        now = utcnow()
+        created_at = int(now.timestamp())
+        await self.store.start_message(
+            record=MessageRecord(
+                id=message_id,
+                conversation_id=conversation_id,
+                user_id=principal.user_id,
+                company_id=principal.company_id,
+                app_id=spec.app_id,
+                task_id=task_id,
+                query=spec.query,
+                inputs=spec.inputs,
+                extra={},
+                status="generating",
+                model=model.model_name,
+                end_user=spec.end_user,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        ids = (task_id, message_id, conversation_id, created_at)
+        yield StreamEvent("start", *ids, model=model.model_name, new_conversation=is_new)
+        stop = self.tasks.register(task_id)
+        answer: list[str] = []
+        reasoning: list[str] = []
+        usage: dict[str, int] = {}
+        started = time.perf_counter()
+        first_token_at = 0.0
+        status, error_text, finish = "normal", "", "stop"
+        try:
+            async for delta in self.upstream.stream_chat(model, messages=messages, params=params, stop=stop):
+                if delta.prompt_tokens is not None:
+                    usage = {"prompt": delta.prompt_tokens, "completion": delta.completion_tokens or 0}
+                if delta.finish_reason:
+                    finish = delta.finish_reason
+                if delta.reasoning:
+                    first_token_at = first_token_at or time.perf_counter()
+                    reasoning.append(delta.reasoning)
+                    yield StreamEvent("reasoning", *ids, text=delta.reasoning)
+                if delta.content:
+                    first_token_at = first_token_at or time.perf_counter()
+                    answer.append(delta.content)
+                    yield StreamEvent("text", *ids, text=delta.content)
+            if stop.is_set():
+                status, finish = "stopped", "stopped"
+        except asyncio.CancelledError:
+            status, finish = "stopped", "stopped"
+            await asyncio.shield(
+                self._finish(message_id, answer, reasoning, usage, messages, started, first_token_at, status, "")
+            )
+            raise
+        except MeshError as error:
+            status, error_text = "error", error.message
+            await self._finish(
+                message_id, answer, reasoning, usage, messages, started, first_token_at, status, error_text
+            )
+            if not answer and not reasoning:
+                raise
+            yield StreamEvent("error", *ids, error=error)
+            return
+        finally:
+            self.tasks.finish(task_id)
+        values = await self._finish(message_id, answer, reasoning, usage, messages, started, first_token_at, status, "")
+        yield StreamEvent(
+            "end",
+            *ids,
+            prompt_tokens=values["prompt_tokens"],
+            completion_tokens=values["completion_tokens"],
+            latency_s=values["latency_s"],
+            first_token_s=values["first_token_s"],
+            finish_reason=finish,
+        )
+
+    async def _finish(
+        self,
+        message_id: str,
+        answer: list[str],
+        reasoning: list[str],
+        usage: dict[str, int],
+        messages: list[dict[str, str]],
+        started: float,
+        first_token_at: float,
+        status: str,
+        error: str,
+    ) -> dict[str, Any]:
+        text, thought = "".join(answer), "".join(reasoning)
+        ended = time.perf_counter()
+        values: dict[str, Any] = {
+            "answer": text,
+            "reasoning": thought,
+            "status": status,
+            "error": error,
+            "prompt_tokens": usage.get("prompt") or sum(estimate_tokens(m["content"]) for m in messages),
+            "completion_tokens": usage.get("completion") or (estimate_tokens(text + thought) if text or thought else 0),
+            "latency_s": round(ended - started, 4),
+            "first_token_s": round(first_token_at - started, 4) if first_token_at else 0.0,
+        }
+        await self.store.finish_message(message_id=message_id, values=values)
+        return values
+
+    async def stop(self, *, principal: Principal, task_id: str, app_id: str = "") -> bool:
+        """Stop a running task, wherever it runs; false when it already finished."""
+        record = await self.store.find_message_by_task(principal=principal, task_id=task_id)
+        if record is None or (app_id and record.app_id != app_id):
+            raise NotFound("task not found", reason="task_not_found")
+        if record.status != "generating":
+            return False
+        await self.tasks.request_stop(task_id)
+        return True
+
+
+def _mode_name(mode: int) -> str:
+    name = apps_pb2.AppMode.Name(mode) if mode else ""
+    return name.removeprefix("APP_MODE_").lower().replace("_", "-") if name and not name.endswith("UNSPECIFIED") else ""

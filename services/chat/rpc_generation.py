@@ -1,0 +1,106 @@
+"""Generation RPCs: Generate (server streaming) and StopGeneration; proto <-> domain only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from google.protobuf import json_format
+from meshconsole.chat.v1 import chat_pb2
+
+from services.chat.generation import GenerationService, GenerationSpec, StreamEvent
+from services.chat.prompt import Turn
+from services.kit.context import Principal, principal_var
+from services.kit.errors import Unauthenticated
+
+ORIGINS = {
+    chat_pb2.ORIGIN_DIFY: "dify",
+    chat_pb2.ORIGIN_NEXTCONSOLE: "nextconsole",
+    chat_pb2.ORIGIN_NEXENT: "nexent",
+    chat_pb2.ORIGIN_LBAI: "lbai",
+}
+
+
+def caller() -> Principal:
+    """The principal the gateway sent in metadata."""
+    principal = principal_var.get()
+    if principal is None:
+        raise Unauthenticated("no principal in call metadata", reason="unauthorized")
+    return principal
+
+
+def spec_from_request(request: chat_pb2.GenerateRequest) -> GenerationSpec:
+    """The domain view of a GenerateRequest."""
+    params: dict[str, Any] = {}
+    for name in ("temperature", "top_p", "max_tokens", "presence_penalty", "frequency_penalty"):
+        if request.params.HasField(name):
+            params[name] = getattr(request.params, name)
+    if request.params.stop:
+        params["stop"] = list(request.params.stop)
+    return GenerationSpec(
+        query=request.query,
+        mode="completion" if request.mode == chat_pb2.CONVERSATION_MODE_COMPLETION else "chat",
+        origin=ORIGINS.get(request.origin, "dify"),
+        app_id=request.app_id,
+        conversation_id=request.conversation_id,
+        ensure_conversation=request.ensure_conversation,
+        inputs=json_format.MessageToDict(request.inputs) if request.HasField("inputs") else {},
+        history=[Turn(m.role, m.content) for m in request.history] if request.history else None,
+        model=request.model,
+        params=params,
+        model_config_override=(
+            json_format.MessageToDict(request.model_config_override, preserving_proto_field_name=True)
+            if request.HasField("model_config_override")
+            else None
+        ),
+        end_user=request.end_user,
+    )
+
+
+def event_message(event: StreamEvent) -> chat_pb2.GenerateEvent:
+    """The proto event for a domain event; built directly, as this runs once per token."""
+    message = chat_pb2.GenerateEvent(
+        task_id=event.task_id,
+        message_id=event.message_id,
+        conversation_id=event.conversation_id,
+        created_at=event.created_at,
+    )
+    kind = event.kind
+    if kind == "text":
+        message.text_delta.text = event.text
+    elif kind == "reasoning":
+        message.reasoning_delta.text = event.text
+    elif kind == "start":
+        message.message_start.model = event.model
+        message.message_start.new_conversation = event.new_conversation
+    elif kind == "end":
+        usage = message.message_end.usage
+        usage.prompt_tokens = event.prompt_tokens
+        usage.completion_tokens = event.completion_tokens
+        usage.total_tokens = event.prompt_tokens + event.completion_tokens
+        usage.latency = event.latency_s
+        usage.time_to_first_token = event.first_token_s
+        usage.total_price = "0"
+        usage.currency = "USD"
+        message.message_end.finish_reason = event.finish_reason
+    elif kind == "error" and event.error is not None:
+        message.error.reason = event.error.reason
+        message.error.message = event.error.message
+        message.error.grpc_code = event.error.code.value[0]
+    return message
+
+
+class GenerationRpcs:
+    """Mixin of ChatServicer for the streaming core."""
+
+    generation: GenerationService
+
+    async def Generate(self, request: chat_pb2.GenerateRequest, context: Any) -> AsyncIterator[chat_pb2.GenerateEvent]:
+        async for event in self.generation.generate(principal=caller(), spec=spec_from_request(request)):
+            yield event_message(event)
+
+    async def StopGeneration(
+        self, request: chat_pb2.StopGenerationRequest, context: Any
+    ) -> chat_pb2.StopGenerationResponse:
+        stopped = await self.generation.stop(principal=caller(), task_id=request.task_id, app_id=request.app_id)
+        return chat_pb2.StopGenerationResponse(stopped=stopped)

@@ -1,0 +1,161 @@
+"""Calls OpenAI-compatible upstreams with the `openai` SDK, streaming raw SSE lines (the cheap path)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import openai
+import orjson
+
+from services.chat.registry import ResolvedModel
+from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, MeshError, Unavailable
+
+
+@dataclass(slots=True)
+class Delta:
+    """One parsed upstream chunk: text and/or reasoning; usage and finish reason arrive at the end."""
+
+    content: str = ""
+    reasoning: str = ""
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class UpstreamClients:
+    """One AsyncOpenAI client (and connection pool) per base_url and key."""
+
+    def __init__(self, *, timeout_s: float, connect_timeout_s: float) -> None:
+        self._timeout = openai.Timeout(timeout_s, connect=connect_timeout_s)
+        self._clients: dict[tuple[str, str], openai.AsyncOpenAI] = {}
+
+    def client(self, model: ResolvedModel) -> openai.AsyncOpenAI:
+        key = (model.base_url, model.api_key)
+        found = self._clients.get(key)
+        if found is None:
+            found = openai.AsyncOpenAI(
+                base_url=model.base_url, api_key=model.api_key or "none", timeout=self._timeout, max_retries=0
+            )
+            self._clients[key] = found
+        return found
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
+
+    async def stream_chat(
+        self,
+        model: ResolvedModel,
+        *,
+        messages: list[dict[str, str]],
+        params: dict[str, Any],
+        stop: asyncio.Event,
+    ) -> AsyncIterator[Delta]:
+        """Stream a chat completion until done or `stop` is set; upstream failures raise MeshError."""
+        client = self.client(model)
+        body = {"stream_options": {"include_usage": True}, **params}
+        try:
+            async with client.chat.completions.with_streaming_response.create(
+                model=model.model_name,
+                messages=cast(Any, messages),
+                stream=True,
+                **body,
+            ) as response:
+                # Closing the response ends the upstream request at once, even while it is silent.
+                watcher = asyncio.create_task(_close_on(stop, response))
+                try:
+                    async for line in response.iter_lines():
+                        if not line.startswith("data:"):
+                            continue
+                        data = line[5:].strip()
+                        if data == "[DONE]":
+                            return
+                        delta = _parse_chunk(data)
+                        if delta is not None:
+                            yield delta
+                except MeshError:
+                    raise
+                except Exception as error:  # the SDK's transport raises its own httpx flavour
+                    if stop.is_set():
+                        return
+                    raise Unavailable(
+                        f"upstream model {model.model_name} broke off the stream: {type(error).__name__}",
+                        reason="upstream_stream_broken",
+                    ) from None
+                finally:
+                    watcher.cancel()
+        except openai.APIStatusError as error:
+            raise upstream_error(error) from None
+        except openai.APITimeoutError:
+            raise DeadlineExceeded(f"upstream model {model.model_name} timed out", reason="upstream_timeout") from None
+        except openai.APIConnectionError as error:
+            raise Unavailable(
+                f"upstream model {model.model_name} is unreachable: {error}", reason="upstream_unavailable"
+            ) from None
+
+    async def complete(self, model: ResolvedModel, *, messages: list[dict[str, str]], params: dict[str, Any]) -> str:
+        """A whole (non-streamed) answer, for short internal tasks like titles and suggestions."""
+        try:
+            reply = await self.client(model).chat.completions.create(
+                model=model.model_name,
+                messages=cast(Any, messages),
+                **params,
+            )
+        except openai.APIStatusError as error:
+            raise upstream_error(error) from None
+        except (openai.APIConnectionError, openai.APITimeoutError) as error:
+            raise Unavailable(f"upstream model is unreachable: {error}", reason="upstream_unavailable") from None
+        return reply.choices[0].message.content or "" if reply.choices else ""
+
+
+async def _close_on(stop: asyncio.Event, response: Any) -> None:
+    await stop.wait()
+    await response.close()
+
+
+def _parse_chunk(data: str) -> Delta | None:
+    try:
+        chunk = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if "error" in chunk and not chunk.get("choices"):
+        message = (chunk.get("error") or {}).get("message", "upstream error")
+        raise Unavailable(f"upstream error: {message}", reason="upstream_error")
+    delta = Delta()
+    choices = chunk.get("choices") or ()
+    if choices:
+        choice = choices[0]
+        part = choice.get("delta") or {}
+        delta.content = part.get("content") or ""
+        delta.reasoning = part.get("reasoning_content") or part.get("reasoning") or part.get("reason_content") or ""
+        delta.finish_reason = choice.get("finish_reason")
+    usage = chunk.get("usage")
+    if usage:
+        delta.prompt_tokens = usage.get("prompt_tokens")
+        delta.completion_tokens = usage.get("completion_tokens")
+    return delta
+
+
+def upstream_error(error: openai.APIStatusError) -> MeshError:
+    """Map the upstream's HTTP failure to our error hierarchy, keeping its message."""
+    message = f"upstream model error ({error.status_code}): {_message(error)}"
+    if error.status_code in (400, 404, 422):
+        return InvalidArgument(message, reason="upstream_rejected")
+    if error.status_code in (401, 403):
+        return FailedPrecondition(message, reason="upstream_auth_failed")
+    if error.status_code == 429:
+        return Unavailable(message, reason="upstream_rate_limited")
+    return Unavailable(message, reason="upstream_error")
+
+
+def _message(error: openai.APIStatusError) -> str:
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return error.message
