@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from deploy.local.launcher import LaunchConfig, Mesh
+from services.kit.testing.openai_upstream import ScriptedUpstream
 from services.kit.testing.servers import free_port
 
 ADMIN_ACCOUNT = "admin@e2e.test"
@@ -48,21 +49,48 @@ class MeshClient:
         return dict(reply.json())
 
 
-def start_mesh(data_dir: Path) -> Mesh:
+UPSTREAM_MODEL = "mesh-e2e-model"
+UPSTREAM_KEY = "sk-e2e-upstream-key"
+
+
+def start_mesh(data_dir: Path, upstream: ScriptedUpstream | None = None) -> Mesh:
+    openai = {}
+    if upstream is not None:
+        openai = {
+            "OPENAI_BASE_URL": upstream.base_url,
+            "OPENAI_API_KEY": UPSTREAM_KEY,
+            "MESH_DEFAULT_MODEL": UPSTREAM_MODEL,
+        }
     config = LaunchConfig(
         port=free_port(),
         data_dir=data_dir,
         admin_account=ADMIN_ACCOUNT,
         admin_password=ADMIN_PASSWORD,
+        openai=openai,
         log_to_files=True,
     )
     return Mesh(config).start()
 
 
 @pytest.fixture(scope="session")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeshClient]:
-    """One mesh for the e2e session."""
-    running = start_mesh(tmp_path_factory.mktemp("mesh"))
+def upstream() -> Iterator[ScriptedUpstream]:
+    """The scripted OpenAI-compatible upstream the e2e mesh uses as its default provider."""
+    with ScriptedUpstream(models=(UPSTREAM_MODEL, "mesh-e2e-other"), api_key=UPSTREAM_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def scripted(upstream: ScriptedUpstream) -> Iterator[ScriptedUpstream]:
+    """The upstream with no leftover scripts from earlier tests."""
+    upstream.reset()
+    yield upstream
+    upstream.reset()
+
+
+@pytest.fixture(scope="session")
+def mesh(tmp_path_factory: pytest.TempPathFactory, upstream: ScriptedUpstream) -> Iterator[MeshClient]:
+    """One mesh for the e2e session, with the scripted upstream as its default model provider."""
+    running = start_mesh(tmp_path_factory.mktemp("mesh"), upstream)
     try:
         with httpx.Client(base_url=running.base_url, timeout=30.0) as http:
             yield MeshClient(mesh=running, http=http)
