@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from meshconsole.chat.v1 import chat_pb2_grpc
+
 from services.chat.generation import GenerationService
 from services.chat.registry import ModelRegistry
 from services.chat.rpc_conversations import ConversationRpcs
 from services.chat.rpc_generation import GenerationRpcs
 from services.chat.rpc_registry import RegistryRpcs
+from services.chat.rpc_sessions import SessionRpcs
 from services.chat.store import ChatStore
 
 
-class ChatServicer(GenerationRpcs, RegistryRpcs, ConversationRpcs, chat_pb2_grpc.ChatServiceServicer):
+class ChatServicer(GenerationRpcs, SessionRpcs, RegistryRpcs, ConversationRpcs, chat_pb2_grpc.ChatServiceServicer):
     """RPCs not implemented by a mixin answer UNIMPLEMENTED (the generated base)."""
 
     def __init__(self, *, generation: GenerationService) -> None:

@@ -1,0 +1,248 @@
+"""NextConsole app runs: init_session, and the OpenAI-compatible v2/chat/completions (stream and whole)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from google.protobuf import json_format
+from meshconsole.chat.v1 import chat_pb2
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.auth import CurrentPrincipal
+from gateway.dialects.nextconsole import ROUTERS
+from gateway.dialects.nextconsole.envelope import ok
+from gateway.errors import http_status
+from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation
+from services.kit.errors import InvalidArgument, MeshError
+
+router = APIRouter(prefix="/next_console/app_center/app_run")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class InitSessionBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    app_code: str = Field(min_length=1, max_length=64)
+    session_code: str = Field(default="", max_length=64)
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: str = Field(pattern="^(system|user|assistant|tool|developer)$")
+    content: str | list[dict[str, Any]] = ""
+
+
+class CompletionBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    app_code: str = Field(min_length=1, max_length=64)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=500)
+    session_code: str = Field(default="", max_length=64)
+    model: str = ""
+    stream: bool = False
+    workflow_params: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[Any] = Field(default_factory=list)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+def _text(content: str | list[dict[str, Any]]) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(str(part.get("text", "")) for part in content if part.get("type", "text") == "text")
+
+
+def _fmt(stamp: Any, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(stamp.seconds, tz=tz).strftime(TIME_FORMAT)
+
+
+@router.post("/init_session")
+async def init_session(request: Request, principal: CurrentPrincipal, body: InitSessionBody) -> dict[str, Any]:
+    """Create a session of an app (or return the named one) before running it."""
+    clients = request.app.state.clients
+    reply = await clients.call(
+        clients.chat.InitSession, chat_pb2.InitSessionRequest(app_code=body.app_code, session_code=body.session_code)
+    )
+    tz = ZoneInfo(request.app.state.settings.timezone)
+    session = json_format.MessageToDict(
+        reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    session.update(
+        id=int(reply.id),
+        user_id=int(reply.user_id),
+        session_assistant_id=int(reply.session_assistant_id),
+        create_time=_fmt(reply.create_time, tz),
+        update_time=_fmt(reply.update_time, tz),
+        session_search_engine_language_type={},
+    )
+    for nullable in (
+        "session_cancel_reason",
+        "session_customer_evaluation",
+        "session_customer_score",
+        "session_shop_assistant_id",
+        "session_task_id",
+        "session_task_params",
+        "session_task_params_schema",
+        "session_task_type",
+    ):
+        session.setdefault(nullable, None)
+    return ok(session)
+
+
+def _chunk(event: chat_pb2.GenerateEvent, model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    payload = {
+        "id": f"chatcmpl-{event.message_id}",
+        "object": "chat.completion.chunk",
+        "created": event.created_at,
+        "model": model,
+        "session_code": event.conversation_id,
+        "task_id": event.task_id,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return b"data: " + orjson.dumps(payload) + b"\n\n"
+
+
+def _usage(end: chat_pb2.MessageEnd) -> dict[str, int]:
+    usage = end.usage
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _error_frame(error: MeshError, status: int) -> bytes:
+    body = {
+        "error": {"message": error.message, "type": error.reason, "code": status},
+        "error_code": status,
+        "error_message": error.message,
+        "error_status": True,
+    }
+    return b"data: " + orjson.dumps(body) + b"\n\n"
+
+
+async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
+    model = stream.first.message_start.model
+    sent_role = False
+    try:
+        async for item in stream.events():
+            if item is None:
+                yield b": keep-alive\n\n"
+                continue
+            if isinstance(item, MeshError):
+                yield _error_frame(item, http_status(item))
+                break
+            kind = item.WhichOneof("event")
+            if kind == "message_start":
+                model = item.message_start.model or model
+                continue
+            delta: dict[str, Any] = {} if sent_role else {"role": "assistant"}
+            if kind == "text_delta":
+                delta["content"] = item.text_delta.text
+            elif kind == "reasoning_delta":
+                delta["reason_content"] = item.reasoning_delta.text
+            elif kind == "message_end":
+                finish = "stop" if item.message_end.finish_reason in ("", "stopped") else item.message_end.finish_reason
+                payload = orjson.loads(_chunk(item, model, {}, finish)[6:])
+                payload["usage"] = _usage(item.message_end)
+                yield b"data: " + orjson.dumps(payload) + b"\n\n"
+                continue
+            elif kind == "error":
+                error = MeshError(item.error.message, reason=item.error.reason)
+                yield _error_frame(error, 500)
+                break
+            else:
+                continue
+            sent_role = True
+            yield _chunk(item, model, delta)
+        yield b"data: [DONE]\n\n"
+    finally:
+        stream.cancel()
+
+
+async def _whole(stream: GenerationStream) -> Response:
+    first = stream.first
+    model = first.message_start.model
+    answer: list[str] = []
+    reasoning: list[str] = []
+    usage: dict[str, int] = {}
+    finish = "stop"
+    try:
+        async for item in stream.events(keepalive_s=3600):
+            if isinstance(item, MeshError):
+                raise item
+            if item is None:
+                continue
+            kind = item.WhichOneof("event")
+            if kind == "text_delta":
+                answer.append(item.text_delta.text)
+            elif kind == "reasoning_delta":
+                reasoning.append(item.reasoning_delta.text)
+            elif kind == "message_end":
+                usage = _usage(item.message_end)
+                finish = "stop" if item.message_end.finish_reason in ("", "stopped") else item.message_end.finish_reason
+            elif kind == "error":
+                raise MeshError(item.error.message, reason=item.error.reason)
+    finally:
+        stream.cancel()
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(answer)}
+    if reasoning:
+        message["reason_content"] = "".join(reasoning)
+    return JSONResponse(
+        {
+            "id": f"chatcmpl-{first.message_id}",
+            "object": "chat.completion",
+            "created": first.created_at or int(time.time()),
+            "model": model,
+            "session_code": first.conversation_id,
+            "task_id": first.task_id,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": usage,
+        }
+    )
+
+
+@router.post("/v2/chat/completions")
+async def chat_completions(request: Request, principal: CurrentPrincipal, body: CompletionBody) -> Response:
+    """OpenAI-compatible run of a published app; `reason_content` carries reasoning deltas."""
+    last_user = max((i for i, m in enumerate(body.messages) if m.role == "user"), default=-1)
+    if last_user < 0 or not _text(body.messages[last_user].content).strip():
+        raise InvalidArgument("messages must end with a non-empty user message", field="messages")
+    request_message = chat_pb2.GenerateRequest(
+        app_id=body.app_code,
+        mode=chat_pb2.CONVERSATION_MODE_CHAT,
+        origin=chat_pb2.ORIGIN_NEXTCONSOLE,
+        conversation_id=body.session_code,
+        query=_text(body.messages[last_user].content),
+        history=[chat_pb2.InputMessage(role=m.role, content=_text(m.content)) for m in body.messages[:last_user]],
+        model=body.model,
+    )
+    if body.workflow_params:
+        request_message.workflow_params.update(body.workflow_params)
+        request_message.inputs.update(body.workflow_params)
+    for name in ("temperature", "top_p", "max_tokens"):
+        value = getattr(body, name)
+        if value is not None:
+            setattr(request_message.params, name, value)
+    clients = request.app.state.clients
+    stream = await open_generation(
+        clients.chat.Generate,
+        request_message,
+        principal=request.state.principal,
+        timeout_s=request.app.state.settings.gateway_stream_timeout_s,
+    )
+    if body.stream:
+        return StreamingResponse(_stream(stream), media_type="text/event-stream", headers=SSE_HEADERS)
+    return await _whole(stream)
+
+
+ROUTERS.append(router)
