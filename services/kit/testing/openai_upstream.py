@@ -59,6 +59,7 @@ class ScriptedUpstream:
         self.api_key = api_key
         self.scripts: deque[Script] = deque()
         self.default = Script()
+        self.by_model: dict[str, Script] = {}  # used when no script is queued
         self.requests: list[Recorded] = []
         self.embedding_dim = 16
         self._server: uvicorn.Server | None = None
@@ -111,7 +112,7 @@ class ScriptedUpstream:
             body = await request.json()
             record = Recorded(request.url.path, body, dict(request.headers), time.monotonic())
             self.requests.append(record)
-            script = self.scripts.popleft() if self.scripts else self.default
+            script = self.scripts.popleft() if self.scripts else self.by_model.get(body.get("model", ""), self.default)
             if script.status != 200:
                 return _error(script.status, script.error_message, "server_error")
             if body.get("stream"):
@@ -234,3 +235,25 @@ def _vector(text: str, dim: int) -> list[float]:
     values = [rng.gauss(0.0, 1.0) for _ in range(dim)]
     norm = math.sqrt(sum(v * v for v in values)) or 1.0
     return [v / norm for v in values]
+
+
+def main() -> None:
+    """Serve a fixed script in the foreground (benchmarks run the upstream in its own process)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--chunks", type=int, default=500)
+    parser.add_argument("--delay-ms", type=float, default=20.0, help="gap between chunks of the paced model")
+    parser.add_argument("--paced-chunks", type=int, default=100)
+    args = parser.parse_args()
+    upstream = ScriptedUpstream(models=("mesh-bench-model", "mesh-bench-paced"))
+    upstream.default = Script(chunks=[f"tok{i} " for i in range(args.chunks)])
+    # Requests for the paced model arrive at a realistic token rate.
+    paced = Script(chunks=[f"tok{i} " for i in range(args.paced_chunks)], delay_s=args.delay_ms / 1000)
+    upstream.by_model["mesh-bench-paced"] = paced
+    uvicorn.run(upstream.app(), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
