@@ -39,6 +39,12 @@ class AppConfigReader:
         for key in [k for k in self._cache if k[0] == app_id]:
             self._cache.pop(key, None)
 
+    def clear(self) -> int:
+        """Forget every cached config; returns how many there were."""
+        count = len(self._cache)
+        self._cache.clear()
+        return count
+
     async def get(self, *, principal: Principal, app_id: str) -> apps_pb2.AppConfig:
         """The app's config as the caller may see it (NOT_FOUND for another tenant's app)."""
         key = (app_id, principal.user_id, principal.company_id)

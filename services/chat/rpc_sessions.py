@@ -20,9 +20,14 @@ def _timestamp(value: Any) -> timestamp_pb2.Timestamp:
 
 
 class SessionRpcs:
-    """Mixin of ChatServicer for app sessions."""
+    """Mixin of ChatServicer for app sessions and agent configuration."""
 
     generation: GenerationService
+
+    async def ReloadAgentConfig(self, request: Any, context: Any) -> chat_pb2.ReloadAgentConfigResponse:
+        caller()
+        evicted = self.generation.app_configs.clear() if self.generation.app_configs is not None else 0
+        return chat_pb2.ReloadAgentConfigResponse(success=True, message=f"configuration reloaded ({evicted} cached)")
 
     async def InitSession(self, request: chat_pb2.InitSessionRequest, context: Any) -> chat_pb2.Session:
         session = await init_session(

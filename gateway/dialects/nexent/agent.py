@@ -1,0 +1,118 @@
+"""Nexent agent runs: POST /api/agent/run streams `{"type", "content"}` frames; reload_config drops caches."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+from meshconsole.chat.v1 import chat_pb2
+from meshconsole.common.v1 import common_pb2
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.auth import CurrentPrincipal
+from gateway.dialects.nexent import ROUTERS
+from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation
+from services.kit.errors import InvalidArgument, MeshError
+
+router = APIRouter(prefix="/api/agent")
+
+
+class HistoryItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: str = Field(pattern="^(user|assistant|system)$")
+    content: str = ""
+
+
+class AgentRunBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    query: str = Field(max_length=100_000)
+    history: list[HistoryItem] = Field(default_factory=list, max_length=500)
+    minio_files: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    conversation_id: str | int | None = None
+    is_debug: bool = False
+
+
+def _frame(kind: str, content: str) -> bytes:
+    return b"data: " + orjson.dumps({"type": kind, "content": content}) + b"\n\n"
+
+
+async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
+    first = stream.first
+    yield _frame("agent_new_run", "")
+    yield _frame("step_count", "步骤 1")
+    try:
+        async for item in stream.events():
+            if item is None:
+                yield b": keep-alive\n\n"
+                continue
+            if isinstance(item, MeshError):
+                yield _frame("error", item.message)
+                return
+            kind = item.WhichOneof("event")
+            if kind == "reasoning_delta":
+                yield _frame("model_output_thinking", item.reasoning_delta.text)
+            elif kind == "text_delta":
+                yield _frame("final_answer", item.text_delta.text)
+            elif kind == "message_end":
+                usage = item.message_end.usage
+                counts = {
+                    "prompt_tokens": usage.prompt_tokens,
+                    "completion_tokens": usage.completion_tokens,
+                    "total_tokens": usage.total_tokens,
+                    "conversation_id": first.conversation_id,
+                    "message_id": first.message_id,
+                }
+                yield _frame("token_count", orjson.dumps(counts).decode())
+            elif kind == "error":
+                yield _frame("error", item.error.message)
+                return
+    finally:
+        stream.cancel()
+
+
+@router.post("/run")
+async def run_agent(request: Request, principal: CurrentPrincipal, body: AgentRunBody) -> Response:
+    """Run the caller's agent on a query; the answer streams as Nexent process frames."""
+    if not body.query.strip():
+        raise InvalidArgument("query must not be empty", field="query")
+    files = [
+        chat_pb2.Attachment(
+            file_id=str(f.get("object_name") or f.get("file_id") or ""),
+            name=str(f.get("name") or ""),
+            url=str(f.get("url") or ""),
+            kind=chat_pb2.ATTACHMENT_KIND_FILE,
+        )
+        for f in body.minio_files
+    ]
+    generate = chat_pb2.GenerateRequest(
+        origin=chat_pb2.ORIGIN_NEXENT,
+        mode=chat_pb2.CONVERSATION_MODE_CHAT,
+        conversation_id="" if body.conversation_id in (None, "", 0) else str(body.conversation_id),
+        query=body.query,
+        history=[chat_pb2.InputMessage(role=h.role, content=h.content) for h in body.history],
+        files=files,
+    )
+    clients = request.app.state.clients
+    stream = await open_generation(
+        clients.chat.Generate,
+        generate,
+        principal=principal,
+        timeout_s=request.app.state.settings.gateway_stream_timeout_s,
+    )
+    return StreamingResponse(_stream(stream), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@router.post("/reload_config")
+async def reload_config(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Drop cached agent configuration so the next run reads it afresh."""
+    clients = request.app.state.clients
+    reply = await clients.call(clients.chat.ReloadAgentConfig, common_pb2.Empty())
+    return {"success": reply.success, "message": reply.message, "status": "reloaded" if reply.success else "failed"}
+
+
+ROUTERS.append(router)
