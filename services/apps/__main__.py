@@ -1,24 +1,20 @@
-"""Entry point: `python -m services.apps` (contract served; methods not built yet answer UNIMPLEMENTED)."""
+"""Entry point: `python -m services.apps`."""
 
 from __future__ import annotations
 
-from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
-
-from services.kit.grpc_server import ServiceBinding
-from services.kit.service_main import ServiceProcess, build_plain_service, run_service
-from services.kit.settings import MeshSettings
-
-SERVICE_NAME = apps_pb2.DESCRIPTOR.services_by_name["AppsService"].full_name
+from services.apps.app import build_apps
+from services.apps.config import AppsSettings
+from services.kit.service_main import ServiceProcess, run_service
 
 
 def main() -> None:
-    settings = MeshSettings()
+    settings = AppsSettings()
 
     async def build(address: str) -> ServiceProcess:
-        binding = ServiceBinding(
-            SERVICE_NAME, apps_pb2_grpc.add_AppsServiceServicer_to_server, apps_pb2_grpc.AppsServiceServicer()
+        process = await build_apps(settings, address=address)
+        return ServiceProcess(
+            server=process.server, port=process.port, health=process.health, on_shutdown=process.on_shutdown
         )
-        return build_plain_service(address=address, bindings=[binding])
 
     run_service(name="apps", settings=settings, build=build)
 

@@ -10,6 +10,8 @@ import grpc
 import pytest
 import pytest_asyncio
 
+from services.apps.app import AppsProcess, build_apps
+from services.apps.config import AppsSettings
 from services.identity.app import IdentityProcess, build_identity
 from services.identity.config import IdentitySettings
 from services.kit.testing.servers import NatsServer, PostgresServer, ValkeyServer
@@ -68,3 +70,28 @@ async def identity(
         redis = __import__("redis").asyncio.from_url(valkey_server.url)
         await redis.flushdb()
         await redis.aclose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def apps(
+    database_url: str, tmp_path: Path, nats_server: NatsServer
+) -> AsyncIterator[tuple[AppsProcess, grpc.aio.Channel]]:
+    """Apps serving on an ephemeral port, with a channel to it."""
+    settings = AppsSettings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        nats_url=nats_server.url,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        apps_outbox_interval_s=0.2,
+    )
+    process = await build_apps(settings, address="127.0.0.1:0")
+    await process.server.start()
+    await process.health.set_all(serving=True)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    try:
+        yield process, channel
+    finally:
+        await channel.close()
+        await process.server.stop(1)
+        for hook in process.on_shutdown:
+            await hook()

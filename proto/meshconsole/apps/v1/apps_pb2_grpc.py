@@ -165,7 +165,10 @@ class AppsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteApp(self, request, context):
-        """Soft-deletes the app; publishes mesh.events.apps.deleted so chat drops its conversations.
+        """Deletes the app with its model-config versions, site and lbai sessions (shared ones included) in one
+        transaction, then publishes mesh.events.apps.deleted {app_id, user_id, company_id, kind, session_ids} so chat
+        drops its conversations. Every change that matters to generation publishes mesh.events.apps.config_changed
+        {app_id, user_id, company_id, config_version}.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
