@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	npm install --prefix .tools --no-audit --no-fund s3rver@3 >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -9,6 +9,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from meshconsole.apps.v1 import apps_pb2_grpc
 from meshconsole.chat.v1 import chat_pb2_grpc
+from meshconsole.files.v1 import files_pb2_grpc
 from meshconsole.identity.v1 import identity_pb2_grpc
 
 from services.kit import grpc_client
@@ -27,6 +28,7 @@ class ServiceClients:
         self.identity = identity_pb2_grpc.IdentityServiceStub(self.channels["identity"])
         self.apps = apps_pb2_grpc.AppsServiceStub(self.channels["apps"])
         self.chat = chat_pb2_grpc.ChatServiceStub(self.channels["chat"])
+        self.files = files_pb2_grpc.FilesServiceStub(self.channels["files"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}
 
     async def call(

@@ -1,26 +1,20 @@
-"""Entry point: `python -m services.files` (contract served; methods not built yet answer UNIMPLEMENTED)."""
+"""Entry point: `python -m services.files`."""
 
 from __future__ import annotations
 
-from meshconsole.files.v1 import files_pb2, files_pb2_grpc
-
-from services.kit.grpc_server import ServiceBinding
-from services.kit.service_main import ServiceProcess, build_plain_service, run_service
-from services.kit.settings import MeshSettings
-
-SERVICE_NAME = files_pb2.DESCRIPTOR.services_by_name["FilesService"].full_name
+from services.files.app import build_files
+from services.files.config import FilesSettings
+from services.kit.service_main import ServiceProcess, run_service
 
 
 def main() -> None:
-    settings = MeshSettings()
+    settings = FilesSettings()
 
     async def build(address: str) -> ServiceProcess:
-        binding = ServiceBinding(
-            SERVICE_NAME,
-            files_pb2_grpc.add_FilesServiceServicer_to_server,
-            files_pb2_grpc.FilesServiceServicer(),
+        process = await build_files(settings, address=address)
+        return ServiceProcess(
+            server=process.server, port=process.port, health=process.health, on_shutdown=process.on_shutdown
         )
-        return build_plain_service(address=address, bindings=[binding])
 
     run_service(name="files", settings=settings, build=build)
 

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from meshconsole.common.v1 import common_pb2
+from meshconsole.files.v1 import files_pb2
 from meshconsole.identity.v1 import identity_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from gateway.auth import AdminPrincipal
+from gateway.auth import AdminPrincipal, CurrentPrincipal
 from gateway.dialects.nextconsole.users import user_dict
 from gateway.errors import Dialect, render_default
 
@@ -108,6 +109,25 @@ async def revoke_api_key(request: Request, principal: AdminPrincipal, key_id: st
     clients = request.app.state.clients
     await clients.call(clients.identity.RevokeApiKey, identity_pb2.RevokeApiKeyRequest(key_id=key_id))
     return {"result": "success", "key_id": key_id}
+
+
+@router.get("/limits")
+async def limits(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Upload limits (bytes) and accepted formats, from the files service; any signed-in caller may read them."""
+    clients = request.app.state.clients
+    reply: files_pb2.Limits = await clients.call(clients.files.GetLimits, common_pb2.Empty())
+    return {
+        "max_file_bytes": reply.max_file_bytes,
+        "max_image_bytes": reply.max_image_bytes,
+        "max_voice_bytes": reply.max_voice_bytes,
+        "max_images_per_message": reply.max_images_per_message,
+        "max_files_per_upload": reply.max_files_per_upload,
+        "max_presign_seconds": reply.max_presign_seconds,
+        "max_body_bytes": request.app.state.settings.gateway_max_body_mb * 1024 * 1024,
+        "file_formats": list(reply.file_formats),
+        "image_formats": list(reply.image_formats),
+        "voice_formats": list(reply.voice_formats),
+    }
 
 
 @probes.get("/healthz", include_in_schema=False)

@@ -1,4 +1,4 @@
-"""Pytest plugin: real NATS, Valkey and PostgreSQL servers per session, and clean clients per test."""
+"""Pytest plugin: real NATS, Valkey, PostgreSQL and S3 (s3rver) servers per session, and clean clients per test."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from services.kit.nats import connect_nats, drain_nats
 from services.kit.redis import create_redis
-from services.kit.testing.servers import NatsServer, PostgresServer, ValkeyServer
+from services.kit.testing.servers import NatsServer, PostgresServer, S3rverServer, ValkeyServer
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +36,13 @@ def postgres_server() -> Iterator[PostgresServer]:
     # Not under tmp_path_factory: every pytest start strips o+x from /tmp/pytest-of-<user>, so a
     # concurrent run would lock the unprivileged postgres user out of its own data dir.
     with tempfile.TemporaryDirectory(prefix="mesh-pg-") as tmp, PostgresServer(tmp) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3rverServer]:
+    """s3rver (npm, installed into .tools/ by make) on a free loopback port; fails loudly when missing."""
+    with S3rverServer(tmp_path_factory.mktemp("s3rver")) as server:
         yield server
 
 

@@ -401,3 +401,49 @@ class PostgresServer(ManagedServer):
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def s3rver_script() -> Path:
+    """s3rver's entry script, installed by `make install` with npm into .tools/ (FileNotFoundError if absent)."""
+    script = REPO_ROOT / ".tools" / "node_modules" / "s3rver" / "bin" / "s3rver.js"
+    if script.is_file():
+        return script
+    on_path = shutil.which("s3rver")
+    if on_path:
+        return Path(on_path)
+    raise FileNotFoundError(
+        f"s3rver is not installed ({script} is missing): run `make install`, which puts it in .tools/ with npm"
+    )
+
+
+class S3rverServer(ManagedServer):
+    """s3rver from npm, run by node from PATH: a real S3 API (path-style buckets) on a loopback port.
+
+    It accepts the access key and secret S3RVER; SigV4 signatures are parsed and expiry is enforced, but the
+    signature itself is not verified.
+    """
+
+    kind = "s3rver"
+    access_key = "S3RVER"
+    secret_key = "S3RVER"
+
+    def command(self) -> list[str]:
+        node = shutil.which("node")
+        if node is None:
+            raise FileNotFoundError("node is not on PATH; s3rver needs Node.js")
+        script = s3rver_script()
+        store = self.data_dir / "store"
+        store.mkdir(parents=True, exist_ok=True)
+        return [node, str(script), "-d", str(store), "-a", self.host, "-p", str(self.port), "--no-vhost-buckets"]
+
+    @property
+    def endpoint(self) -> str:
+        """host:port, as the minio SDK takes it."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"

@@ -31,7 +31,7 @@ class IngestIntent(_message.Message):
     def __init__(self, index_name: _Optional[str] = ..., chunking_strategy: _Optional[str] = ...) -> None: ...
 
 class PutObjectHeader(_message.Message):
-    __slots__ = ("name", "folder", "kind", "content_type", "size", "cloud_space", "ingest", "transcribe", "sha256")
+    __slots__ = ("name", "folder", "kind", "content_type", "size", "cloud_space", "ingest", "transcribe", "sha256", "public_base_url")
     NAME_FIELD_NUMBER: _ClassVar[int]
     FOLDER_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +41,7 @@ class PutObjectHeader(_message.Message):
     INGEST_FIELD_NUMBER: _ClassVar[int]
     TRANSCRIBE_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
     name: str
     folder: str
     kind: ObjectKind
@@ -50,7 +51,8 @@ class PutObjectHeader(_message.Message):
     ingest: IngestIntent
     transcribe: bool
     sha256: str
-    def __init__(self, name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., cloud_space: _Optional[bool] = ..., ingest: _Optional[_Union[IngestIntent, _Mapping]] = ..., transcribe: _Optional[bool] = ..., sha256: _Optional[str] = ...) -> None: ...
+    public_base_url: str
+    def __init__(self, name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., cloud_space: _Optional[bool] = ..., ingest: _Optional[_Union[IngestIntent, _Mapping]] = ..., transcribe: _Optional[bool] = ..., sha256: _Optional[str] = ..., public_base_url: _Optional[str] = ...) -> None: ...
 
 class PutObjectChunk(_message.Message):
     __slots__ = ("header", "data")
@@ -61,7 +63,7 @@ class PutObjectChunk(_message.Message):
     def __init__(self, header: _Optional[_Union[PutObjectHeader, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class ObjectInfo(_message.Message):
-    __slots__ = ("id", "object_name", "name", "folder", "kind", "content_type", "format", "size", "sha256", "cloud_space", "ingest_task_id", "ingest_index_name", "url", "url_expires_at", "user_id", "created_at")
+    __slots__ = ("id", "object_name", "name", "folder", "kind", "content_type", "format", "size", "sha256", "cloud_space", "ingest_task_id", "ingest_index_name", "url", "url_expires_at", "user_id", "created_at", "parse_status", "transcribe_task_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     OBJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +80,8 @@ class ObjectInfo(_message.Message):
     URL_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PARSE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIBE_TASK_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     object_name: str
     name: str
@@ -94,7 +98,9 @@ class ObjectInfo(_message.Message):
     url_expires_at: _timestamp_pb2.Timestamp
     user_id: int
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., object_name: _Optional[str] = ..., name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., format: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., cloud_space: _Optional[bool] = ..., ingest_task_id: _Optional[str] = ..., ingest_index_name: _Optional[str] = ..., url: _Optional[str] = ..., url_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_id: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    parse_status: str
+    transcribe_task_id: str
+    def __init__(self, id: _Optional[str] = ..., object_name: _Optional[str] = ..., name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., format: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., cloud_space: _Optional[bool] = ..., ingest_task_id: _Optional[str] = ..., ingest_index_name: _Optional[str] = ..., url: _Optional[str] = ..., url_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_id: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parse_status: _Optional[str] = ..., transcribe_task_id: _Optional[str] = ...) -> None: ...
 
 class ObjectRef(_message.Message):
     __slots__ = ("id", "object_name")
@@ -105,14 +111,16 @@ class ObjectRef(_message.Message):
     def __init__(self, id: _Optional[str] = ..., object_name: _Optional[str] = ...) -> None: ...
 
 class GetObjectRequest(_message.Message):
-    __slots__ = ("ref", "include_url", "expires_seconds")
+    __slots__ = ("ref", "include_url", "expires_seconds", "public_base_url")
     REF_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_URL_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
     ref: ObjectRef
     include_url: bool
     expires_seconds: int
-    def __init__(self, ref: _Optional[_Union[ObjectRef, _Mapping]] = ..., include_url: _Optional[bool] = ..., expires_seconds: _Optional[int] = ...) -> None: ...
+    public_base_url: str
+    def __init__(self, ref: _Optional[_Union[ObjectRef, _Mapping]] = ..., include_url: _Optional[bool] = ..., expires_seconds: _Optional[int] = ..., public_base_url: _Optional[str] = ...) -> None: ...
 
 class ReadObjectRequest(_message.Message):
     __slots__ = ("ref", "signed_token", "offset", "length")
@@ -127,28 +135,32 @@ class ReadObjectRequest(_message.Message):
     def __init__(self, ref: _Optional[_Union[ObjectRef, _Mapping]] = ..., signed_token: _Optional[str] = ..., offset: _Optional[int] = ..., length: _Optional[int] = ...) -> None: ...
 
 class ReadObjectResponse(_message.Message):
-    __slots__ = ("info", "data")
+    __slots__ = ("info", "data", "attachment")
     INFO_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENT_FIELD_NUMBER: _ClassVar[int]
     info: ObjectInfo
     data: bytes
-    def __init__(self, info: _Optional[_Union[ObjectInfo, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+    attachment: bool
+    def __init__(self, info: _Optional[_Union[ObjectInfo, _Mapping]] = ..., data: _Optional[bytes] = ..., attachment: _Optional[bool] = ...) -> None: ...
 
 class ListObjectsRequest(_message.Message):
-    __slots__ = ("prefix", "kind", "cloud_space_only", "include_urls", "expires_seconds", "page")
+    __slots__ = ("prefix", "kind", "cloud_space_only", "include_urls", "expires_seconds", "page", "public_base_url")
     PREFIX_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CLOUD_SPACE_ONLY_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_URLS_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_SECONDS_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
     prefix: str
     kind: ObjectKind
     cloud_space_only: bool
     include_urls: bool
     expires_seconds: int
     page: _common_pb2.PageRequest
-    def __init__(self, prefix: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., cloud_space_only: _Optional[bool] = ..., include_urls: _Optional[bool] = ..., expires_seconds: _Optional[int] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+    public_base_url: str
+    def __init__(self, prefix: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., cloud_space_only: _Optional[bool] = ..., include_urls: _Optional[bool] = ..., expires_seconds: _Optional[int] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., public_base_url: _Optional[str] = ...) -> None: ...
 
 class ListObjectsResponse(_message.Message):
     __slots__ = ("objects", "page")
@@ -173,14 +185,16 @@ class DeleteObjectsResponse(_message.Message):
     def __init__(self, deleted_count: _Optional[int] = ..., deleted_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PresignUrlRequest(_message.Message):
-    __slots__ = ("ref", "expires_seconds", "download")
+    __slots__ = ("ref", "expires_seconds", "download", "public_base_url")
     REF_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_SECONDS_FIELD_NUMBER: _ClassVar[int]
     DOWNLOAD_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
     ref: ObjectRef
     expires_seconds: int
     download: bool
-    def __init__(self, ref: _Optional[_Union[ObjectRef, _Mapping]] = ..., expires_seconds: _Optional[int] = ..., download: _Optional[bool] = ...) -> None: ...
+    public_base_url: str
+    def __init__(self, ref: _Optional[_Union[ObjectRef, _Mapping]] = ..., expires_seconds: _Optional[int] = ..., download: _Optional[bool] = ..., public_base_url: _Optional[str] = ...) -> None: ...
 
 class PresignedUrl(_message.Message):
     __slots__ = ("object_id", "object_name", "url", "expires_at")
@@ -195,14 +209,16 @@ class PresignedUrl(_message.Message):
     def __init__(self, object_id: _Optional[str] = ..., object_name: _Optional[str] = ..., url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class BatchPresignRequest(_message.Message):
-    __slots__ = ("refs", "expires_seconds", "download")
+    __slots__ = ("refs", "expires_seconds", "download", "public_base_url")
     REFS_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_SECONDS_FIELD_NUMBER: _ClassVar[int]
     DOWNLOAD_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
     refs: _containers.RepeatedCompositeFieldContainer[ObjectRef]
     expires_seconds: int
     download: bool
-    def __init__(self, refs: _Optional[_Iterable[_Union[ObjectRef, _Mapping]]] = ..., expires_seconds: _Optional[int] = ..., download: _Optional[bool] = ...) -> None: ...
+    public_base_url: str
+    def __init__(self, refs: _Optional[_Iterable[_Union[ObjectRef, _Mapping]]] = ..., expires_seconds: _Optional[int] = ..., download: _Optional[bool] = ..., public_base_url: _Optional[str] = ...) -> None: ...
 
 class BatchPresignEntry(_message.Message):
     __slots__ = ("object_name", "object_id", "success", "url", "error")

@@ -27,8 +27,8 @@ if _version_not_supported:
 
 
 class FilesServiceStub:
-    """Object ids are decimal int64 strings (snowflake style), so NextConsole's numeric resource_id and lbai's
-    string fileId are the same value. object_name is the storage key shown to Nexent ("<folder>/<name>"),
+    """Object ids are decimal int64 strings (time-ordered, below 2^53 so JavaScript clients keep them exact), so
+    NextConsole's numeric resource_id and lbai's string fileId are the same value. object_name is the storage key shown to Nexent ("<folder>/<name>"),
     unique per tenant. Deleting publishes mesh.events.files.deleted (retrieval drops chunks and parsed text).
     """
 
@@ -91,8 +91,8 @@ class FilesServiceStub:
 
 
 class FilesServiceServicer:
-    """Object ids are decimal int64 strings (snowflake style), so NextConsole's numeric resource_id and lbai's
-    string fileId are the same value. object_name is the storage key shown to Nexent ("<folder>/<name>"),
+    """Object ids are decimal int64 strings (time-ordered, below 2^53 so JavaScript clients keep them exact), so
+    NextConsole's numeric resource_id and lbai's string fileId are the same value. object_name is the storage key shown to Nexent ("<folder>/<name>"),
     unique per tenant. Deleting publishes mesh.events.files.deleted (retrieval drops chunks and parsed text).
     """
 
@@ -148,14 +148,17 @@ class FilesServiceServicer:
 
     def FetchImage(self, request, context):
         """Nexent /proxy/image through the SSRF-safe fetcher: private, loopback, link-local and metadata addresses
-        are refused (INVALID_ARGUMENT url_not_allowed), also after redirects and DNS resolution.
+        are refused (INVALID_ARGUMENT url_not_allowed), also after redirects and DNS resolution; a body that is
+        not an image is INVALID_ARGUMENT not_an_image, one over max_bytes INVALID_ARGUMENT image_too_large.
+        A remote that fails or answers an HTTP error gives success=false.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ExtractText(self, request, context):
-        """Nexent /file/preprocess: progress frames and extracted text per object (parsing is done by retrieval).
+        """Nexent /file/preprocess, and retrieval's parser: progress frames and extracted text per object
+        (markitdown for pdf/docx/pptx/xlsx, plain decoding for csv/txt/md).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -230,8 +233,8 @@ def add_FilesServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class FilesService:
-    """Object ids are decimal int64 strings (snowflake style), so NextConsole's numeric resource_id and lbai's
-    string fileId are the same value. object_name is the storage key shown to Nexent ("<folder>/<name>"),
+    """Object ids are decimal int64 strings (time-ordered, below 2^53 so JavaScript clients keep them exact), so
+    NextConsole's numeric resource_id and lbai's string fileId are the same value. object_name is the storage key shown to Nexent ("<folder>/<name>"),
     unique per tenant. Deleting publishes mesh.events.files.deleted (retrieval drops chunks and parsed text).
     """
 

@@ -1,0 +1,178 @@
+"""lbai cloud space: file/image and voice uploads (/trainingSpace/add*), the listing and batch delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from meshconsole.common.v1 import common_pb2
+from meshconsole.files.v1 import files_pb2
+from pydantic import StrictInt, StrictStr
+from starlette.datastructures import FormData
+
+from gateway.auth import CurrentPrincipal
+from gateway.clients import ServiceClients
+from gateway.dialects.lbai import ROUTERS
+from gateway.dialects.lbai.envelope import PREFIX, ok, page, render_error
+from gateway.uploads import (
+    delete_quietly,
+    files_limits,
+    form_files,
+    form_int,
+    header_for,
+    public_base_url,
+    put_upload,
+    read_form,
+    size_limited,
+)
+from services.kit.errors import InvalidArgument
+
+router = APIRouter(prefix=PREFIX)
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+RESOURCES_INDEX = "_mesh_resources"
+_FORMAT_KINDS = {1: files_pb2.OBJECT_KIND_FILE, 2: files_pb2.OBJECT_KIND_IMAGE}
+
+
+def human_size(size: int) -> str:
+    """lbai's sizes: "512B", "4.0KB", "3.88MB"."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            if unit == "B":
+                return f"{int(value)}B"
+            text = f"{value:.2f}".rstrip("0")
+            return f"{text}0{unit}" if text.endswith(".") else f"{text}{unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+async def _store_one(
+    request: Request, *, limit_name: str, build: Callable[[FormData], dict[str, Any]]
+) -> tuple[files_pb2.ObjectInfo, files_pb2.Limits]:
+    """Stream the form's one `multipartFile` into files with the header fields `build` reads from the form."""
+    clients: ServiceClients = request.app.state.clients
+    limits = await files_limits(request)
+    form = await read_form(request, max_files=1)
+    try:
+        uploads = form_files(form, "multipartFile")
+        if not uploads:
+            raise InvalidArgument("multipartFile is required", field="multipartFile")
+        header = header_for(request, uploads[0], **build(form))
+        info = await put_upload(clients, uploads[0], header, limit=getattr(limits, limit_name))
+    finally:
+        await form.close()
+    return info, limits
+
+
+async def _long_url(request: Request, info: files_pb2.ObjectInfo, limits: files_pb2.Limits) -> str:
+    clients: ServiceClients = request.app.state.clients
+    reply = await clients.call(
+        clients.files.PresignUrl,
+        files_pb2.PresignUrlRequest(
+            ref=files_pb2.ObjectRef(id=info.id),
+            expires_seconds=limits.max_presign_seconds,
+            public_base_url=public_base_url(request),
+        ),
+    )
+    return str(reply.url)
+
+
+def _file_or_image(form: FormData) -> dict[str, Any]:
+    mode = form_int(form, "auto_cloud_training", default=2, allowed=(1, 2, 3))
+    header: dict[str, Any] = {"folder": "cloud_space", "cloud_space": mode >= 2}
+    if mode == 3:
+        header["ingest"] = files_pb2.IngestIntent(index_name=RESOURCES_INDEX)
+    return header
+
+
+def _voice(form: FormData) -> dict[str, Any]:
+    transcribe = form_int(form, "voiceType", default=2, allowed=(1, 2)) == 2
+    return {"folder": "voice", "kind": files_pb2.OBJECT_KIND_VOICE, "transcribe": transcribe}
+
+
+@router.post("/trainingSpace/addFileOrImg", response_model=None)
+@size_limited(render_error)
+async def add_file_or_img(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+    """multipartFile + auto_cloud_training: 1 stored only, 2 in the cloud space, 3 cloud space and training."""
+    info, limits = await _store_one(request, limit_name="max_file_bytes", build=_file_or_image)
+    if info.format not in (*limits.file_formats, *limits.image_formats, "jpg"):
+        await delete_quietly(request.app.state.clients, [info.id])
+        allowed = ", ".join(dict.fromkeys((*limits.file_formats, *limits.image_formats)))
+        raise InvalidArgument(f"unsupported file type; allowed: {allowed}", reason="unsupported_type", field="file")
+    return ok({"fileId": info.id, "fileUrl": await _long_url(request, info, limits)})
+
+
+@router.post("/trainingSpace/addVoice", response_model=None)
+@size_limited(render_error)
+async def add_voice(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+    """multipartFile (mp3, wav or m4a) + voiceType: 1 keep the file, 2 (default) also transcribe it."""
+    info, limits = await _store_one(request, limit_name="max_voice_bytes", build=_voice)
+    return ok({"fileId": info.id, "fileUrl": await _long_url(request, info, limits)})
+
+
+@router.get("/cloudSpace/list")
+async def list_cloud_space(
+    request: Request,
+    principal: CurrentPrincipal,
+    pageSize: int = Query(default=10, ge=1, le=100),
+    pageNum: int = Query(default=1, ge=1),
+    format: int = Query(default=1),
+) -> dict[str, Any]:
+    """The caller's cloud space, newest first: format 1 files, 2 images."""
+    if format not in _FORMAT_KINDS:
+        raise InvalidArgument("format must be 1 (files) or 2 (images)", field="format")
+    clients: ServiceClients = request.app.state.clients
+    limits = await files_limits(request)
+    reply = await clients.call(
+        clients.files.ListObjects,
+        files_pb2.ListObjectsRequest(
+            kind=_FORMAT_KINDS[format],
+            cloud_space_only=True,
+            include_urls=True,
+            expires_seconds=limits.max_presign_seconds,
+            page=common_pb2.PageRequest(page=pageNum, limit=pageSize),
+            public_base_url=public_base_url(request),
+        ),
+    )
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    items = [
+        {
+            "fileId": info.id,
+            "fileName": info.name,
+            "fileSize": human_size(info.size),
+            "createTime": _local(info.created_at.ToDatetime(), zone),
+            "fileUrl": info.url,
+            "format": info.format,
+        }
+        for info in reply.objects
+    ]
+    return ok(page(items, page_num=pageNum, page_size=pageSize, total=reply.page.total))
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime(TIME_FORMAT)
+
+
+@router.post("/cloudSpace/del")
+async def delete_cloud_space(
+    request: Request,
+    principal: CurrentPrincipal,
+    body: Annotated[list[StrictStr | StrictInt] | dict[str, list[StrictStr | StrictInt]], Body()],
+) -> dict[str, Any]:
+    """Delete files by id (a JSON array, or {"fileIds": [...]}): bytes, parsed text and vectors. Idempotent."""
+    ids = body.get("fileIds") if isinstance(body, dict) else body
+    if ids is None:
+        raise InvalidArgument("fileIds is required", field="fileIds")
+    if len(ids) > 1000:
+        raise InvalidArgument("at most 1000 fileIds per call", field="fileIds")
+    clients: ServiceClients = request.app.state.clients
+    refs = [files_pb2.ObjectRef(id=str(i)) for i in ids]
+    if refs:
+        await clients.call(clients.files.DeleteObjects, files_pb2.DeleteObjectsRequest(refs=refs))
+    return ok(None)
+
+
+ROUTERS.append(router)

@@ -1,0 +1,33 @@
+"""Nexent image proxy (/api/proxy/image): an outside image as base64, fetched by files' SSRF-safe fetcher."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from meshconsole.files.v1 import files_pb2
+
+from gateway.auth import CurrentPrincipal
+from gateway.clients import ServiceClients
+from gateway.dialects.nexent import ROUTERS
+from gateway.dialects.nexent.envelope import render_error
+from gateway.uploads import size_limited
+
+router = APIRouter(prefix="/api/proxy")
+
+
+@router.get("/image", response_model=None)
+@size_limited(render_error)
+async def proxy_image(
+    request: Request, principal: CurrentPrincipal, url: str = Query(min_length=1, max_length=4096)
+) -> dict[str, Any] | Response:
+    """Private, loopback, link-local and metadata addresses are refused (also via redirects and DNS)."""
+    clients: ServiceClients = request.app.state.clients
+    reply = await clients.call(clients.files.FetchImage, files_pb2.FetchImageRequest(url=url), timeout_s=30.0)
+    if not reply.success:
+        return {"success": False, "error": reply.error, "base64": "", "content_type": ""}
+    return {"success": True, "base64": base64.b64encode(reply.data).decode("ascii"), "content_type": reply.content_type}
+
+
+ROUTERS.append(router)

@@ -1,0 +1,47 @@
+"""What files publishes on NATS: ingestion and transcription tasks, and files.deleted events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from nats.js import JetStreamContext
+
+from services.kit import nats as mesh_nats
+
+TASKS_STREAM = "MESH_TASKS"
+TASKS_SUBJECTS = ("mesh.tasks.>",)
+INGEST_SUBJECT = "mesh.tasks.retrieval.ingest"
+TRANSCRIBE_SUBJECT = "mesh.tasks.voice.transcribe"
+
+
+def new_task_id() -> str:
+    """Task ids are generated here; the consuming service records the task's state under the same id."""
+    return uuid.uuid4().hex
+
+
+class Bus(Protocol):
+    async def task(self, *, subject: str, payload: Mapping[str, Any], task_id: str) -> None:
+        """Queue a task on the work-queue stream, deduplicated by its id."""
+
+    async def event(self, *, entity: str, verb: str, payload: Mapping[str, Any]) -> None:
+        """Publish mesh.events.<entity>.<verb>; stored before this returns."""
+
+
+class NatsBus:
+    """Bus over JetStream: tasks wait in MESH_TASKS until their consumer exists, events go to MESH_EVENTS."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self.js = js
+
+    async def ensure_streams(self) -> None:
+        """Create or update MESH_TASKS (work queue) and MESH_EVENTS."""
+        await mesh_nats.ensure_stream(self.js, name=TASKS_STREAM, subjects=list(TASKS_SUBJECTS))
+        await mesh_nats.ensure_events_stream(self.js)
+
+    async def task(self, *, subject: str, payload: Mapping[str, Any], task_id: str) -> None:
+        await mesh_nats.publish_task(self.js, subject=subject, payload=payload, msg_id=task_id)
+
+    async def event(self, *, entity: str, verb: str, payload: Mapping[str, Any]) -> None:
+        await mesh_nats.publish_event(self.js, entity=entity, verb=verb, payload=payload)
