@@ -131,7 +131,10 @@ class GenerationService:
     async def generate(self, *, principal: Principal, spec: GenerationSpec) -> AsyncIterator[StreamEvent]:
         """Stream one turn: a start event, deltas, then end (or error after the first token)."""
         config = await self._model_config(principal=principal, spec=spec)
-        model_name = spec.model or str((config.get("model") or {}).get("name") or "")
+        app_model = config.get("model") or {}
+        # Apps made without a model use the platform default ("meshconsole"/"default").
+        platform_default = app_model.get("provider") == "meshconsole" or app_model.get("name") == "default"
+        model_name = spec.model or ("" if platform_default else str(app_model.get("name") or ""))
         model = await self.registry.resolve_llm(principal=principal, model_name=model_name)
         params = completion_params(config, spec.params)
         conversation_id, is_new = await self._conversation(principal=principal, spec=spec, config=config)

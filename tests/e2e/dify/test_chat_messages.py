@@ -68,7 +68,8 @@ def test_completion_messages_render_inputs(mesh: MeshClient, scripted: ScriptedU
     assert reply.json()["answer"] == "Hallo"
     assert scripted.chat_requests()[-1].body["messages"][-1]["content"].startswith("Translate: Hello")
     wrong = mesh.http.post(
-        f"/console/api/apps/{app_id}/chat-messages", json={"query": "x", "response_mode": "blocking"},
+        f"/console/api/apps/{app_id}/chat-messages",
+        json={"query": "x", "response_mode": "blocking"},
         headers=bearer(token),
     )
     assert wrong.status_code == 400 and wrong.json()["code"] == "not_chat_app"
@@ -81,14 +82,14 @@ def test_stop_ends_the_stream_within_a_second(mesh: MeshClient, scripted: Script
     url = f"/console/api/apps/{app_id}/chat-messages"
     seen: list[dict] = []
     stopped_at: list[float] = []
-    with mesh.http.stream("POST", url, json={"query": "go on", "response_mode": "streaming"}, headers=bearer(token)) as r:
+    with mesh.http.stream(
+        "POST", url, json={"query": "go on", "response_mode": "streaming"}, headers=bearer(token)
+    ) as r:
         for event in sse_events_iter(r):
             seen.append(event)
             if len(seen) == 3:
                 task_id = event["task_id"]
-                stop = httpx.post(
-                    f"{mesh.mesh.base_url}{url}/{task_id}/stop", headers=bearer(token), timeout=10
-                )
+                stop = httpx.post(f"{mesh.mesh.base_url}{url}/{task_id}/stop", headers=bearer(token), timeout=10)
                 assert stop.status_code == 200 and stop.json() == {"result": "success"}
                 stopped_at.append(time.monotonic())
     assert time.monotonic() - stopped_at[0] < 1.5

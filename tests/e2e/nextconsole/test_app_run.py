@@ -101,7 +101,9 @@ def test_bad_requests_and_missing_auth(mesh: MeshClient, scripted: ScriptedUpstr
     url = f"{mesh.mesh.base_url}/next_console/app_center/app_run/v2"
     client = openai.OpenAI(base_url=url, api_key="None", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
-        client.chat.completions.create(model="", messages=[{"role": "user", "content": "x"}], extra_body={"app_code": app_code})
+        client.chat.completions.create(
+            model="", messages=[{"role": "user", "content": "x"}], extra_body={"app_code": app_code}
+        )
     no_app = mesh.http.post(
         "/next_console/app_center/app_run/v2/chat/completions",
         json={"messages": [{"role": "user", "content": "x"}]},
