@@ -985,7 +985,7 @@ class StockInfo(_message.Message):
     def __init__(self, answer: _Optional[str] = ..., model: _Optional[str] = ..., crystal_stone: _Optional[int] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ModelEntry(_message.Message):
-    __slots__ = ("model_id", "model_name", "model_repo", "display_name", "model_type", "provider", "base_url", "api_key", "max_tokens", "embedding_dim", "connect_status", "is_default", "created_at", "updated_at")
+    __slots__ = ("model_id", "model_name", "model_repo", "display_name", "model_type", "provider", "base_url", "api_key", "max_tokens", "embedding_dim", "connect_status", "is_default", "created_at", "updated_at", "is_platform")
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
     MODEL_REPO_FIELD_NUMBER: _ClassVar[int]
@@ -1000,6 +1000,7 @@ class ModelEntry(_message.Message):
     IS_DEFAULT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    IS_PLATFORM_FIELD_NUMBER: _ClassVar[int]
     model_id: str
     model_name: str
     model_repo: str
@@ -1014,7 +1015,8 @@ class ModelEntry(_message.Message):
     is_default: bool
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, model_id: _Optional[str] = ..., model_name: _Optional[str] = ..., model_repo: _Optional[str] = ..., display_name: _Optional[str] = ..., model_type: _Optional[_Union[ModelType, str]] = ..., provider: _Optional[str] = ..., base_url: _Optional[str] = ..., api_key: _Optional[str] = ..., max_tokens: _Optional[int] = ..., embedding_dim: _Optional[int] = ..., connect_status: _Optional[_Union[ConnectStatus, str]] = ..., is_default: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    is_platform: bool
+    def __init__(self, model_id: _Optional[str] = ..., model_name: _Optional[str] = ..., model_repo: _Optional[str] = ..., display_name: _Optional[str] = ..., model_type: _Optional[_Union[ModelType, str]] = ..., provider: _Optional[str] = ..., base_url: _Optional[str] = ..., api_key: _Optional[str] = ..., max_tokens: _Optional[int] = ..., embedding_dim: _Optional[int] = ..., connect_status: _Optional[_Union[ConnectStatus, str]] = ..., is_default: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_platform: _Optional[bool] = ...) -> None: ...
 
 class CreateModelRequest(_message.Message):
     __slots__ = ("model",)
