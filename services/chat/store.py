@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chat.models import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
@@ -51,6 +52,40 @@ class ChatStore:
     ) -> ConversationRecord:
         """Insert a conversation; seq is a numeric id for dialects that want one (NextConsole)."""
         now = utcnow()
+        for attempt in range(5):
+            try:
+                return await self._insert_conversation(
+                    principal=principal,
+                    app_id=app_id,
+                    mode=mode,
+                    origin=origin,
+                    name=name,
+                    inputs=inputs,
+                    model_config=model_config,
+                    conversation_id=conversation_id,
+                    end_user=end_user,
+                    now=now,
+                )
+            except IntegrityError:
+                # Two writers picked the same seq (PostgreSQL); the next attempt reads the new max.
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _insert_conversation(
+        self,
+        *,
+        principal: Principal,
+        app_id: str,
+        mode: str,
+        origin: str,
+        name: str,
+        inputs: dict[str, Any] | None,
+        model_config: dict[str, Any] | None,
+        conversation_id: str | None,
+        end_user: str,
+        now: datetime,
+    ) -> ConversationRecord:
         async with self.sessions() as session, session.begin():
             next_seq = (await session.execute(sa.select(sa.func.max(ConversationRecord.seq)))).scalar() or 0
             record = ConversationRecord(

@@ -54,8 +54,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            # Migrations take the write lock up front so concurrent starters queue instead of deadlocking.
-            mode = connection.get_execution_options().get("sqlite_begin", "")
+            # Every transaction takes the write lock up front: a deferred one that reads and then writes
+            # fails with "database is locked" (no busy wait) when another writer got there first.
+            mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
             connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
         return engine

@@ -157,6 +157,9 @@ async def _concurrent(b: Bench, streams: int) -> tuple[float, float, float, int]
         )
         wall = time.perf_counter() - started
     ok = [r for r in results if not isinstance(r, BaseException)]
+    errors = {repr(r)[:200] for r in results if isinstance(r, BaseException)}
+    if errors:
+        sys.stdout.write(f"failures at {streams} streams: {sorted(errors)[:3]}\n")
     gaps = [g for r in ok for g in r[2]]
     return _p(gaps, 0.99) * 1000, _p([r[0] for r in ok], 0.99) * 1000, wall, len(results) - len(ok)
 
