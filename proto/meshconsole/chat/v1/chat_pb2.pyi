@@ -473,7 +473,7 @@ class FeedbackStats(_message.Message):
     def __init__(self, like: _Optional[int] = ..., dislike: _Optional[int] = ...) -> None: ...
 
 class Conversation(_message.Message):
-    __slots__ = ("id", "app_id", "mode", "origin", "name", "summary", "status", "inputs", "message_count", "annotated", "user_feedback_stats", "admin_feedback_stats", "first_query", "first_answer", "from_end_user_id", "user_id", "seq", "created_at", "updated_at", "read_at")
+    __slots__ = ("id", "app_id", "mode", "origin", "name", "summary", "status", "inputs", "message_count", "annotated", "user_feedback_stats", "admin_feedback_stats", "first_query", "first_answer", "from_end_user_id", "user_id", "seq", "created_at", "updated_at", "read_at", "annotation", "model_config")
     ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
@@ -494,6 +494,8 @@ class Conversation(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     READ_AT_FIELD_NUMBER: _ClassVar[int]
+    ANNOTATION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_CONFIG_FIELD_NUMBER: _ClassVar[int]
     id: str
     app_id: str
     mode: ConversationMode
@@ -514,7 +516,9 @@ class Conversation(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     read_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., app_id: _Optional[str] = ..., mode: _Optional[_Union[ConversationMode, str]] = ..., origin: _Optional[_Union[Origin, str]] = ..., name: _Optional[str] = ..., summary: _Optional[str] = ..., status: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., message_count: _Optional[int] = ..., annotated: _Optional[bool] = ..., user_feedback_stats: _Optional[_Union[FeedbackStats, _Mapping]] = ..., admin_feedback_stats: _Optional[_Union[FeedbackStats, _Mapping]] = ..., first_query: _Optional[str] = ..., first_answer: _Optional[str] = ..., from_end_user_id: _Optional[str] = ..., user_id: _Optional[int] = ..., seq: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    annotation: Annotation
+    model_config: _struct_pb2.Struct
+    def __init__(self, id: _Optional[str] = ..., app_id: _Optional[str] = ..., mode: _Optional[_Union[ConversationMode, str]] = ..., origin: _Optional[_Union[Origin, str]] = ..., name: _Optional[str] = ..., summary: _Optional[str] = ..., status: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., message_count: _Optional[int] = ..., annotated: _Optional[bool] = ..., user_feedback_stats: _Optional[_Union[FeedbackStats, _Mapping]] = ..., admin_feedback_stats: _Optional[_Union[FeedbackStats, _Mapping]] = ..., first_query: _Optional[str] = ..., first_answer: _Optional[str] = ..., from_end_user_id: _Optional[str] = ..., user_id: _Optional[int] = ..., seq: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., annotation: _Optional[_Union[Annotation, _Mapping]] = ..., model_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class ConversationDetail(_message.Message):
     __slots__ = ("conversation", "model_config", "messages")
@@ -682,6 +686,22 @@ class Session(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     def __init__(self, id: _Optional[int] = ..., session_code: _Optional[str] = ..., session_topic: _Optional[str] = ..., session_status: _Optional[str] = ..., session_source: _Optional[str] = ..., session_llm_code: _Optional[str] = ..., session_assistant_id: _Optional[int] = ..., session_shop_assistant_id: _Optional[int] = ..., session_attachment_file_switch: _Optional[bool] = ..., session_attachment_image_switch: _Optional[bool] = ..., session_attachment_webpage_switch: _Optional[bool] = ..., session_local_resource_switch: _Optional[bool] = ..., session_local_resource_use_all: _Optional[bool] = ..., session_search_engine_switch: _Optional[bool] = ..., session_search_engine_resource_type: _Optional[str] = ..., session_search_engine_language_type: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., session_cancel_reason: _Optional[str] = ..., session_customer_evaluation: _Optional[str] = ..., session_customer_score: _Optional[float] = ..., session_evaluation_close: _Optional[bool] = ..., session_favorite: _Optional[bool] = ..., session_like_cnt: _Optional[int] = ..., session_dislike_cnt: _Optional[int] = ..., session_share_cnt: _Optional[int] = ..., session_update_cnt: _Optional[int] = ..., session_remark: _Optional[int] = ..., session_vis: _Optional[bool] = ..., session_task_id: _Optional[str] = ..., session_task_params: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., session_task_params_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., session_task_type: _Optional[str] = ..., user_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class Feedback(_message.Message):
+    __slots__ = ("rating", "content", "from_source", "user_id", "from_end_user_id", "created_at")
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    FROM_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_END_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    rating: Rating
+    content: str
+    from_source: str
+    user_id: int
+    from_end_user_id: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, rating: _Optional[_Union[Rating, str]] = ..., content: _Optional[str] = ..., from_source: _Optional[str] = ..., user_id: _Optional[int] = ..., from_end_user_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class Annotation(_message.Message):
     __slots__ = ("id", "app_id", "message_id", "question", "answer", "hit_count", "created_at")
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -701,7 +721,7 @@ class Annotation(_message.Message):
     def __init__(self, id: _Optional[str] = ..., app_id: _Optional[str] = ..., message_id: _Optional[str] = ..., question: _Optional[str] = ..., answer: _Optional[str] = ..., hit_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Message(_message.Message):
-    __slots__ = ("id", "conversation_id", "app_id", "task_id", "parent_message_id", "inputs", "query", "answer", "reasoning", "message_files", "answer_files", "agent_thoughts", "agent_units", "retriever_resources", "usage", "rating", "annotation", "status", "error", "text_type", "model", "from_end_user_id", "created_at")
+    __slots__ = ("id", "conversation_id", "app_id", "task_id", "parent_message_id", "inputs", "query", "answer", "reasoning", "message_files", "answer_files", "agent_thoughts", "agent_units", "retriever_resources", "usage", "rating", "annotation", "status", "error", "text_type", "model", "from_end_user_id", "created_at", "feedbacks", "user_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
@@ -725,6 +745,8 @@ class Message(_message.Message):
     MODEL_FIELD_NUMBER: _ClassVar[int]
     FROM_END_USER_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACKS_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     conversation_id: str
     app_id: str
@@ -748,7 +770,9 @@ class Message(_message.Message):
     model: str
     from_end_user_id: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., app_id: _Optional[str] = ..., task_id: _Optional[str] = ..., parent_message_id: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., query: _Optional[str] = ..., answer: _Optional[str] = ..., reasoning: _Optional[str] = ..., message_files: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., answer_files: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., agent_thoughts: _Optional[_Iterable[_Union[AgentThought, _Mapping]]] = ..., agent_units: _Optional[_Iterable[_Union[AgentUnit, _Mapping]]] = ..., retriever_resources: _Optional[_Iterable[_Union[RetrieverResource, _Mapping]]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., rating: _Optional[_Union[Rating, str]] = ..., annotation: _Optional[_Union[Annotation, _Mapping]] = ..., status: _Optional[_Union[MessageStatus, str]] = ..., error: _Optional[str] = ..., text_type: _Optional[str] = ..., model: _Optional[str] = ..., from_end_user_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    feedbacks: _containers.RepeatedCompositeFieldContainer[Feedback]
+    user_id: int
+    def __init__(self, id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., app_id: _Optional[str] = ..., task_id: _Optional[str] = ..., parent_message_id: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., query: _Optional[str] = ..., answer: _Optional[str] = ..., reasoning: _Optional[str] = ..., message_files: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., answer_files: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., agent_thoughts: _Optional[_Iterable[_Union[AgentThought, _Mapping]]] = ..., agent_units: _Optional[_Iterable[_Union[AgentUnit, _Mapping]]] = ..., retriever_resources: _Optional[_Iterable[_Union[RetrieverResource, _Mapping]]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., rating: _Optional[_Union[Rating, str]] = ..., annotation: _Optional[_Union[Annotation, _Mapping]] = ..., status: _Optional[_Union[MessageStatus, str]] = ..., error: _Optional[str] = ..., text_type: _Optional[str] = ..., model: _Optional[str] = ..., from_end_user_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., feedbacks: _Optional[_Iterable[_Union[Feedback, _Mapping]]] = ..., user_id: _Optional[int] = ...) -> None: ...
 
 class ListMessagesRequest(_message.Message):
     __slots__ = ("app_id", "conversation_id", "first_id", "limit")
@@ -795,16 +819,18 @@ class SuggestQuestionsResponse(_message.Message):
     def __init__(self, questions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SetFeedbackRequest(_message.Message):
-    __slots__ = ("message_id", "app_id", "rating", "content")
+    __slots__ = ("message_id", "app_id", "rating", "content", "from_source")
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     RATING_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
+    FROM_SOURCE_FIELD_NUMBER: _ClassVar[int]
     message_id: str
     app_id: str
     rating: Rating
     content: str
-    def __init__(self, message_id: _Optional[str] = ..., app_id: _Optional[str] = ..., rating: _Optional[_Union[Rating, str]] = ..., content: _Optional[str] = ...) -> None: ...
+    from_source: str
+    def __init__(self, message_id: _Optional[str] = ..., app_id: _Optional[str] = ..., rating: _Optional[_Union[Rating, str]] = ..., content: _Optional[str] = ..., from_source: _Optional[str] = ...) -> None: ...
 
 class GetMessageSourcesRequest(_message.Message):
     __slots__ = ("conversation_id", "message_id", "type")

@@ -1,0 +1,123 @@
+"""Dify console conversation logs: chat and completion conversation lists, detail and delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from meshconsole.chat.v1 import chat_pb2
+from meshconsole.common.v1 import common_pb2
+
+from gateway.auth import CurrentPrincipal
+from gateway.dialects.dify import ROUTERS
+from gateway.dialects.dify.conversation_shapes import chat_detail, chat_item, completion_detail, completion_item
+from gateway.dialects.dify.envelope import PREFIX, page
+from gateway.dialects.dify.shapes import uuid_param
+from services.kit.context import Principal
+from services.kit.errors import NotFound
+
+router = APIRouter(prefix=f"{PREFIX}/apps/{{app_id}}")
+MODES = {"chat": chat_pb2.CONVERSATION_MODE_CHAT, "completion": chat_pb2.CONVERSATION_MODE_COMPLETION}
+PageNumber = Annotated[int, Query(ge=1, le=99_999, alias="page")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Keyword = Annotated[str, Query(max_length=255)]
+
+
+async def _list(
+    request: Request, principal: Principal, app_id: str, *, kind: str, number: int, limit: int, keyword: str
+) -> dict[str, Any]:
+    clients = request.app.state.clients
+    query = chat_pb2.ListConversationsRequest(
+        app_id=uuid_param(app_id, field="app_id"),
+        mode=MODES[kind],
+        keyword=keyword,
+        page=common_pb2.PageRequest(page=number, limit=limit),
+    )
+    reply = await clients.call(clients.chat.ListConversations, query, principal=principal)
+    shape = chat_item if kind == "chat" else completion_item
+    return page([shape(c) for c in reply.conversations], page=number, limit=limit, total=reply.page.total)
+
+
+async def _get(
+    request: Request, principal: Principal, app_id: str, conversation_id: str, *, kind: str
+) -> chat_pb2.ConversationDetail:
+    """The conversation of this app and kind; a conversation of the other kind is not found here."""
+    clients = request.app.state.clients
+    query = chat_pb2.GetConversationRequest(
+        app_id=uuid_param(app_id, field="app_id"),
+        conversation_id=uuid_param(conversation_id, field="conversation_id"),
+        include_messages=kind == "completion",
+    )
+    detail = await clients.call(clients.chat.GetConversation, query, principal=principal)
+    if detail.conversation.mode != MODES[kind]:
+        raise NotFound("conversation not found", reason="conversation_not_found")
+    return detail  # type: ignore[no-any-return]
+
+
+async def _delete(request: Request, principal: Principal, app_id: str, conversation_id: str, *, kind: str) -> Response:
+    found = (await _get(request, principal, app_id, conversation_id, kind=kind)).conversation
+    clients = request.app.state.clients
+    remove = chat_pb2.DeleteConversationRequest(app_id=found.app_id, conversation_id=found.id)
+    await clients.call(clients.chat.DeleteConversation, remove, principal=principal)
+    return Response(status_code=204)
+
+
+@router.get("/chat-conversations")
+async def list_chat_conversations(
+    request: Request,
+    principal: CurrentPrincipal,
+    app_id: str,
+    number: PageNumber = 1,
+    limit: Limit = 20,
+    keyword: Keyword = "",
+) -> dict[str, Any]:
+    """A page of the app's chat conversations, latest activity first, with feedback counts."""
+    return await _list(request, principal, app_id, kind="chat", number=number, limit=limit, keyword=keyword)
+
+
+@router.get("/completion-conversations")
+async def list_completion_conversations(
+    request: Request,
+    principal: CurrentPrincipal,
+    app_id: str,
+    number: PageNumber = 1,
+    limit: Limit = 20,
+    keyword: Keyword = "",
+) -> dict[str, Any]:
+    """A page of the app's completion runs, newest first, each with its exchange."""
+    return await _list(request, principal, app_id, kind="completion", number=number, limit=limit, keyword=keyword)
+
+
+@router.get("/chat-conversations/{conversation_id}")
+async def get_chat_conversation(
+    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+) -> dict[str, Any]:
+    """One chat conversation with the config it ran with."""
+    return chat_detail(await _get(request, principal, app_id, conversation_id, kind="chat"))
+
+
+@router.get("/completion-conversations/{conversation_id}")
+async def get_completion_conversation(
+    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+) -> dict[str, Any]:
+    """One completion run with its message in full."""
+    return completion_detail(await _get(request, principal, app_id, conversation_id, kind="completion"))
+
+
+@router.delete("/chat-conversations/{conversation_id}", status_code=204)
+async def delete_chat_conversation(
+    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+) -> Response:
+    """Delete a chat conversation with its messages (204, as Dify)."""
+    return await _delete(request, principal, app_id, conversation_id, kind="chat")
+
+
+@router.delete("/completion-conversations/{conversation_id}", status_code=204)
+async def delete_completion_conversation(
+    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+) -> Response:
+    """Delete a completion run (204, as Dify)."""
+    return await _delete(request, principal, app_id, conversation_id, kind="completion")
+
+
+ROUTERS.append(router)
