@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -25,7 +26,8 @@ class GenerationStream:
     def __init__(self, call: Any, head: list[chat_pb2.GenerateEvent]) -> None:
         self.call = call
         self.head = head
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._buffer: deque[Any] = deque()
+        self._ready = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
 
     @property
@@ -33,36 +35,56 @@ class GenerationStream:
         return self.head[0]
 
     async def _run_pump(self) -> None:
+        buffer, ready = self._buffer, self._ready
         try:
             while True:
                 message = await self.call.read()
                 if message is grpc.aio.EOF:
                     break
-                self._queue.put_nowait(message)
+                buffer.append(message)
+                ready.set()
         except grpc.aio.AioRpcError as error:
             if error.code() != grpc.StatusCode.CANCELLED:
-                self._queue.put_nowait(from_rpc_error(error))
+                buffer.append(from_rpc_error(error))
         finally:
-            self._queue.put_nowait(_END)
+            buffer.append(_END)
+            ready.set()
+
+    async def batches(self, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[list[Any] | None]:
+        """Lists of whatever arrived together (events, or a final MeshError); None after keepalive_s of silence.
+
+        Sending what piled up during one write as one write keeps the per-token cost flat under load.
+        """
+        yield list(self.head)
+        self._pump = asyncio.create_task(self._run_pump())
+        buffer, ready = self._buffer, self._ready
+        while True:
+            if not buffer:
+                ready.clear()
+                try:
+                    async with asyncio.timeout(keepalive_s):
+                        await ready.wait()
+                except TimeoutError:
+                    yield None
+                    continue
+            batch = list(buffer)
+            buffer.clear()
+            if batch[-1] is _END:
+                if len(batch) > 1:
+                    yield batch[:-1]
+                return
+            yield batch
 
     async def events(
         self, *, keepalive_s: float = KEEPALIVE_S
     ) -> AsyncIterator[chat_pb2.GenerateEvent | MeshError | None]:
-        """The head, then the rest of the stream; None every keepalive_s of silence; a MeshError if it fails."""
-        for event in self.head:
-            yield event
-        self._pump = asyncio.create_task(self._run_pump())
-        queue = self._queue
-        while True:
-            try:
-                async with asyncio.timeout(keepalive_s):
-                    item = await queue.get()
-            except TimeoutError:
+        """The same stream one item at a time, for consumers that collect a whole answer."""
+        async for batch in self.batches(keepalive_s=keepalive_s):
+            if batch is None:
                 yield None
                 continue
-            if item is _END:
-                return
-            yield item
+            for item in batch:
+                yield item
 
     def cancel(self) -> None:
         """Cancel the RPC (the chat service then cancels its upstream request)."""

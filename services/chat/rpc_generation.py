@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf import json_format
 from meshconsole.chat.v1 import chat_pb2
 
+from services.chat.coalesce import coalesced
 from services.chat.generation import GenerationService, GenerationSpec, StreamEvent
 from services.chat.prompt import Turn
 from services.kit.context import Principal, principal_var
@@ -96,7 +97,8 @@ class GenerationRpcs:
     generation: GenerationService
 
     async def Generate(self, request: chat_pb2.GenerateRequest, context: Any) -> AsyncIterator[chat_pb2.GenerateEvent]:
-        async for event in self.generation.generate(principal=caller(), spec=spec_from_request(request)):
+        events = self.generation.generate(principal=caller(), spec=spec_from_request(request))
+        async for event in coalesced(events):
             yield event_message(event)
 
     async def StopGeneration(

@@ -82,7 +82,9 @@ async def test_tokens_stream_in_order_and_the_message_is_saved(chat, upstream: S
     upstream.push(Script(chunks=["Hel", "lo", " world"], reasoning=["thinking..."], prompt_tokens=7))
     events = await _drain(stub.Generate(chat_pb2.GenerateRequest(query="hi there"), metadata=_md()))
     kinds = [e.WhichOneof("event") for e in events]
-    assert kinds == ["message_start", "reasoning_delta", "text_delta", "text_delta", "text_delta", "message_end"]
+    # Deltas that arrive while a write is in flight are merged, so only the order of kinds is fixed.
+    collapsed = [k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k]
+    assert collapsed == ["message_start", "reasoning_delta", "text_delta", "message_end"]
     assert "".join(e.text_delta.text for e in events) == "Hello world"
     end = events[-1].message_end
     assert (end.usage.prompt_tokens, end.usage.completion_tokens, end.finish_reason) == (7, 4, "stop")

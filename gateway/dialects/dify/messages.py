@@ -76,36 +76,41 @@ async def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
     last: chat_pb2.GenerateEvent | None = None
     thinking = False
     try:
-        async for item in stream.events():
-            if item is None:
+        async for batch in stream.batches():
+            if batch is None:
                 yield b"event: ping\n\n"
                 continue
-            if isinstance(item, MeshError):
-                yield _frame(_error_payload(last, item))
-                return
-            last = item
-            kind = item.WhichOneof("event")
-            base = {
-                "task_id": item.task_id,
-                "id": item.message_id,
-                "message_id": item.message_id,
-                "conversation_id": item.conversation_id,
-            }
-            if kind == "text_delta" or kind == "reasoning_delta":
-                text = item.text_delta.text if kind == "text_delta" else item.reasoning_delta.text
-                if kind == "reasoning_delta" and not thinking:
-                    text, thinking = "<think>\n" + text, True
-                elif kind == "text_delta" and thinking:
-                    text, thinking = "\n</think>\n\n" + text, False
-                yield _frame({"event": "message", **base, "mode": mode, "answer": text, "created_at": item.created_at})
-            elif kind == "message_end":
-                metadata = {"usage": _usage(item.message_end), "retriever_resources": []}
-                yield _frame({"event": "message_end", **base, "metadata": metadata})
-            elif kind == "error":
-                error = MeshError(item.error.message, reason=item.error.reason)
-                payload = _error_payload(item, error)
-                payload["status"] = 500 if item.error.grpc_code not in (3, 9) else 400
-                yield _frame(payload)
+            out: list[bytes] = []
+            for item in batch:
+                if isinstance(item, MeshError):
+                    out.append(_frame(_error_payload(last, item)))
+                    break
+                last = item
+                kind = item.WhichOneof("event")
+                base = {
+                    "task_id": item.task_id,
+                    "id": item.message_id,
+                    "message_id": item.message_id,
+                    "conversation_id": item.conversation_id,
+                }
+                if kind == "text_delta" or kind == "reasoning_delta":
+                    text = item.text_delta.text if kind == "text_delta" else item.reasoning_delta.text
+                    if kind == "reasoning_delta" and not thinking:
+                        text, thinking = "<think>\n" + text, True
+                    elif kind == "text_delta" and thinking:
+                        text, thinking = "\n</think>\n\n" + text, False
+                    payload = {"event": "message", **base, "mode": mode, "answer": text, "created_at": item.created_at}
+                    out.append(_frame(payload))
+                elif kind == "message_end":
+                    metadata = {"usage": _usage(item.message_end), "retriever_resources": []}
+                    out.append(_frame({"event": "message_end", **base, "metadata": metadata}))
+                elif kind == "error":
+                    error = MeshError(item.error.message, reason=item.error.reason)
+                    payload = _error_payload(item, error)
+                    payload["status"] = 500 if item.error.grpc_code not in (3, 9) else 400
+                    out.append(_frame(payload))
+            if out:
+                yield b"".join(out)
     finally:
         stream.cancel()
 

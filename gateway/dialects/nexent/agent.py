@@ -46,30 +46,39 @@ async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
     yield _frame("agent_new_run", "")
     yield _frame("step_count", "步骤 1")
     try:
-        async for item in stream.events():
-            if item is None:
+        async for batch in stream.batches():
+            if batch is None:
                 yield b": keep-alive\n\n"
                 continue
-            if isinstance(item, MeshError):
-                yield _frame("error", item.message)
-                return
-            kind = item.WhichOneof("event")
-            if kind == "reasoning_delta":
-                yield _frame("model_output_thinking", item.reasoning_delta.text)
-            elif kind == "text_delta":
-                yield _frame("final_answer", item.text_delta.text)
-            elif kind == "message_end":
-                usage = item.message_end.usage
-                counts = {
-                    "prompt_tokens": usage.prompt_tokens,
-                    "completion_tokens": usage.completion_tokens,
-                    "total_tokens": usage.total_tokens,
-                    "conversation_id": first.conversation_id,
-                    "message_id": first.message_id,
-                }
-                yield _frame("token_count", orjson.dumps(counts).decode())
-            elif kind == "error":
-                yield _frame("error", item.error.message)
+            out: list[bytes] = []
+            done = False
+            for item in batch:
+                if isinstance(item, MeshError):
+                    out.append(_frame("error", item.message))
+                    done = True
+                    break
+                kind = item.WhichOneof("event")
+                if kind == "reasoning_delta":
+                    out.append(_frame("model_output_thinking", item.reasoning_delta.text))
+                elif kind == "text_delta":
+                    out.append(_frame("final_answer", item.text_delta.text))
+                elif kind == "message_end":
+                    usage = item.message_end.usage
+                    counts = {
+                        "prompt_tokens": usage.prompt_tokens,
+                        "completion_tokens": usage.completion_tokens,
+                        "total_tokens": usage.total_tokens,
+                        "conversation_id": first.conversation_id,
+                        "message_id": first.message_id,
+                    }
+                    out.append(_frame("token_count", orjson.dumps(counts).decode()))
+                elif kind == "error":
+                    out.append(_frame("error", item.error.message))
+                    done = True
+                    break
+            if out:
+                yield b"".join(out)
+            if done:
                 return
     finally:
         stream.cancel()

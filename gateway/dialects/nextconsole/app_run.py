@@ -134,36 +134,45 @@ async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
     model = stream.first.message_start.model
     sent_role = False
     try:
-        async for item in stream.events():
-            if item is None:
+        async for batch in stream.batches():
+            if batch is None:
                 yield b": keep-alive\n\n"
                 continue
-            if isinstance(item, MeshError):
-                yield _error_frame(item, http_status(item))
+            out: list[bytes] = []
+            done = False
+            for item in batch:
+                if isinstance(item, MeshError):
+                    out.append(_error_frame(item, http_status(item)))
+                    done = True
+                    break
+                kind = item.WhichOneof("event")
+                if kind == "message_start":
+                    model = item.message_start.model or model
+                    continue
+                delta: dict[str, Any] = {} if sent_role else {"role": "assistant"}
+                if kind == "text_delta":
+                    delta["content"] = item.text_delta.text
+                elif kind == "reasoning_delta":
+                    delta["reason_content"] = item.reasoning_delta.text
+                elif kind == "message_end":
+                    end = item.message_end
+                    finish = "stop" if end.finish_reason in ("", "stopped") else end.finish_reason
+                    payload = orjson.loads(_chunk(item, model, {}, finish)[6:])
+                    payload["usage"] = _usage(end)
+                    out.append(b"data: " + orjson.dumps(payload) + b"\n\n")
+                    continue
+                elif kind == "error":
+                    out.append(_error_frame(MeshError(item.error.message, reason=item.error.reason), 500))
+                    done = True
+                    break
+                else:
+                    continue
+                sent_role = True
+                out.append(_chunk(item, model, delta))
+            if out:
+                yield b"".join(out)
+            if done:
                 break
-            kind = item.WhichOneof("event")
-            if kind == "message_start":
-                model = item.message_start.model or model
-                continue
-            delta: dict[str, Any] = {} if sent_role else {"role": "assistant"}
-            if kind == "text_delta":
-                delta["content"] = item.text_delta.text
-            elif kind == "reasoning_delta":
-                delta["reason_content"] = item.reasoning_delta.text
-            elif kind == "message_end":
-                finish = "stop" if item.message_end.finish_reason in ("", "stopped") else item.message_end.finish_reason
-                payload = orjson.loads(_chunk(item, model, {}, finish)[6:])
-                payload["usage"] = _usage(item.message_end)
-                yield b"data: " + orjson.dumps(payload) + b"\n\n"
-                continue
-            elif kind == "error":
-                error = MeshError(item.error.message, reason=item.error.reason)
-                yield _error_frame(error, 500)
-                break
-            else:
-                continue
-            sent_role = True
-            yield _chunk(item, model, delta)
         yield b"data: [DONE]\n\n"
     finally:
         stream.cancel()
