@@ -23,6 +23,7 @@ from starlette.types import Message
 
 from gateway.clients import ServiceClients
 from services.kit import grpc_client
+from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError, ResourceExhausted, from_rpc_error
 
 CHUNK_BYTES = 256 * 1024
@@ -164,12 +165,12 @@ def header_for(request: Request, upload: UploadFile, **fields: Any) -> files_pb2
     )
 
 
-async def delete_quietly(clients: ServiceClients, ids: Sequence[str]) -> None:
-    """Remove objects stored earlier in a request that then failed (best effort)."""
+async def delete_quietly(clients: ServiceClients, ids: Sequence[str], principal: Principal | None = None) -> None:
+    """Remove objects stored earlier in a request that then failed (best effort; repeating it is harmless)."""
     if not ids:
         return
     refs = [files_pb2.ObjectRef(id=i) for i in ids]
     try:
-        await clients.call(clients.files.DeleteObjects, files_pb2.DeleteObjectsRequest(refs=refs))
+        await clients.call(clients.files.DeleteObjects, files_pb2.DeleteObjectsRequest(refs=refs), principal=principal)
     except MeshError:
         pass

@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from meshconsole.files.v1 import files_pb2
+from starlette.background import BackgroundTask
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
@@ -132,7 +133,9 @@ async def preprocess(request: Request, principal: CurrentPrincipal) -> Response:
         await form.close()
     names = {info.id: info.name for info in stored}
     body = _relay(clients, [info.id for info in stored], names, query)
-    return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS)
+    # The stream deletes the uploads when it ends; the background task covers a client gone before it began.
+    cleanup = BackgroundTask(delete_quietly, clients, list(names), principal)
+    return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS, background=cleanup)
 
 
 ROUTERS.append(router)
