@@ -11,6 +11,7 @@ from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 from services.chat.app_config import AppConfigReader
 from services.chat.config import ChatSettings
 from services.chat.generation import GenerationService
+from services.chat.lbai import LbaiChat
 from services.chat.migrations import MIGRATIONS
 from services.chat.registry import ModelRegistry
 from services.chat.server import ChatServicer
@@ -80,7 +81,8 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
     app_deleted.start()
 
     health = HealthRegistry()
-    servicer = ChatServicer(generation=generation)
+    lbai = LbaiChat(generation=generation, apps=app_configs.stub, timeout_s=settings.grpc_deadline_s)
+    servicer = ChatServicer(generation=generation, lbai=lbai)
     server, port = create_server(
         address,
         bindings=[ServiceBinding(SERVICE_NAME, chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer)],

@@ -43,8 +43,9 @@ async def coalesced(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamE
                 raise item
             assert isinstance(item, StreamEvent)
             if item.kind in _MERGEABLE:
-                while buffer and isinstance(buffer[0], StreamEvent) and buffer[0].kind == item.kind:
-                    item.text += buffer.popleft().text  # type: ignore[union-attr]
+                while buffer and isinstance(nxt := buffer[0], StreamEvent) and nxt.kind == item.kind:
+                    buffer.popleft()
+                    item.text += nxt.text
             yield item
     finally:
         if not producer.done():

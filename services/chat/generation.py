@@ -43,6 +43,9 @@ class GenerationSpec:
     params: dict[str, Any] = field(default_factory=dict)
     model_config_override: dict[str, Any] | None = None
     end_user: str = ""
+    text_type: str = ""  # lbai: "mermaid", "mindmap" or "" (Markdown)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    display_query: str = ""  # what to store as the query when the prompt adds instructions
 
 
 @dataclass(slots=True)
@@ -165,9 +168,10 @@ class GenerationService:
                 company_id=principal.company_id,
                 app_id=spec.app_id,
                 task_id=task_id,
-                query=spec.query,
+                query=spec.display_query or spec.query,
                 inputs=spec.inputs,
-                extra={},
+                extra={"message_files": spec.attachments} if spec.attachments else {},
+                text_type=spec.text_type,
                 status="generating",
                 model=model.model_name,
                 end_user=spec.end_user,

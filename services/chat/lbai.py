@@ -1,0 +1,169 @@
+"""lbai sessions: the AI partner and mini programs answer in one JSON reply; mini programs are built by chat."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
+
+from services.chat.generation import GenerationService, GenerationSpec
+from services.kit import grpc_client
+from services.kit.context import Principal
+from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound
+
+MERMAID_KINDS = {
+    2: "flowchart",
+    3: "stateDiagram-v2",
+    4: "erDiagram",
+    5: "journey",
+    6: "gantt",
+    7: "pie",
+    9: "timeline",
+}
+BUILDER_PROMPT = (
+    "You help a user design an AI mini program. Reply with a short explanation for the user, then a JSON object "
+    'in a ```json block with the keys "mini_program_name", "mini_program_introduction", '
+    '"mini_program_instructions" and "mini_program_setting" (the system prompt the mini program will run with). '
+    "Only include keys whose value should change."
+)
+_JSON_BLOCK = re.compile(r"\{.*\}", re.DOTALL)
+SETTING_KEYS = ("mini_program_name", "mini_program_introduction", "mini_program_instructions", "mini_program_setting")
+
+
+@dataclass(frozen=True)
+class SessionReply:
+    message_id: str
+    session_id: str
+    created_at: int
+    text: str
+    text_type: str
+
+
+def mark_instruction(mark_type: int) -> tuple[str, str]:
+    """(instruction appended to the question, lbai text_type) for a mark_type."""
+    if mark_type == 1:
+        return "Answer as a mind map: a Markdown outline with one root heading and nested bullet points.", "mindmap"
+    if mark_type in MERMAID_KINDS:
+        kind = MERMAID_KINDS[mark_type]
+        return f"Answer only with a Mermaid diagram of type `{kind}` (no code fence, no prose).", "mermaid"
+    if mark_type in (900, 901):
+        return "Answer as a structured Markdown stock analysis with the data you are given.", ""
+    if mark_type:
+        raise InvalidArgument(f"unknown mark_type {mark_type}", field="mark_type")
+    return "", ""
+
+
+class LbaiChat:
+    """Turns lbai requests into generations on the session's app and conversation."""
+
+    def __init__(self, *, generation: GenerationService, apps: apps_pb2_grpc.AppsServiceStub, timeout_s: float) -> None:
+        self.generation = generation
+        self.apps = apps
+        self.timeout_s = timeout_s
+
+    async def _session(self, *, principal: Principal, session_id: str) -> apps_pb2.ChatSession:
+        if not session_id.strip():
+            raise InvalidArgument("session_id is required", field="session_id")
+        return await grpc_client.unary(
+            self.apps.GetChatSession,
+            apps_pb2.GetChatSessionRequest(session_id=session_id),
+            timeout_s=self.timeout_s,
+            principal=principal,
+        )
+
+    async def _whole(self, *, principal: Principal, spec: GenerationSpec) -> SessionReply:
+        text: list[str] = []
+        first = None
+        async for event in self.generation.generate(principal=principal, spec=spec):
+            first = first or event
+            if event.kind == "text":
+                text.append(event.text)
+            elif event.kind == "error" and event.error is not None:
+                raise event.error
+        if first is None:
+            raise MeshError("generation produced nothing", reason="empty_generation")
+        return SessionReply(first.message_id, first.conversation_id, first.created_at, "".join(text), spec.text_type)
+
+    async def chat(
+        self,
+        *,
+        principal: Principal,
+        session_id: str,
+        question: str,
+        mark_type: int,
+        attachments: list[dict[str, Any]],
+        mini_program_only: bool,
+    ) -> SessionReply:
+        """One question in a session; the answer comes back whole, diagrams tagged with their text_type."""
+        session = await self._session(principal=principal, session_id=session_id)
+        if session.role == apps_pb2.SESSION_ROLE_COMMAND:
+            raise InvalidArgument("this is a command session: use /miniProgram/create", field="session_id")
+        if mini_program_only and session.session_type == apps_pb2.SESSION_TYPE_PARTNER:
+            raise NotFound("mini program session not found", reason="session_not_found")
+        if not question.strip():
+            raise InvalidArgument("user_question.content must not be empty", field="user_question.content")
+        instruction, text_type = mark_instruction(mark_type)
+        names = [a.get("name") or a.get("file_id") for a in attachments if a.get("file_id")]
+        query = question if not names else f"{question}\n\n(Attached files: {', '.join(map(str, names))})"
+        spec = GenerationSpec(
+            query=f"{query}\n\n{instruction}".strip(),
+            origin="lbai",
+            app_id=session.app_id,
+            conversation_id=session_id,
+            ensure_conversation=True,
+            text_type=text_type,
+            attachments=attachments,
+            display_query=question,
+        )
+        return await self._whole(principal=principal, spec=spec)
+
+    async def build_mini_program(self, *, principal: Principal, command_session_id: str, question: str) -> SessionReply:
+        """Design the mini program by chat and save what the model proposes."""
+        session = await self._session(principal=principal, session_id=command_session_id)
+        if session.role != apps_pb2.SESSION_ROLE_COMMAND:
+            raise InvalidArgument(
+                "command_session_id must be a mini program's command session", field="command_session_id"
+            )
+        if not question.strip():
+            raise InvalidArgument("user_question.content must not be empty", field="user_question.content")
+        spec = GenerationSpec(
+            query=question,
+            origin="lbai",
+            conversation_id=command_session_id,
+            ensure_conversation=True,
+            model_config_override={"pre_prompt": BUILDER_PROMPT},
+        )
+        reply = await self._whole(principal=principal, spec=spec)
+        proposed = _proposed_settings(reply.text)
+        if proposed:
+            update = apps_pb2.UpdateMiniProgramRequest(
+                ref=apps_pb2.MiniProgramRef(command_session_id=command_session_id), **proposed
+            )
+            await grpc_client.unary(self.apps.UpdateMiniProgram, update, timeout_s=self.timeout_s, principal=principal)
+        return reply
+
+
+def _proposed_settings(answer: str) -> dict[str, str]:
+    """The settings in the model's JSON block, if it wrote a valid one."""
+    match = _JSON_BLOCK.search(answer)
+    if not match:
+        return {}
+    try:
+        data = orjson.loads(match.group(0))
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(v)[:4000] for k, v in data.items() if k in SETTING_KEYS and isinstance(v, str | int | float)}
+
+
+def require_text_question(*, question_type: str) -> None:
+    """Voice questions need the voice service's transcription, which this deployment does not run yet."""
+    if question_type == "voice":
+        raise FailedPrecondition(
+            "voice questions need the voice service's transcription, which is not available yet",
+            reason="voice_unavailable",
+        )
