@@ -14,6 +14,7 @@ from meshconsole.apps.v1 import apps_pb2
 
 from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
+from services.chat.conversation_store import ConversationQueries
 from services.chat.models import MessageRecord
 from services.chat.prompt import Turn, build_messages, completion_params, estimate_tokens
 from services.chat.registry import ModelRegistry
@@ -109,8 +110,9 @@ class GenerationService:
     ) -> tuple[str, bool]:
         if spec.conversation_id:
             try:
-                found = await self.store.get_conversation(
-                    principal=principal, conversation_id=spec.conversation_id, app_id=spec.app_id
+                # Nexent clients hold numeric conversation ids; everyone else uses the uuid.
+                found = await ConversationQueries(self.store).resolve(
+                    principal=principal, ref=spec.conversation_id, app_id=spec.app_id
                 )
                 return found.id, False
             except NotFound:

@@ -55,3 +55,27 @@ def test_agent_run_errors(mesh: MeshClient, scripted: ScriptedUpstream) -> None:
     assert frames[-1]["type"] == "error"
     reload = mesh.http.post("/api/agent/reload_config", headers=bearer(token))
     assert reload.status_code == 200 and reload.json()["success"] is True
+
+
+def test_agent_run_continues_a_nexent_conversation_by_its_numeric_id(
+    mesh: MeshClient, scripted: ScriptedUpstream
+) -> None:
+    token = new_tenant(mesh, "nexent-agent-conv")
+    created = mesh.http.put("/api/conversation/create", json={"title": "Agent chat"}, headers=bearer(token))
+    assert created.status_code == 200, created.text
+    conversation_id = created.json()["data"]["conversation_id"]
+    assert isinstance(conversation_id, int)
+    for answer in ("first", "second"):
+        scripted.push(Script(chunks=[answer]))
+        body = {"query": f"ask {answer}", "conversation_id": conversation_id}
+        with mesh.http.stream("POST", "/api/agent/run", json=body, headers=bearer(token)) as response:
+            assert response.status_code == 200
+            frames = [e for e in sse_events(response) if isinstance(e, dict)]
+        assert "".join(f["content"] for f in frames if f["type"] == "final_answer") == answer
+    assert {"role": "assistant", "content": "first"} in scripted.chat_requests()[-1].body["messages"]
+    listed = mesh.http.get("/api/conversation/list", headers=bearer(token)).json()["data"]
+    assert [c["conversation_id"] for c in listed] == [conversation_id]
+    stranger = new_tenant(mesh, "nexent-agent-stranger")
+    hijack = {"query": "x", "conversation_id": conversation_id}
+    with mesh.http.stream("POST", "/api/agent/run", json=hijack, headers=bearer(stranger)) as response:
+        assert response.status_code == 404
