@@ -37,7 +37,7 @@ class NatsBus:
 
     async def ensure_streams(self) -> None:
         """Create or update MESH_TASKS (work queue) and MESH_EVENTS."""
-        await mesh_nats.ensure_stream(self.js, name=TASKS_STREAM, subjects=list(TASKS_SUBJECTS))
+        await mesh_nats.ensure_tasks_stream(self.js)
         await mesh_nats.ensure_events_stream(self.js)
 
     async def task(self, *, subject: str, payload: Mapping[str, Any], task_id: str) -> None:

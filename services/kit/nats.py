@@ -137,6 +137,15 @@ async def ensure_events_stream(js: JetStreamContext, *, max_age_s: float = 7 * _
     )
 
 
+TASKS_STREAM = "MESH_TASKS"
+TASKS_PREFIX = "mesh.tasks."
+
+
+async def ensure_tasks_stream(js: JetStreamContext) -> StreamInfo:
+    """The MESH_TASKS work queue (mesh.tasks.>); every producer and consumer ensures it with this one config."""
+    return await ensure_stream(js, name=TASKS_STREAM, subjects=[TASKS_PREFIX + ">"], work_queue=True)
+
+
 async def ensure_dlq_stream(js: JetStreamContext, *, max_age_s: float = 30 * _DAY_S) -> StreamInfo:
     """The MESH_DLQ stream that keeps every dead-lettered task until an operator looks at it."""
     return await ensure_stream(js, name=DLQ_STREAM, subjects=[DLQ_PREFIX + ">"], work_queue=False, max_age_s=max_age_s)
