@@ -151,6 +151,10 @@ ConfigMap. Nothing here may come from `secrets:`. Args: (list root name componen
 {{- $_ := set $data "MESH_FILES_S3_BUCKET" $v.minio.bucket -}}
 {{- $_ := set $data "MESH_FILES_S3_REGION" $v.minio.region -}}
 {{- $_ := set $data "MESH_FILES_S3_SECURE" ($v.minio.secure | toString) -}}
+{{- if $v.minio.publicEndpoint }}
+{{- $_ := set $data "MESH_FILES_S3_PUBLIC_ENDPOINT" $v.minio.publicEndpoint -}}
+{{- $_ := set $data "MESH_FILES_S3_PUBLIC_SECURE" ($v.minio.publicSecure | toString) -}}
+{{- end }}
 {{- $_ := set $data "MESH_FILES_MAX_UPLOAD_MB" ($v.files.maxUploadMB | toString) -}}
 {{- else if eq $name "voice" -}}
 {{- $_ := set $data "MESH_VOICE_ENGINE" "openai" -}}

@@ -304,6 +304,17 @@ def test_component_env_points_at_the_right_services(name: str) -> None:
     assert r.config("chat")["OPENAI_BASE_URL"] == v["llm"]["baseUrl"]
 
 
+def test_files_public_endpoint_is_passed_only_when_set() -> None:
+    assert "MESH_FILES_S3_PUBLIC_ENDPOINT" not in rendered("default").config("files")
+    docs = render({"minio": {"publicEndpoint": "files.example.com:443", "publicSecure": True}})
+    cms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
+    files = cms["mesh-meshconsole-files"]["data"] if "mesh-meshconsole-files" in cms else next(
+        d["data"] for name, d in cms.items() if name.endswith("-files")
+    )
+    assert files["MESH_FILES_S3_PUBLIC_ENDPOINT"] == "files.example.com:443"
+    assert files["MESH_FILES_S3_PUBLIC_SECURE"] == "true"
+
+
 def test_release_name_flows_into_addresses() -> None:
     docs = render(None, release="prod")
     cms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
