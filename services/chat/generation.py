@@ -88,6 +88,7 @@ class GenerationService:
         self.upstream = upstream
         self.tasks = tasks
         self.app_configs = app_configs
+        self._pending_starts: dict[str, asyncio.Task[MessageRecord]] = {}
 
     async def _model_config(self, *, principal: Principal, spec: GenerationSpec) -> dict[str, Any]:
         if spec.model_config_override is not None:
@@ -162,25 +163,29 @@ class GenerationService:
         task_id, message_id = str(uuid.uuid4()), str(uuid.uuid4())
         now = utcnow()
         created_at = int(now.timestamp())
-        await self.store.start_message(
-            record=MessageRecord(
-                id=message_id,
-                conversation_id=conversation_id,
-                user_id=principal.user_id,
-                company_id=principal.company_id,
-                app_id=spec.app_id,
-                task_id=task_id,
-                query=spec.display_query or spec.query,
-                inputs=spec.inputs,
-                extra={"message_files": spec.attachments} if spec.attachments else {},
-                text_type=spec.text_type,
-                status="generating",
-                model=model.model_name,
-                end_user=spec.end_user,
-                created_at=now,
-                updated_at=now,
+        # The "generating" row is written while the upstream request is already on its way.
+        start_write = asyncio.create_task(
+            self.store.start_message(
+                record=MessageRecord(
+                    id=message_id,
+                    conversation_id=conversation_id,
+                    user_id=principal.user_id,
+                    company_id=principal.company_id,
+                    app_id=spec.app_id,
+                    task_id=task_id,
+                    query=spec.display_query or spec.query,
+                    inputs=spec.inputs,
+                    extra={"message_files": spec.attachments} if spec.attachments else {},
+                    text_type=spec.text_type,
+                    status="generating",
+                    model=model.model_name,
+                    end_user=spec.end_user,
+                    created_at=now,
+                    updated_at=now,
+                )
             )
         )
+        self._pending_starts[message_id] = start_write
         ids = (task_id, message_id, conversation_id, created_at)
         yield StreamEvent("start", *ids, model=model.model_name, new_conversation=is_new)
         stop = self.tasks.register(task_id)
@@ -221,6 +226,12 @@ class GenerationService:
                 raise
             yield StreamEvent("error", *ids, error=error)
             return
+        except Exception:
+            # Whatever went wrong, the message must not stay "generating".
+            await self._finish(
+                message_id, answer, reasoning, usage, messages, started, first_token_at, "error", "internal error"
+            )
+            raise
         finally:
             self.tasks.finish(task_id)
         values = await self._finish(message_id, answer, reasoning, usage, messages, started, first_token_at, status, "")
@@ -248,6 +259,9 @@ class GenerationService:
     ) -> dict[str, Any]:
         text, thought = "".join(answer), "".join(reasoning)
         ended = time.perf_counter()
+        start_write = self._pending_starts.pop(message_id, None)
+        if start_write is not None:
+            await start_write
         values: dict[str, Any] = {
             "answer": text,
             "reasoning": thought,

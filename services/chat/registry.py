@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ def not_found(model_name: str) -> NotFound:
     return NotFound(f"model {model_name!r} not found", reason="model_not_found", field="model_name")
 
 
+LLM_CACHE_S = 5.0
+
+
 class ModelRegistry:
     """Reads model entries; tenants see their company's entries plus the platform default."""
 
@@ -54,9 +58,11 @@ class ModelRegistry:
         self.sessions = sessions
         self.settings = settings
         self.box = box
+        self._llm_cache: dict[int, tuple[float, list[ModelRecord]]] = {}
 
     async def sync_platform_default(self) -> None:
         """Mirror OPENAI_BASE_URL / OPENAI_API_KEY / MESH_DEFAULT_MODEL into the platform's default entry."""
+        self.invalidate()
         base_url = self.settings.openai_base_url.strip().rstrip("/")
         model = self.settings.default_model.strip()
         api_key = self.settings.openai_api_key or "none"
@@ -166,12 +172,28 @@ class ModelRegistry:
             raise not_found(model_name)
         return min(records, key=lambda r: r.is_platform)
 
-    async def resolve_llm(self, *, principal: Principal, model_name: str = "") -> ResolvedModel:
-        """The upstream for a model name (company entry, then platform), or the company/platform default."""
+    def invalidate(self) -> None:
+        """Forget cached LLM entries (after any registry write in this process)."""
+        self._llm_cache.clear()
+
+    async def _llm_records(self, company_id: int) -> list[ModelRecord]:
+        # Every generation resolves its model; a short cache keeps that off the DB on the hot path.
+        now = time.monotonic()
+        cached = self._llm_cache.get(company_id)
+        if cached and cached[0] > now:
+            return cached[1]
         async with self.sessions() as session:
-            companies = [principal.company_id, PLATFORM_COMPANY]
+            companies = [company_id, PLATFORM_COMPANY]
             query = sa.select(ModelRecord).where(ModelRecord.company_id.in_(companies), ModelRecord.model_type == "llm")
             records = list((await session.execute(query.order_by(ModelRecord.created_at))).scalars())
+        if len(self._llm_cache) > 10_000:
+            self._llm_cache.clear()
+        self._llm_cache[company_id] = (now + LLM_CACHE_S, records)
+        return records
+
+    async def resolve_llm(self, *, principal: Principal, model_name: str = "") -> ResolvedModel:
+        """The upstream for a model name (company entry, then platform), or the company/platform default."""
+        records = await self._llm_records(principal.company_id)
         own = [r for r in records if r.company_id == principal.company_id and not r.is_platform]
         platform = [r for r in records if r.is_platform]
         if model_name:

@@ -133,6 +133,7 @@ class RegistryRpcs:
         record = await create_entry(
             registry=self.registry, principal=caller(), model_name=model.model_name, changes=changes
         )
+        self.registry.invalidate()
         return self._entry(record)
 
     async def UpdateModel(self, request: chat_pb2.UpdateModelRequest, context: Any) -> chat_pb2.ModelEntry:
@@ -153,10 +154,12 @@ class RegistryRpcs:
         record = await update_entry(
             registry=self.registry, principal=caller(), model_name=request.model_name, changes=changes
         )
+        self.registry.invalidate()
         return self._entry(record)
 
     async def DeleteModel(self, request: chat_pb2.DeleteModelRequest, context: Any) -> common_pb2.Empty:
         await delete_entry(registry=self.registry, principal=caller(), model_name=request.model_name)
+        self.registry.invalidate()
         return common_pb2.Empty()
 
     async def ListModels(self, request: chat_pb2.ListModelsRequest, context: Any) -> chat_pb2.ListModelsResponse:
