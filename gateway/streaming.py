@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -13,7 +14,7 @@ from meshconsole.chat.v1 import chat_pb2
 
 from services.kit import grpc_client
 from services.kit.context import Principal
-from services.kit.errors import MeshError, from_rpc_error
+from services.kit.errors import MeshError, error_for_code, from_rpc_error
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 KEEPALIVE_S = 10.0
@@ -115,6 +116,46 @@ async def open_generation(
     if not head:
         raise MeshError("generation ended without events", reason="empty_stream")
     return GenerationStream(call, head)
+
+
+@dataclass
+class WholeAnswer:
+    """A stream collected for clients that asked for one reply."""
+
+    first: chat_pb2.GenerateEvent
+    text: str
+    reasoning: str
+    end: chat_pb2.MessageEnd | None
+
+
+def stream_error(event: chat_pb2.GenerateEvent) -> MeshError:
+    """The MeshError an error event stands for, with the status class its gRPC code names."""
+    return error_for_code(event.error.grpc_code, event.error.message, reason=event.error.reason)
+
+
+async def collect(stream: GenerationStream) -> WholeAnswer:
+    """Read a stream to its end; a failure at any point raises, so the client gets the dialect's error."""
+    text: list[str] = []
+    reasoning: list[str] = []
+    end: chat_pb2.MessageEnd | None = None
+    try:
+        async for item in stream.events(keepalive_s=3600):
+            if isinstance(item, MeshError):
+                raise item
+            if item is None:
+                continue
+            kind = item.WhichOneof("event")
+            if kind == "text_delta":
+                text.append(item.text_delta.text)
+            elif kind == "reasoning_delta":
+                reasoning.append(item.reasoning_delta.text)
+            elif kind == "message_end":
+                end = item.message_end
+            elif kind == "error":
+                raise stream_error(item)
+    finally:
+        stream.cancel()
+    return WholeAnswer(first=stream.first, text="".join(text), reasoning="".join(reasoning), end=end)
 
 
 @contextlib.asynccontextmanager

@@ -148,3 +148,9 @@ def from_rpc_error(error: grpc.RpcError) -> MeshError:
         cls = Unavailable
         reason = reason or "cancelled"
     return cls(message, reason=reason, field=field, metadata=metadata)
+
+
+def error_for_code(code: int, message: str, *, reason: str) -> MeshError:
+    """The MeshError for a numeric gRPC status code (as carried inside stream error events)."""
+    status = next((s for s in grpc.StatusCode if s.value[0] == code), grpc.StatusCode.INTERNAL)
+    return _BY_CODE.get(status, Internal)(message, reason=reason)

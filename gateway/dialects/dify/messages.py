@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.dify import ROUTERS
 from gateway.errors import http_status
-from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation
+from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, stream_error
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError
 
@@ -105,10 +105,7 @@ async def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
                     metadata = {"usage": _usage(item.message_end), "retriever_resources": []}
                     out.append(_frame({"event": "message_end", **base, "metadata": metadata}))
                 elif kind == "error":
-                    error = MeshError(item.error.message, reason=item.error.reason)
-                    payload = _error_payload(item, error)
-                    payload["status"] = 500 if item.error.grpc_code not in (3, 9) else 400
-                    out.append(_frame(payload))
+                    out.append(_frame(_error_payload(item, stream_error(item))))
             if out:
                 yield b"".join(out)
     finally:
@@ -116,24 +113,8 @@ async def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
 
 
 async def _blocking(stream: GenerationStream, mode: str) -> Response:
-    answer: list[str] = []
-    end: chat_pb2.MessageEnd | None = None
-    first = stream.first
-    try:
-        async for item in stream.events(keepalive_s=3600):
-            if isinstance(item, MeshError):
-                raise item
-            if item is None:
-                continue
-            kind = item.WhichOneof("event")
-            if kind == "text_delta":
-                answer.append(item.text_delta.text)
-            elif kind == "message_end":
-                end = item.message_end
-            elif kind == "error":
-                raise MeshError(item.error.message, reason=item.error.reason)
-    finally:
-        stream.cancel()
+    whole = await collect(stream)
+    first = whole.first
     body = {
         "event": "message",
         "task_id": first.task_id,
@@ -141,8 +122,8 @@ async def _blocking(stream: GenerationStream, mode: str) -> Response:
         "message_id": first.message_id,
         "conversation_id": first.conversation_id,
         "mode": mode,
-        "answer": "".join(answer),
-        "metadata": {"usage": _usage(end) if end else {}, "retriever_resources": []},
+        "answer": whole.text,
+        "metadata": {"usage": _usage(whole.end) if whole.end else {}, "retriever_resources": []},
         "created_at": first.created_at,
     }
     return JSONResponse(body)

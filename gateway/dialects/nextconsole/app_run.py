@@ -19,7 +19,7 @@ from gateway.auth import CurrentPrincipal
 from gateway.dialects.nextconsole import ROUTERS
 from gateway.dialects.nextconsole.envelope import ok
 from gateway.errors import http_status
-from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation
+from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, stream_error
 from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/next_console/app_center/app_run")
@@ -162,7 +162,8 @@ async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
                     out.append(b"data: " + orjson.dumps(payload) + b"\n\n")
                     continue
                 elif kind == "error":
-                    out.append(_error_frame(MeshError(item.error.message, reason=item.error.reason), 500))
+                    error = stream_error(item)
+                    out.append(_error_frame(error, http_status(error)))
                     done = True
                     break
                 else:
@@ -179,43 +180,24 @@ async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
 
 
 async def _whole(stream: GenerationStream) -> Response:
-    first = stream.first
-    model = first.message_start.model
-    answer: list[str] = []
-    reasoning: list[str] = []
-    usage: dict[str, int] = {}
+    whole = await collect(stream)
+    first = whole.first
+    message: dict[str, Any] = {"role": "assistant", "content": whole.text}
+    if whole.reasoning:
+        message["reason_content"] = whole.reasoning
     finish = "stop"
-    try:
-        async for item in stream.events(keepalive_s=3600):
-            if isinstance(item, MeshError):
-                raise item
-            if item is None:
-                continue
-            kind = item.WhichOneof("event")
-            if kind == "text_delta":
-                answer.append(item.text_delta.text)
-            elif kind == "reasoning_delta":
-                reasoning.append(item.reasoning_delta.text)
-            elif kind == "message_end":
-                usage = _usage(item.message_end)
-                finish = "stop" if item.message_end.finish_reason in ("", "stopped") else item.message_end.finish_reason
-            elif kind == "error":
-                raise MeshError(item.error.message, reason=item.error.reason)
-    finally:
-        stream.cancel()
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(answer)}
-    if reasoning:
-        message["reason_content"] = "".join(reasoning)
+    if whole.end is not None and whole.end.finish_reason not in ("", "stopped"):
+        finish = whole.end.finish_reason
     return JSONResponse(
         {
             "id": f"chatcmpl-{first.message_id}",
             "object": "chat.completion",
             "created": first.created_at or int(time.time()),
-            "model": model,
+            "model": first.message_start.model,
             "session_code": first.conversation_id,
             "task_id": first.task_id,
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": usage,
+            "usage": _usage(whole.end) if whole.end else {},
         }
     )
 
