@@ -18,18 +18,20 @@ from services.kit.errors import MeshError, error_for_code, from_rpc_error
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 KEEPALIVE_S = 10.0
+# How long a response waits for the first token before it starts anyway (and keep-alives begin).
+COMMIT_AFTER_S = 5.0
 _END = object()
 
 
 class GenerationStream:
-    """A running Generate call: the events up to the first answer are read before the response starts."""
+    """A running Generate call, read by a pump into a buffer from the moment it starts."""
 
-    def __init__(self, call: Any, head: list[chat_pb2.GenerateEvent]) -> None:
+    def __init__(self, call: Any) -> None:
         self.call = call
-        self.head = head
+        self.head: list[chat_pb2.GenerateEvent] = []
         self._buffer: deque[Any] = deque()
         self._ready = asyncio.Event()
-        self._pump: asyncio.Task[None] | None = None
+        self._pump: asyncio.Task[None] = asyncio.create_task(self._run_pump())
 
     @property
     def first(self) -> chat_pb2.GenerateEvent:
@@ -51,13 +53,40 @@ class GenerationStream:
             buffer.append(_END)
             ready.set()
 
+    def _first_answer(self) -> Any:
+        """The first buffered item that is not a message_start (an event, a MeshError or the end), if any."""
+        for item in self._buffer:
+            if not isinstance(item, chat_pb2.GenerateEvent) or item.WhichOneof("event") != "message_start":
+                return item
+        return None
+
+    async def wait_head(self, *, commit_after_s: float) -> None:
+        """Wait for the first answer, the end or a failure (raised), but no longer than commit_after_s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + commit_after_s
+        while self._first_answer() is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0 and self._buffer:
+                break  # only message_start so far: start the response and keep it alive
+            self._ready.clear()
+            try:
+                async with asyncio.timeout(remaining if remaining > 0 else None):
+                    await self._ready.wait()
+            except TimeoutError:
+                continue
+        first_answer = self._first_answer()
+        if isinstance(first_answer, MeshError):
+            raise first_answer
+        events = [i for i in self._buffer if isinstance(i, chat_pb2.GenerateEvent)]
+        if not events:
+            raise MeshError("generation ended without events", reason="empty_stream")
+        self.head = events[:1]
+
     async def batches(self, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[list[Any] | None]:
         """Lists of whatever arrived together (events, or a final MeshError); None after keepalive_s of silence.
 
         Sending what piled up during one write as one write keeps the per-token cost flat under load.
         """
-        yield list(self.head)
-        self._pump = asyncio.create_task(self._run_pump())
         buffer, ready = self._buffer, self._ready
         while True:
             if not buffer:
@@ -90,32 +119,27 @@ class GenerationStream:
     def cancel(self) -> None:
         """Cancel the RPC (the chat service then cancels its upstream request)."""
         self.call.cancel()
-        if self._pump is not None:
-            self._pump.cancel()
+        self._pump.cancel()
 
 
 async def open_generation(
-    rpc: Callable[..., Any], request: chat_pb2.GenerateRequest, *, principal: Principal, timeout_s: float
+    rpc: Callable[..., Any],
+    request: chat_pb2.GenerateRequest,
+    *,
+    principal: Principal,
+    timeout_s: float,
+    commit_after_s: float = COMMIT_AFTER_S,
 ) -> GenerationStream:
-    """Start Generate and read until the first answer, end or error event; a failure before that raises."""
+    """Start Generate and wait for the first answer: a failure before it raises (an HTTP error in the
+    dialect's envelope); a silent upstream past commit_after_s lets the response start, with keep-alives."""
     call = rpc(request, timeout=timeout_s, metadata=grpc_client.outgoing_metadata(principal))
-    head: list[chat_pb2.GenerateEvent] = []
+    stream = GenerationStream(call)
     try:
-        while True:
-            message = await call.read()
-            if message is grpc.aio.EOF:
-                break
-            head.append(message)
-            if message.WhichOneof("event") != "message_start":
-                break
-    except grpc.aio.AioRpcError as error:
-        raise from_rpc_error(error) from None
+        await stream.wait_head(commit_after_s=commit_after_s)
     except BaseException:
-        call.cancel()
+        stream.cancel()
         raise
-    if not head:
-        raise MeshError("generation ended without events", reason="empty_stream")
-    return GenerationStream(call, head)
+    return stream
 
 
 @dataclass

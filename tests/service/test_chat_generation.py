@@ -189,3 +189,23 @@ async def test_no_provider_is_a_clear_error(chat) -> None:  # type: ignore[no-un
         assert "OPENAI_BASE_URL" in caught.value.details()
     finally:
         generation.registry.settings.openai_base_url = "restored"
+
+
+async def test_gateway_stream_sends_keepalives_while_the_upstream_is_silent(chat, upstream: ScriptedUpstream) -> None:  # type: ignore[no-untyped-def]
+    from gateway.streaming import open_generation
+
+    _, _, stub = chat
+    upstream.push(Script(chunks=["late"], first_token_delay_s=0.0, delay_s=1.0))
+    stream = await open_generation(
+        stub.Generate, chat_pb2.GenerateRequest(query="slow"), principal=ALICE, timeout_s=30, commit_after_s=0.2
+    )
+    assert stream.first.WhichOneof("event") == "message_start"  # the response may start before the answer
+    seen: list[str] = []
+    async for batch in stream.batches(keepalive_s=0.2):
+        if batch is None:
+            seen.append("ping")
+            continue
+        seen.extend(item.WhichOneof("event") for item in batch)
+    stream.cancel()
+    assert "ping" in seen
+    assert seen.index("ping") < seen.index("text_delta") and seen[-1] == "message_end"
