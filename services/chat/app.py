@@ -7,10 +7,12 @@ from typing import Any
 import structlog
 from meshconsole.apps.v1 import apps_pb2_grpc
 from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
+from meshconsole.retrieval.v1 import retrieval_pb2_grpc
 
 from services.chat.app_config import AppConfigReader
 from services.chat.config import ChatSettings
 from services.chat.generation import GenerationService
+from services.chat.knowledge import KnowledgeReader
 from services.chat.lbai import LbaiChat
 from services.chat.migrations import MIGRATIONS
 from services.chat.registry import ModelRegistry
@@ -51,6 +53,10 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         timeout_s=settings.grpc_deadline_s,
     )
     await app_configs.attach(nc)
+    retrieval_channel = create_channel(settings.service_addr("retrieval"))
+    knowledge = KnowledgeReader(
+        stub=retrieval_pb2_grpc.RetrievalServiceStub(retrieval_channel), timeout_s=settings.grpc_deadline_s
+    )
     upstream = UpstreamClients(
         timeout_s=settings.chat_upstream_timeout_s, connect_timeout_s=settings.chat_upstream_connect_timeout_s
     )
@@ -61,6 +67,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         upstream=upstream,
         tasks=tasks,
         app_configs=app_configs,
+        knowledge=knowledge,
     )
 
     async def on_app_deleted(task: Any) -> None:
@@ -94,6 +101,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         await mesh_nats.drain_nats(nc)
         await upstream.close()
         await apps_channel.close()
+        await retrieval_channel.close()
         await engine.dispose()
 
     return ServiceProcess(server=server, port=port, health=health, on_shutdown=[close]), generation

@@ -15,6 +15,7 @@ from meshconsole.apps.v1 import apps_pb2
 from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
 from services.chat.conversation_store import ConversationQueries
+from services.chat.knowledge import KnowledgeReader, context_prompt, knowledge_plan
 from services.chat.models import MessageRecord
 from services.chat.prompt import Turn, build_messages, completion_params, estimate_tokens
 from services.chat.registry import ModelRegistry
@@ -67,6 +68,7 @@ class StreamEvent:
     first_token_s: float = 0.0
     finish_reason: str = ""
     error: MeshError | None = None
+    resources: list[dict[str, Any]] = field(default_factory=list)
 
 
 class GenerationService:
@@ -81,6 +83,7 @@ class GenerationService:
         upstream: UpstreamClients,
         tasks: TaskRegistry,
         app_configs: AppConfigReader | None,
+        knowledge: KnowledgeReader | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -88,13 +91,15 @@ class GenerationService:
         self.upstream = upstream
         self.tasks = tasks
         self.app_configs = app_configs
+        self.knowledge = knowledge
         self._pending_starts: dict[str, asyncio.Task[MessageRecord]] = {}
 
-    async def _model_config(self, *, principal: Principal, spec: GenerationSpec) -> dict[str, Any]:
+    async def _model_config(self, *, principal: Principal, spec: GenerationSpec) -> tuple[dict[str, Any], list[str]]:
+        """The model config for this turn and the knowledge files the app mounts."""
         if spec.model_config_override is not None:
-            return spec.model_config_override
+            return spec.model_config_override, []
         if not spec.app_id or self.app_configs is None:
-            return {}
+            return {}, []
         config = await self.app_configs.get(principal=principal, app_id=spec.app_id)
         app_mode = _mode_name(config.mode)
         if spec.mode == "completion" and app_mode not in ("completion", ""):
@@ -104,7 +109,17 @@ class GenerationService:
         result = model_config_dict(config)
         if config.mini_program_setting and not result.get("pre_prompt"):
             result["pre_prompt"] = config.mini_program_setting
-        return result
+        return result, list(config.knowledge_file_ids)
+
+    async def _knowledge(
+        self, *, principal: Principal, config: dict[str, Any], file_ids: list[str], query: str
+    ) -> list[dict[str, Any]]:
+        index_names, source_ids, top_k = knowledge_plan(config, file_ids)
+        if not index_names or self.knowledge is None:
+            return []
+        return await self.knowledge.retrieve(
+            principal=principal, index_names=index_names, source_ids=source_ids, query=query, top_k=top_k
+        )
 
     async def _conversation(
         self, *, principal: Principal, spec: GenerationSpec, config: dict[str, Any]
@@ -136,7 +151,7 @@ class GenerationService:
 
     async def generate(self, *, principal: Principal, spec: GenerationSpec) -> AsyncIterator[StreamEvent]:
         """Stream one turn: a start event, deltas, then end (or error after the first token)."""
-        config = await self._model_config(principal=principal, spec=spec)
+        config, knowledge_files = await self._model_config(principal=principal, spec=spec)
         app_model = config.get("model") or {}
         # Apps made without a model use the platform default ("meshconsole"/"default").
         platform_default = app_model.get("provider") == "meshconsole" or app_model.get("name") == "default"
@@ -151,7 +166,11 @@ class GenerationService:
                 conversation_id=conversation_id, limit=self.settings.chat_history_messages
             )
             history = [t for m in stored for t in (Turn("user", m.query), Turn("assistant", m.answer)) if t.content]
+        resources = await self._knowledge(
+            principal=principal, config=config, file_ids=knowledge_files, query=spec.display_query or spec.query
+        )
         messages = build_messages(
+            context=context_prompt(resources) if resources else "",
             model_config=config,
             inputs=spec.inputs,
             history=history,
@@ -175,7 +194,7 @@ class GenerationService:
                     task_id=task_id,
                     query=spec.display_query or spec.query,
                     inputs=spec.inputs,
-                    extra={"message_files": spec.attachments} if spec.attachments else {},
+                    extra=_extra(spec.attachments, resources),
                     text_type=spec.text_type,
                     status="generating",
                     model=model.model_name,
@@ -188,6 +207,8 @@ class GenerationService:
         self._pending_starts[message_id] = start_write
         ids = (task_id, message_id, conversation_id, created_at)
         yield StreamEvent("start", *ids, model=model.model_name, new_conversation=is_new)
+        if resources:
+            yield StreamEvent("resources", *ids, resources=resources)
         stop = self.tasks.register(task_id)
         answer: list[str] = []
         reasoning: list[str] = []
@@ -243,6 +264,7 @@ class GenerationService:
             latency_s=values["latency_s"],
             first_token_s=values["first_token_s"],
             finish_reason=finish,
+            resources=resources,
         )
 
     async def _finish(
@@ -289,3 +311,13 @@ class GenerationService:
 def _mode_name(mode: int) -> str:
     name = apps_pb2.AppMode.Name(mode) if mode else ""
     return name.removeprefix("APP_MODE_").lower().replace("_", "-") if name and not name.endswith("UNSPECIFIED") else ""
+
+
+def _extra(attachments: list[dict[str, Any]], resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a message keeps beside its text: the user's files and the knowledge it was answered from."""
+    extra: dict[str, Any] = {}
+    if attachments:
+        extra["message_files"] = attachments
+    if resources:
+        extra["retriever_resources"] = resources
+    return extra

@@ -46,14 +46,16 @@ def build_messages(
     completion_mode: bool,
     context_tokens: int,
     reserve_tokens: int,
+    context: str = "",
 ) -> list[dict[str, str]]:
-    """System prompt, then as much recent history as fits the context window, then the query."""
+    """System prompt (with retrieved context), as much recent history as fits the window, then the query."""
     pre_prompt = render_template(str(model_config.get("pre_prompt") or ""), inputs)
     if completion_mode:
         prompt = f"{pre_prompt}\n\n{query}".strip() if query else pre_prompt
+        prompt = f"{context}\n\n{prompt}" if context else prompt
         return [{"role": "user", "content": prompt or query}]
     messages: list[dict[str, str]] = []
-    system_parts = [pre_prompt] if pre_prompt else []
+    system_parts = [part for part in (pre_prompt, context) if part]
     opening = render_template(str(model_config.get("opening_statement") or ""), inputs)
     if opening and not history:
         system_parts.append(f"You opened the conversation with: {opening}")

@@ -84,11 +84,18 @@ def event_message(event: StreamEvent) -> chat_pb2.GenerateEvent:
         usage.total_price = "0"
         usage.currency = "USD"
         message.message_end.finish_reason = event.finish_reason
+        message.message_end.retriever_resources.extend(_resources(event.resources))
+    elif kind == "resources":
+        message.retriever_resources.resources.extend(_resources(event.resources))
     elif kind == "error" and event.error is not None:
         message.error.reason = event.error.reason
         message.error.message = event.error.message
         message.error.grpc_code = event.error.code.value[0]
     return message
+
+
+def _resources(resources: list[dict[str, Any]]) -> list[chat_pb2.RetrieverResource]:
+    return [json_format.ParseDict(r, chat_pb2.RetrieverResource(), ignore_unknown_fields=True) for r in resources]
 
 
 class GenerationRpcs:

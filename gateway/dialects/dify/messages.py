@@ -56,6 +56,25 @@ def _usage(end: chat_pb2.MessageEnd) -> dict[str, Any]:
     }
 
 
+def resources(end: chat_pb2.MessageEnd) -> list[dict[str, Any]]:
+    """Dify's retriever_resources: the knowledge chunks an answer used."""
+    return [
+        {
+            "position": r.position,
+            "dataset_id": r.dataset_id,
+            "dataset_name": r.dataset_name,
+            "document_id": r.document_id,
+            "document_name": r.document_name,
+            "data_source_type": r.source_type or "upload_file",
+            "segment_id": r.segment_id,
+            "retriever_from": "dev",
+            "score": r.score,
+            "content": r.content,
+        }
+        for r in end.retriever_resources
+    ]
+
+
 def _frame(payload: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(payload) + b"\n\n"
 
@@ -102,7 +121,7 @@ async def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
                     payload = {"event": "message", **base, "mode": mode, "answer": text, "created_at": item.created_at}
                     out.append(_frame(payload))
                 elif kind == "message_end":
-                    metadata = {"usage": _usage(item.message_end), "retriever_resources": []}
+                    metadata = {"usage": _usage(item.message_end), "retriever_resources": resources(item.message_end)}
                     out.append(_frame({"event": "message_end", **base, "metadata": metadata}))
                 elif kind == "error":
                     out.append(_frame(_error_payload(item, stream_error(item))))
@@ -123,7 +142,10 @@ async def _blocking(stream: GenerationStream, mode: str) -> Response:
         "conversation_id": first.conversation_id,
         "mode": mode,
         "answer": whole.text,
-        "metadata": {"usage": _usage(whole.end) if whole.end else {}, "retriever_resources": []},
+        "metadata": {
+            "usage": _usage(whole.end) if whole.end else {},
+            "retriever_resources": resources(whole.end) if whole.end else [],
+        },
         "created_at": first.created_at,
     }
     return JSONResponse(body)

@@ -58,7 +58,24 @@ async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
                     done = True
                     break
                 kind = item.WhichOneof("event")
-                if kind == "reasoning_delta":
+                if kind == "retriever_resources":
+                    found = [
+                        {
+                            "title": r.title,
+                            "text": r.content,
+                            "source_type": r.source_type or "file",
+                            "filename": r.document_name,
+                            "url": r.url,
+                            "score": r.score,
+                            "score_details": {
+                                "accurate": r.score_details.accurate,
+                                "semantic": r.score_details.semantic,
+                            },
+                        }
+                        for r in item.retriever_resources.resources
+                    ]
+                    out.append(_frame("search_content", orjson.dumps(found).decode()))
+                elif kind == "reasoning_delta":
                     out.append(_frame("model_output_thinking", item.reasoning_delta.text))
                 elif kind == "text_delta":
                     out.append(_frame("final_answer", item.text_delta.text))
