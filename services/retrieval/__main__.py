@@ -1,26 +1,20 @@
-"""Entry point: `python -m services.retrieval` (contract served; methods not built yet answer UNIMPLEMENTED)."""
+"""Entry point: `python -m services.retrieval`."""
 
 from __future__ import annotations
 
-from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
-
-from services.kit.grpc_server import ServiceBinding
-from services.kit.service_main import ServiceProcess, build_plain_service, run_service
-from services.kit.settings import MeshSettings
-
-SERVICE_NAME = retrieval_pb2.DESCRIPTOR.services_by_name["RetrievalService"].full_name
+from services.kit.service_main import ServiceProcess, run_service
+from services.retrieval.app import build_retrieval
+from services.retrieval.config import RetrievalSettings
 
 
 def main() -> None:
-    settings = MeshSettings()
+    settings = RetrievalSettings()
 
     async def build(address: str) -> ServiceProcess:
-        binding = ServiceBinding(
-            SERVICE_NAME,
-            retrieval_pb2_grpc.add_RetrievalServiceServicer_to_server,
-            retrieval_pb2_grpc.RetrievalServiceServicer(),
+        process = await build_retrieval(settings, address=address)
+        return ServiceProcess(
+            server=process.server, port=process.port, health=process.health, on_shutdown=process.on_shutdown
         )
-        return build_plain_service(address=address, bindings=[binding])
 
     run_service(name="retrieval", settings=settings, build=build)
 

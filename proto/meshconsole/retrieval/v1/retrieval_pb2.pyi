@@ -71,14 +71,16 @@ class IndexStats(_message.Message):
     def __init__(self, docs: _Optional[int] = ..., size_bytes: _Optional[int] = ..., size: _Optional[str] = ..., sources: _Optional[int] = ...) -> None: ...
 
 class CreateIndexRequest(_message.Message):
-    __slots__ = ("index_name", "embedding_dim", "embedding_model")
+    __slots__ = ("index_name", "embedding_dim", "embedding_model", "app_id")
     INDEX_NAME_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_DIM_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_MODEL_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
     index_name: str
     embedding_dim: int
     embedding_model: str
-    def __init__(self, index_name: _Optional[str] = ..., embedding_dim: _Optional[int] = ..., embedding_model: _Optional[str] = ...) -> None: ...
+    app_id: str
+    def __init__(self, index_name: _Optional[str] = ..., embedding_dim: _Optional[int] = ..., embedding_model: _Optional[str] = ..., app_id: _Optional[str] = ...) -> None: ...
 
 class CreateIndexResponse(_message.Message):
     __slots__ = ("index_name", "embedding_dim", "created")

@@ -32,6 +32,8 @@ class RetrievalServiceStub:
     _mesh_resources  the caller's resource library (NextConsole resources, lbai cloud space with training)
     _mesh_training   the caller's lbai training ground
     Sources are identified by source_id: a files object id when the source came from files, else its URL/path.
+    Index names: lowercase letters, digits, '-' and '_', at most 128 characters (INVALID_ARGUMENT
+    invalid_index_name otherwise). Another company's index answers NOT_FOUND (index_not_found).
     """
 
     def __init__(self, channel):
@@ -148,6 +150,8 @@ class RetrievalServiceServicer:
     _mesh_resources  the caller's resource library (NextConsole resources, lbai cloud space with training)
     _mesh_training   the caller's lbai training ground
     Sources are identified by source_id: a files object id when the source came from files, else its URL/path.
+    Index names: lowercase letters, digits, '-' and '_', at most 128 characters (INVALID_ARGUMENT
+    invalid_index_name otherwise). Another company's index answers NOT_FOUND (index_not_found).
     """
 
     def CreateIndex(self, request, context):
@@ -407,6 +411,8 @@ class RetrievalService:
     _mesh_resources  the caller's resource library (NextConsole resources, lbai cloud space with training)
     _mesh_training   the caller's lbai training ground
     Sources are identified by source_id: a files object id when the source came from files, else its URL/path.
+    Index names: lowercase letters, digits, '-' and '_', at most 128 characters (INVALID_ARGUMENT
+    invalid_index_name otherwise). Another company's index answers NOT_FOUND (index_not_found).
     """
 
     @staticmethod

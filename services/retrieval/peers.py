@@ -1,0 +1,105 @@
+"""Calls to other services: files (object text, metadata) and chat (embeddings, generation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf import struct_pb2
+from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
+from meshconsole.files.v1 import files_pb2, files_pb2_grpc
+
+from services.kit import grpc_client
+from services.kit.context import Principal
+from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound, Unavailable
+
+
+@dataclass(frozen=True)
+class ObjectText:
+    object_id: str
+    file_name: str
+    text: str
+    size: int
+    sha256: str
+
+
+class Peers:
+    """gRPC stubs to files and chat with deadlines; every call names the principal explicitly."""
+
+    def __init__(self, *, files_addr: str, chat_addr: str, deadline_s: float, extract_timeout_s: float) -> None:
+        self.channels = [grpc_client.create_channel(files_addr), grpc_client.create_channel(chat_addr)]
+        self.files = files_pb2_grpc.FilesServiceStub(self.channels[0])
+        self.chat = chat_pb2_grpc.ChatServiceStub(self.channels[1])
+        self.deadline_s = deadline_s
+        self.extract_timeout_s = extract_timeout_s
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+
+    async def object_text(self, *, principal: Principal, ref: str) -> ObjectText:
+        """A files object's parsed text (by id, or by object_name); NotFound / InvalidArgument when it cannot be."""
+        object_ref = files_pb2.ObjectRef(id=ref) if ref.isdigit() else files_pb2.ObjectRef(object_name=ref)
+        info = await grpc_client.unary(
+            self.files.GetObject, files_pb2.GetObjectRequest(ref=object_ref), timeout_s=self.deadline_s,
+            principal=principal,
+        )  # fmt: skip
+        object_id = info.id
+        pieces: list[str] = []
+        stream = grpc_client.server_stream(
+            self.files.ExtractText, files_pb2.ExtractTextRequest(object_ids=[object_id]),
+            timeout_s=self.extract_timeout_s, idle_timeout_s=self.extract_timeout_s, principal=principal,
+        )  # fmt: skip
+        async for event in stream:
+            kind = event.WhichOneof("event")
+            if kind == "text":
+                pieces.append(event.text.text)
+            elif kind == "error":
+                if event.error.reason in ("file_not_found", "not_found"):
+                    raise NotFound(event.error.message, reason="file_not_found")
+                if event.error.reason in ("unsupported_format", "unsupported_type", "empty_file"):
+                    raise InvalidArgument(event.error.message, reason=event.error.reason)
+                raise Unavailable(event.error.message or "text extraction failed", reason=event.error.reason)
+        return ObjectText(object_id, info.name, "".join(pieces), int(info.size), info.sha256)
+
+    async def url_text(self, *, principal: Principal, url: str) -> ObjectText:
+        """A web document's text, fetched and parsed by files (its SSRF-safe fetcher)."""
+        raise FailedPrecondition("URL sources are not supported by this files service", reason="url_unsupported")
+
+    async def embed(self, request: chat_pb2.EmbedRequest, principal: Principal) -> chat_pb2.EmbedResponse:
+        """chat.Embed through the company's registry entry."""
+        reply: chat_pb2.EmbedResponse = await grpc_client.unary(
+            self.chat.Embed, request, timeout_s=max(self.deadline_s, 60.0), principal=principal
+        )
+        return reply
+
+    async def generate(self, *, principal: Principal, query: str, system: str, timeout_s: float) -> str:
+        """One completion through chat.Generate with the configured default model; the whole text."""
+        request = chat_pb2.GenerateRequest(
+            mode=chat_pb2.CONVERSATION_MODE_COMPLETION, query=query,
+            model_config_override=_override(system),
+        )  # fmt: skip
+        parts: list[str] = []
+        try:
+            stream = grpc_client.server_stream(
+                self.chat.Generate, request, timeout_s=timeout_s, idle_timeout_s=timeout_s, principal=principal
+            )
+            async for event in stream:
+                kind = event.WhichOneof("event")
+                if kind == "text_delta":
+                    parts.append(event.text_delta.text)
+                elif kind == "error":
+                    raise Unavailable(event.error.message or "generation failed", reason="generation_failed")
+        except grpc.aio.AioRpcError as error:
+            raise Unavailable(str(error.details()), reason="generation_failed") from None
+        except MeshError as error:
+            if error.reason in ("model_not_configured", "no_default_model"):
+                raise FailedPrecondition(error.message, reason=error.reason) from None
+            raise
+        return "".join(parts)
+
+
+def _override(system: str) -> struct_pb2.Struct:
+    config = struct_pb2.Struct()
+    config.update({"pre_prompt": system, "model": {"provider": "meshconsole", "name": "default", "mode": "completion"}})
+    return config

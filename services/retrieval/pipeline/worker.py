@@ -1,0 +1,157 @@
+"""Task handlers: the intake records files' tasks, the runner parses, indexes and (for training) expands them.
+
+States: WAITING -> PROCESSING (fetching and parsing) -> FORWARDING (chunking, embedding, indexing, expanding)
+-> COMPLETED, or FAILED with the error. A failure the caller caused (object gone, unsupported format, bad
+index name) fails the task at once; any other failure goes back to WAITING with the error until JetStream's
+max_deliver, after which the dead letter marks it FAILED (also when a worker died holding the last delivery).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from services.kit.context import Principal
+from services.kit.errors import FailedPrecondition, InvalidArgument, NotFound
+from services.kit.nats import PermanentFailure, Task
+from services.retrieval.indexing import Indexer, SourceText
+from services.retrieval.models import TaskRow
+from services.retrieval.names import (
+    COMPLETED,
+    FAILED,
+    FORWARDING,
+    PROCESSING,
+    RESOURCES_INDEX,
+    TRAINING_INDEX,
+    WAITING,
+    check_name,
+)  # fmt: skip
+from services.retrieval.peers import Peers
+from services.retrieval.pipeline.queue import TaskQueue
+from services.retrieval.pipeline.training import TrainingExpander
+from services.retrieval.store import RetrievalStore, new_id, utcnow
+
+log = structlog.get_logger(__name__)
+_CALLER_ERRORS = (NotFound, InvalidArgument, FailedPrecondition)
+
+
+def new_task(
+    *, task_id: str = "", principal: Principal, index_name: str, source: str, source_type: str, strategy: str,
+    object_id: str = "", file_name: str = "", params: dict[str, Any] | None = None,
+) -> TaskRow:  # fmt: skip
+    """A WAITING task row (kind "training" for the training ground)."""
+    now = utcnow()
+    return TaskRow(
+        id=task_id or new_id(), user_id=principal.user_id, company_id=principal.company_id,
+        kind="training" if index_name == TRAINING_INDEX else "ingest", index_name=index_name, source=source,
+        source_type=source_type, chunking_strategy=strategy or "basic", additional_params=params or {},
+        object_id=object_id, file_name=file_name, status=WAITING, error="", attempts=0, chunks_indexed=0,
+        results={}, created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+class Pipeline:
+    """Handlers for the intake, run and dead-letter consumers."""
+
+    def __init__(
+        self, *, store: RetrievalStore, indexer: Indexer, peers: Peers | None, queue: TaskQueue,
+        expander: TrainingExpander, max_deliver: int,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.indexer = indexer
+        self.peers = peers
+        self.queue = queue
+        self.expander = expander
+        self.max_deliver = max_deliver
+
+    async def intake(self, task: Task) -> None:
+        """Record a task files queued ({task_id, file_id, index_name, chunking_strategy, user_id, company_id})."""
+        p = task.payload
+        try:
+            principal = Principal(user_id=int(p["user_id"]), company_id=int(p["company_id"]))
+            task_id, file_id = str(p["task_id"]), str(p["file_id"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentFailure(f"not an ingestion task: {error!r}") from error
+        if not task_id or not file_id:
+            raise PermanentFailure("task_id and file_id are required")
+        row = await self.store.add_task(row=new_task(
+            task_id=task_id, principal=principal, index_name=str(p.get("index_name") or RESOURCES_INDEX),
+            source=file_id, source_type="object", strategy=str(p.get("chunking_strategy") or "basic"),
+            object_id=file_id,
+        ))  # fmt: skip
+        if row.status == WAITING and row.attempts == 0:
+            await self.queue.run(row.id)
+
+    async def run(self, task: Task) -> None:
+        """Run one recorded task to COMPLETED or FAILED (or back to WAITING for a retry)."""
+        task_id = str(task.payload.get("task_id") or "")
+        row = await self.store.task(task_id=task_id) if task_id else None
+        if row is None:
+            raise PermanentFailure(f"unknown task {task_id!r}")
+        if row.status in (COMPLETED, FAILED):
+            return
+        await self.store.update_task(task_id=row.id, changes={"status": PROCESSING, "attempts": row.attempts + 1})
+        try:
+            chunks, results = await self._work(row)
+        except _CALLER_ERRORS as error:
+            await self.store.update_task(task_id=row.id, changes={"status": FAILED, "error": error.message})
+            log.info("task_failed", task_id=row.id, reason=error.reason)
+            return
+        except Exception as error:
+            final = task.delivery >= self.max_deliver
+            await self.store.update_task(
+                task_id=row.id, changes={"status": FAILED if final else WAITING, "error": str(error) or repr(error)}
+            )
+            raise
+        await self.store.update_task(
+            task_id=row.id, changes={"status": COMPLETED, "error": "", "chunks_indexed": chunks, "results": results}
+        )
+
+    async def _work(self, row: TaskRow) -> tuple[int, dict[str, Any]]:
+        principal = Principal(user_id=row.user_id, company_id=row.company_id)
+        check_name(row.index_name, allow_reserved=True)
+        source = await self._source(principal, row)
+        await self.store.update_task(task_id=row.id, changes={"status": FORWARDING, "file_name": source.file_name})
+        index, _ = await self.indexer.ensure_index(principal=principal, name=row.index_name, allow_reserved=True)
+        doc, skipped = await self.indexer.index_source(
+            principal=principal, index=index, source=source, strategy=row.chunking_strategy, task_id=row.id
+        )
+        pairs = 0
+        if row.kind == "training":
+            fresh = await self.store.document(index_id=index.id, source_id=doc.source_id)
+            pairs = await self.expander.expand(principal=principal, index=index, doc=fresh or doc)
+        results = {
+            "index_name": row.index_name, "source": source.source_id, "filename": source.file_name,
+            "chunks": doc.chunks_count, "qa_pairs": pairs, "text_chars": len(source.text), "skipped": skipped,
+        }  # fmt: skip
+        return doc.chunks_count + pairs, results
+
+    async def _source(self, principal: Principal, row: TaskRow) -> SourceText:
+        if row.source_type in ("object", ""):
+            if self.peers is None:
+                raise FailedPrecondition("files is not reachable from this worker", reason="files_unavailable")
+            got = await self.peers.object_text(principal=principal, ref=row.object_id or row.source)
+            return SourceText(
+                source_id=got.object_id, text=got.text, file_name=got.file_name, source_type="file",
+                file_size=got.size, object_id=got.object_id,
+            )  # fmt: skip
+        if row.source_type == "url":
+            if self.peers is None:
+                raise FailedPrecondition("files is not reachable from this worker", reason="files_unavailable")
+            got = await self.peers.url_text(principal=principal, url=row.source)
+            return SourceText(source_id=row.source, text=got.text, file_name=got.file_name, source_type="url",
+                              file_size=got.size)  # fmt: skip
+        raise InvalidArgument(f"unknown source_type {row.source_type!r}", field="source_type")
+
+    async def dead_letter(self, task: Task) -> None:
+        """A run task JetStream gave up on: FAILED unless it finished meanwhile."""
+        task_id = str(task.payload.get("task_id") or "")
+        row = await self.store.task(task_id=task_id) if task_id else None
+        if row is None or row.status == COMPLETED:
+            return
+        reason = task.headers.get("X-Dead-Letter-Reason", "dead_lettered")
+        error = row.error or task.headers.get("X-Dead-Letter-Error", "")
+        await self.store.update_task(
+            task_id=row.id, changes={"status": FAILED, "error": f"gave up after retries ({reason}): {error}".strip()}
+        )
