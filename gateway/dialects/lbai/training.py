@@ -1,0 +1,131 @@
+"""lbai training ground ("personalized token"): add a file, list the tasks, retry a failed one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request, Response
+from meshconsole.common.v1 import common_pb2
+from meshconsole.files.v1 import files_pb2
+from meshconsole.retrieval.v1 import retrieval_pb2
+
+from gateway.auth import CurrentPrincipal
+from gateway.clients import ServiceClients
+from gateway.dialects.lbai import ROUTERS
+from gateway.dialects.lbai.envelope import PREFIX, ok, page, render_error
+from gateway.uploads import (
+    delete_quietly,
+    files_limits,
+    form_files,
+    header_for,
+    public_base_url,
+    put_upload,
+    read_form,
+    size_limited,
+)
+from services.kit.errors import InvalidArgument
+
+router = APIRouter(prefix=f"{PREFIX}/aiTrainingGround")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Formats the parsers read (doc, ppt and wps are refused up front rather than failing later).
+TRAINABLE = ("pdf", "docx", "pptx", "xlsx", "csv", "txt", "md")
+_TRAINED = {
+    retrieval_pb2.TASK_STATUS_WAIT_FOR_PROCESSING: 0,
+    retrieval_pb2.TASK_STATUS_WAIT_FOR_FORWARDING: 1,
+    retrieval_pb2.TASK_STATUS_PROCESSING: 1,
+    retrieval_pb2.TASK_STATUS_FORWARDING: 1,
+    retrieval_pb2.TASK_STATUS_COMPLETED: 2,
+    retrieval_pb2.TASK_STATUS_FAILED: 3,
+}
+
+
+@router.post("/add", response_model=None)
+@size_limited(render_error)
+async def add(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+    """multipartFile: store it and queue its ingestion and Q&A pass into the caller's training index."""
+    clients: ServiceClients = request.app.state.clients
+    limits = await files_limits(request)
+    form = await read_form(request, max_files=1)
+    try:
+        uploads = form_files(form, "multipartFile")
+        if not uploads:
+            raise InvalidArgument("multipartFile is required", field="multipartFile")
+        header = header_for(request, uploads[0], folder="training")
+        info = await put_upload(clients, uploads[0], header, limit=limits.max_file_bytes)
+    finally:
+        await form.close()
+    if info.format not in TRAINABLE:
+        await delete_quietly(clients, [info.id])
+        raise InvalidArgument(
+            f"unsupported file type; allowed: {', '.join(TRAINABLE)}", reason="unsupported_type", field="multipartFile"
+        )
+    await clients.call(
+        clients.retrieval.AddTraining, retrieval_pb2.AddTrainingRequest(object_id=info.id, file_name=info.name)
+    )
+    return ok(None)
+
+
+@router.get("/list")
+async def list_training(
+    request: Request,
+    principal: CurrentPrincipal,
+    pageSize: int = Query(default=10, ge=1, le=100),
+    pageNum: int = Query(default=1, ge=1),
+    type: int = Query(default=1),
+) -> dict[str, Any]:
+    """type 1: every training task (management); type 2: the finished ones (results)."""
+    if type not in (1, 2):
+        raise InvalidArgument("type must be 1 (management) or 2 (results)", field="type")
+    clients: ServiceClients = request.app.state.clients
+    view = retrieval_pb2.TRAINING_VIEW_RESULTS if type == 2 else retrieval_pb2.TRAINING_VIEW_MANAGE
+    reply = await clients.call(
+        clients.retrieval.ListTraining,
+        retrieval_pb2.ListTrainingRequest(view=view, page=common_pb2.PageRequest(page=pageNum, limit=pageSize)),
+    )
+    urls = await _urls(request, [item.object_id for item in reply.items])
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    items = [
+        {
+            "fileId": item.file_id,
+            "fileName": item.file_name,
+            "beBeingTrainedTime": _local(item.created_at.ToDatetime(), zone),
+            "trainedStatus": _TRAINED.get(item.status, 0),
+            "fileUrl": urls.get(item.object_id, ""),
+            "errorMessage": item.error or None,
+        }
+        for item in reply.items
+    ]
+    return ok(page(items, page_num=pageNum, page_size=pageSize, total=reply.page.total))
+
+
+@router.get("/retry")
+async def retry(
+    request: Request, principal: CurrentPrincipal, fileId: str = Query(min_length=1, max_length=64)
+) -> dict[str, Any]:
+    """Re-queue a failed training task; any other state is refused with a clear message."""
+    clients: ServiceClients = request.app.state.clients
+    await clients.call(clients.retrieval.RetryTraining, retrieval_pb2.RetryTrainingRequest(file_id=fileId))
+    return ok(None)
+
+
+async def _urls(request: Request, object_ids: list[str]) -> dict[str, str]:
+    wanted = [i for i in dict.fromkeys(object_ids) if i]
+    if not wanted:
+        return {}
+    clients: ServiceClients = request.app.state.clients
+    reply = await clients.call(
+        clients.files.BatchPresign,
+        files_pb2.BatchPresignRequest(
+            refs=[files_pb2.ObjectRef(id=i) for i in wanted], public_base_url=public_base_url(request)
+        ),
+    )
+    return {entry.object_id: entry.url for entry in reply.urls if entry.success}
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime(TIME_FORMAT)
+
+
+ROUTERS.append(router)
