@@ -70,7 +70,8 @@ class ElasticsearchEngine:
         self.prefix = prefix
         self.replicas = replicas
         self.client = client or AsyncElasticsearch(
-            hosts=[url], basic_auth=(username, password) if username else None, request_timeout=timeout_s
+            hosts=[url], basic_auth=(username, password) if username else None, request_timeout=timeout_s,
+            node_class="httpxasync",
         )
 
     def _name(self, key: str) -> str:
