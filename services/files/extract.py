@@ -19,6 +19,7 @@ log = structlog.get_logger(__name__)
 MARKITDOWN_FORMATS = ("pdf", "docx", "pptx", "xlsx", "csv")
 PLAIN_FORMATS = ("txt", "md")
 EXTRACTABLE = MARKITDOWN_FORMATS + PLAIN_FORMATS
+WEB_FORMATS = ("html",)  # fetched URLs only (retrieval's URL sources), never stored uploads
 
 
 def decode_text(raw: bytes) -> str:
@@ -41,7 +42,7 @@ class TextExtractor:
 
     @staticmethod
     def supports(fmt: str) -> bool:
-        return fmt in EXTRACTABLE
+        return fmt in EXTRACTABLE or fmt in WEB_FORMATS
 
     def _converter(self) -> object:
         with self._init_lock:

@@ -19,6 +19,7 @@ from services.files.signing import UrlSigner
 from services.files.sniff import FILE_FORMATS, IMAGE_FORMATS, VOICE_FORMATS
 from services.files.store import FilesStore, Ref
 from services.files.uploads import Uploader, UploadSpec
+from services.files.url_text import extract_url
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError, NotFound
 
@@ -205,7 +206,7 @@ class FilesService:
         return ImageResult(success=True, data=fetched.data, content_type=kind.mime)
 
     async def extract_text(
-        self, *, principal: Principal, object_ids: Sequence[str], max_chars: int
+        self, *, principal: Principal, object_ids: Sequence[str], max_chars: int, urls: Sequence[str] = ()
     ) -> AsyncIterator[ExtractEvent]:
         """Progress, text pieces and per-object errors for each object, in order."""
         limit = (
@@ -247,6 +248,18 @@ class FilesService:
                 last = start + TEXT_PIECE_CHARS >= len(text)
                 yield ExtractEvent("text", raw_id, row.name, text=piece, truncated=truncated and last)
             yield ExtractEvent("progress", raw_id, row.name, stage="done", percent=done)
+        for url in urls:
+            pieces = extract_url(
+                url, fetcher=self.fetcher, extractor=self.extractor, max_bytes=self.settings.max_file_bytes,
+                max_chars=limit,
+            )  # fmt: skip
+            async for kind, name, value, message in pieces:
+                if kind == "error":
+                    yield ExtractEvent("error", url, name, reason=value, message=message)
+                    continue
+                for start in range(0, min(len(value), limit), TEXT_PIECE_CHARS):
+                    piece = value[start : min(start + TEXT_PIECE_CHARS, limit)]
+                    yield ExtractEvent("text", url, name, text=piece, truncated=len(value) > limit)
 
 
 def _parse_id(raw: str) -> int:

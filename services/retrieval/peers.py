@@ -13,6 +13,8 @@ from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound, Unavailable
 
+_CALLER_REASONS = ("unsupported_format", "unsupported_type", "empty_file", "url_not_allowed", "parse_failed")
+
 
 @dataclass(frozen=True)
 class ObjectText:
@@ -37,6 +39,28 @@ class Peers:
         for channel in self.channels:
             await channel.close()
 
+    async def _extract(self, *, principal: Principal, request: files_pb2.ExtractTextRequest) -> tuple[str, str]:
+        """(name, text) of the one document in request; failures raised as the caller's or transient errors."""
+        pieces: list[str] = []
+        name = ""
+        stream = grpc_client.server_stream(
+            self.files.ExtractText, request, timeout_s=self.extract_timeout_s, idle_timeout_s=self.extract_timeout_s,
+            principal=principal,
+        )  # fmt: skip
+        async for event in stream:
+            kind = event.WhichOneof("event")
+            if kind == "text":
+                pieces.append(event.text.text)
+                name = name or event.text.filename
+            elif kind == "error":
+                reason, message = event.error.reason, event.error.message or "text extraction failed"
+                if reason in ("file_not_found", "not_found"):
+                    raise NotFound(message, reason="file_not_found")
+                if reason in _CALLER_REASONS:
+                    raise InvalidArgument(message, reason=reason)
+                raise Unavailable(message, reason=reason or "extract_failed")
+        return name, "".join(pieces)
+
     async def object_text(self, *, principal: Principal, ref: str) -> ObjectText:
         """A files object's parsed text (by id, or by object_name); NotFound / InvalidArgument when it cannot be."""
         object_ref = files_pb2.ObjectRef(id=ref) if ref.isdigit() else files_pb2.ObjectRef(object_name=ref)
@@ -44,27 +68,13 @@ class Peers:
             self.files.GetObject, files_pb2.GetObjectRequest(ref=object_ref), timeout_s=self.deadline_s,
             principal=principal,
         )  # fmt: skip
-        object_id = info.id
-        pieces: list[str] = []
-        stream = grpc_client.server_stream(
-            self.files.ExtractText, files_pb2.ExtractTextRequest(object_ids=[object_id]),
-            timeout_s=self.extract_timeout_s, idle_timeout_s=self.extract_timeout_s, principal=principal,
-        )  # fmt: skip
-        async for event in stream:
-            kind = event.WhichOneof("event")
-            if kind == "text":
-                pieces.append(event.text.text)
-            elif kind == "error":
-                if event.error.reason in ("file_not_found", "not_found"):
-                    raise NotFound(event.error.message, reason="file_not_found")
-                if event.error.reason in ("unsupported_format", "unsupported_type", "empty_file"):
-                    raise InvalidArgument(event.error.message, reason=event.error.reason)
-                raise Unavailable(event.error.message or "text extraction failed", reason=event.error.reason)
-        return ObjectText(object_id, info.name, "".join(pieces), int(info.size), info.sha256)
+        _, text = await self._extract(principal=principal, request=files_pb2.ExtractTextRequest(object_ids=[info.id]))
+        return ObjectText(info.id, info.name, text, int(info.size), info.sha256)
 
     async def url_text(self, *, principal: Principal, url: str) -> ObjectText:
-        """A web document's text, fetched and parsed by files (its SSRF-safe fetcher)."""
-        raise FailedPrecondition("URL sources are not supported by this files service", reason="url_unsupported")
+        """A web document's text, fetched (SSRF-safe) and parsed by files."""
+        name, text = await self._extract(principal=principal, request=files_pb2.ExtractTextRequest(urls=[url]))
+        return ObjectText("", name, text, len(text.encode()), "")
 
     async def embed(self, request: chat_pb2.EmbedRequest, principal: Principal) -> chat_pb2.EmbedResponse:
         """chat.Embed through the company's registry entry."""

@@ -70,7 +70,10 @@ def retrieval_settings(tmp_path: Path, nats_server: NatsServer, files: FilesEnv,
 
 @pytest_asyncio.fixture(loop_scope="session", name="env")
 async def env_fixture(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Env]:
-    files = await start_files(tmp_path / "files", f"sqlite+aiosqlite:///{tmp_path / 'files.db'}", nats_server)
+    files = await start_files(
+        tmp_path / "files", f"sqlite+aiosqlite:///{tmp_path / 'files.db'}", nats_server,
+        files_fetch_allow_networks=["127.0.0.1/32"],  # the test's own web server, and nothing else private
+    )  # fmt: skip
     settings = retrieval_settings(tmp_path, nats_server, files)
     process = await build_retrieval(settings, address="127.0.0.1:0")
     await process.server.start()
@@ -208,3 +211,31 @@ async def test_a_redelivered_or_repeated_task_never_duplicates_chunks(env: Env) 
     assert second.status == R.TASK_STATUS_COMPLETED and second.results["skipped"] is True
     assert (await env.call("GetIndexInfo", R.GetIndexInfoRequest(index_name="docs"))).base_info.docs == stats
     assert (await env.call("GetTask", R.GetTaskRequest(task_id=first.id))).status == R.TASK_STATUS_COMPLETED
+
+
+async def test_url_sources_are_fetched_by_files_and_refused_when_private(env: Env) -> None:
+    page = b"<html><head><title>Okapi</title></head><body><h1>Okapi</h1><p>The okapi is a giraffid.</p></body></html>"
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n"
+        writer.write(head % len(page) + page)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/animals/okapi.html"
+    try:
+        ids = await env.call("CreateTasks", R.CreateTasksRequest(sources=[
+            R.TaskSource(source=url, source_type="url", index_name="web"),
+            R.TaskSource(source="http://169.254.169.254/latest/meta-data", source_type="url", index_name="web"),
+        ]))  # fmt: skip
+        done = await env.wait_task(ids.task_ids[0])
+        assert done.status == R.TASK_STATUS_COMPLETED, done.error
+        refused = await env.wait_task(ids.task_ids[1])
+        assert refused.status == R.TASK_STATUS_FAILED and refused.attempts == 1 and refused.error
+    finally:
+        server.close()
+    hits = await env.call("Search", R.SearchRequest(index_names=["web"], query="okapi giraffid"))
+    assert hits.results[0].source_id == url and hits.results[0].filename == "okapi.html"
+    assert "giraffid" in hits.results[0].content

@@ -261,14 +261,16 @@ class FetchImageResponse(_message.Message):
     def __init__(self, success: _Optional[bool] = ..., data: _Optional[bytes] = ..., content_type: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
 
 class ExtractTextRequest(_message.Message):
-    __slots__ = ("object_ids", "query", "max_chars")
+    __slots__ = ("object_ids", "query", "max_chars", "urls")
     OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     MAX_CHARS_FIELD_NUMBER: _ClassVar[int]
+    URLS_FIELD_NUMBER: _ClassVar[int]
     object_ids: _containers.RepeatedScalarFieldContainer[str]
     query: str
     max_chars: int
-    def __init__(self, object_ids: _Optional[_Iterable[str]] = ..., query: _Optional[str] = ..., max_chars: _Optional[int] = ...) -> None: ...
+    urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, object_ids: _Optional[_Iterable[str]] = ..., query: _Optional[str] = ..., max_chars: _Optional[int] = ..., urls: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ExtractProgress(_message.Message):
     __slots__ = ("object_id", "filename", "stage", "percent")
