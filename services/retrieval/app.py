@@ -125,7 +125,7 @@ async def build_retrieval(
             consumer.start()
     servicer = RetrievalServicer(
         indices=indices, searcher=searcher, tasks=tasks, resources=ResourceLibrary(store=store, searcher=searcher),
-        backend=engine.name,
+        backend=engine.name, peers=peers,
     )  # fmt: skip
     health = HealthRegistry()
     binding = ServiceBinding(SERVICE_NAME, retrieval_pb2_grpc.add_RetrievalServiceServicer_to_server, servicer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from google.protobuf import struct_pb2
@@ -70,6 +71,26 @@ class Peers:
         )  # fmt: skip
         _, text = await self._extract(principal=principal, request=files_pb2.ExtractTextRequest(object_ids=[info.id]))
         return ObjectText(info.id, info.name, text, int(info.size), info.sha256)
+
+    async def parsed_texts(
+        self, *, principal: Principal, object_ids: list[str], max_chars: int
+    ) -> list[tuple[str, str, str, bool, str]]:
+        """(object_id, file name, text, truncated, error) per object, in order; one failure does not stop the rest."""
+        out: dict[str, list[Any]] = {i: [i, "", [], False, ""] for i in object_ids}
+        stream = grpc_client.server_stream(
+            self.files.ExtractText, files_pb2.ExtractTextRequest(object_ids=object_ids, max_chars=max_chars),
+            timeout_s=self.extract_timeout_s, idle_timeout_s=self.extract_timeout_s, principal=principal,
+        )  # fmt: skip
+        async for event in stream:
+            kind = event.WhichOneof("event")
+            if kind == "text" and event.text.object_id in out:
+                entry = out[event.text.object_id]
+                entry[1], entry[3] = event.text.filename, entry[3] or event.text.truncated
+                entry[2].append(event.text.text)
+            elif kind == "error" and event.error.object_id in out:
+                entry = out[event.error.object_id]
+                entry[1], entry[4] = event.error.filename, event.error.message or event.error.reason
+        return [(e[0], e[1], "".join(e[2]), e[3], e[4]) for e in (out[i] for i in object_ids)]
 
     async def url_text(self, *, principal: Principal, url: str) -> ObjectText:
         """A web document's text, fetched (SSRF-safe) and parsed by files."""

@@ -9,9 +9,10 @@ from meshconsole.common.v1 import common_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
 
 from services.kit.context import Principal, principal_var
-from services.kit.errors import InvalidArgument, Unauthenticated
+from services.kit.errors import FailedPrecondition, InvalidArgument, Unauthenticated
 from services.retrieval import convert
 from services.retrieval.indexing import SourceText
+from services.retrieval.peers import Peers
 from services.retrieval.resources import ResourceLibrary
 from services.retrieval.search import Searcher
 from services.retrieval.service import IndexService
@@ -46,10 +47,11 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
 
     def __init__(
         self, *, indices: IndexService, searcher: Searcher, tasks: TaskService, resources: ResourceLibrary,
-        backend: str,
+        backend: str, peers: Peers | None = None,
     ) -> None:  # fmt: skip
         self.indices, self.searcher, self.tasks, self.resources = indices, searcher, tasks, resources
         self.backend = backend
+        self.peers = peers
 
     async def CreateIndex(self, request: Any, context: Any) -> retrieval_pb2.CreateIndexResponse:
         row, created = await self.indices.create_index(
@@ -128,6 +130,20 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             user_id=None if principal.is_company_wide else principal.user_id,
         )  # fmt: skip
         return retrieval_pb2.DeleteBySourceResponse(deleted_count=count)
+
+    async def GetParsedText(self, request: Any, context: Any) -> retrieval_pb2.GetParsedTextResponse:
+        ids = list(dict.fromkeys(request.object_ids))
+        if not ids or len(ids) > 100:
+            raise InvalidArgument("object_ids must name 1 to 100 objects", field="object_ids")
+        if self.peers is None:
+            raise FailedPrecondition("files is not reachable", reason="files_unavailable")
+        texts = await self.peers.parsed_texts(principal=_caller(), object_ids=ids, max_chars=request.max_chars)
+        by_id = {t[0]: t for t in texts}
+        return retrieval_pb2.GetParsedTextResponse(texts=[
+            retrieval_pb2.ParsedText(object_id=i, file_name=by_id[i][1], text=by_id[i][2], truncated=by_id[i][3],
+                                     error=by_id[i][4])
+            for i in request.object_ids
+        ])  # fmt: skip
 
     async def Search(self, request: Any, context: Any) -> retrieval_pb2.SearchResponse:
         if request.mode not in _MODES:

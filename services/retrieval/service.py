@@ -49,12 +49,12 @@ class IndexService:
         return await self.indexer.ensure_index(principal=principal, name=name, dim=dim, model=model, app_id=app_id)
 
     async def drop(self, *, index: IndexRow) -> None:
-        """Remove an index, its chunks, documents and tasks."""
-        await self.engine.drop_index(index.id)
+        """Remove an index, its documents and tasks, then its chunks (a crash between leaves only unreachable data)."""
         await self.store.remove_index(index_id=index.id)
         await self.store.forget_tasks(
             company_id=index.company_id, index_name=index.name, user_id=index.scope_user or None
         )
+        await self.engine.drop_index(index.id)
         log.info("index_dropped", index=index.name, company_id=index.company_id)
 
     async def delete_index(self, *, principal: Principal, name: str) -> None:
@@ -69,7 +69,11 @@ class IndexService:
         rows = await self.store.list_indices(principal=principal, pattern=pattern or "*")
         out: list[tuple[IndexRow, EngineStats | None, int]] = []
         for row in rows:
-            out.append((row, await self.engine.stats(row.id), len(await self.store.documents(index_id=row.id))))
+            try:
+                stats: EngineStats | None = await self.engine.stats(row.id)
+            except KeyError:  # dropped meanwhile
+                continue
+            out.append((row, stats, len(await self.store.documents(index_id=row.id))))
         return out
 
     async def info(

@@ -69,12 +69,12 @@ def retrieval_settings(tmp_path: Path, nats_server: NatsServer, files: FilesEnv,
 
 
 @pytest_asyncio.fixture(loop_scope="session", name="env")
-async def env_fixture(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Env]:
+async def env_fixture(tmp_path: Path, nats_server: NatsServer, database_url: str) -> AsyncIterator[Env]:
     files = await start_files(
         tmp_path / "files", f"sqlite+aiosqlite:///{tmp_path / 'files.db'}", nats_server,
         files_fetch_allow_networks=["127.0.0.1/32"],  # the test's own web server, and nothing else private
     )  # fmt: skip
-    settings = retrieval_settings(tmp_path, nats_server, files)
+    settings = retrieval_settings(tmp_path, nats_server, files, database_url=database_url)
     process = await build_retrieval(settings, address="127.0.0.1:0")
     await process.server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
@@ -236,6 +236,13 @@ async def test_url_sources_are_fetched_by_files_and_refused_when_private(env: En
         assert refused.status == R.TASK_STATUS_FAILED and refused.attempts == 1 and refused.error
     finally:
         server.close()
+    wanted = ["1", *[o.id for o in await _objects(env)]]
+    parsed = await env.call("GetParsedText", R.GetParsedTextRequest(object_ids=wanted))
+    assert parsed.texts[0].error and all(t.text and not t.error for t in parsed.texts[1:])
     hits = await env.call("Search", R.SearchRequest(index_names=["web"], query="okapi giraffid"))
     assert hits.results[0].source_id == url and hits.results[0].filename == "okapi.html"
     assert "giraffid" in hits.results[0].content
+
+
+async def _objects(env: Env) -> list[files_pb2.ObjectInfo]:
+    return [await put(env.files, ALICE, b"Parsed on demand.", "plain.txt")]

@@ -86,4 +86,4 @@ class SearchEngine(Protocol):
         """A source's chunks in position order."""
 
     async def stats(self, key: str) -> EngineStats:
-        """Chunk count and storage size."""
+        """Chunk count and storage size (KeyError when the index does not exist)."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from elastic_transport import HttpxAsyncHttpNode
 from elasticsearch import AsyncElasticsearch, NotFoundError
 from elasticsearch.helpers import async_bulk
 
@@ -71,7 +72,7 @@ class ElasticsearchEngine:
         self.replicas = replicas
         self.client = client or AsyncElasticsearch(
             hosts=[url], basic_auth=(username, password) if username else None, request_timeout=timeout_s,
-            node_class="httpxasync",
+            node_class=HttpxAsyncHttpNode,
         )
 
     def _name(self, key: str) -> str:
@@ -169,7 +170,10 @@ class ElasticsearchEngine:
 
     async def stats(self, key: str) -> EngineStats:
         name = self._name(key)
-        count = await self.client.count(index=name)
+        try:
+            count = await self.client.count(index=name)
+        except NotFoundError:
+            raise KeyError(f"index {key} does not exist") from None
         stats = await self.client.indices.stats(index=name, metric="store")
         size = stats["indices"].get(name, {}).get("primaries", {}).get("store", {}).get("size_in_bytes", 0)
         return EngineStats(docs=int(count["count"]), size_bytes=int(size))
