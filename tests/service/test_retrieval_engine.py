@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from services.kit.errors import InvalidArgument
 from services.retrieval.engine import bm25
 from services.retrieval.engine.base import ChunkDoc, SearchEngine
+from services.retrieval.engine.chunking import chunk_text
 from services.retrieval.engine.embedded import EmbeddedEngine
 from services.retrieval.engine.fusion import fuse_rrf, fuse_weighted, minmax
 from services.retrieval.engine.tokenize import query_terms, tokenize
@@ -157,3 +159,18 @@ def test_fusion() -> None:
     assert fuse_weighted(lexical, semantic, weight_accurate=1.0)[0].key == "x"
     rrf = fuse_rrf(lexical, semantic)
     assert rrf[0].key == "y" and rrf[0].score == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_chunking_strategies() -> None:
+    text = "# Intro\nFirst sentence. Second sentence.\n\n## Details\n" + "Detail number one is long enough. " * 20
+    basic = chunk_text(text, strategy="basic", title="doc", size=120, overlap=20)
+    assert len(basic) > 3 and all(len(p.text) <= 120 for p in basic) and {p.title for p in basic} == {"doc"}
+    assert basic[1].text.startswith(basic[0].text[-20:].strip()[:5])  # the overlap carries the previous tail
+    titled = chunk_text(text, strategy="by_title", size=120)
+    assert titled[0].title == "Intro" and titled[0].text == "First sentence. Second sentence."
+    assert {p.title for p in titled[1:]} == {"Intro / Details"}
+    assert [p.text for p in chunk_text(text, strategy="none")] == [text.strip()]
+    assert chunk_text("   ", strategy="basic") == []
+    with pytest.raises(InvalidArgument) as caught:
+        chunk_text(text, strategy="semantic")
+    assert caught.value.field == "chunking_strategy"

