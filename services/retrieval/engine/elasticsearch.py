@@ -8,15 +8,22 @@ keeps BM25 statistics per index, as the embedded engine keeps them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
-from elastic_transport import HttpxAsyncHttpNode
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout, HttpxAsyncHttpNode
 from elasticsearch import AsyncElasticsearch, NotFoundError
 from elasticsearch.helpers import async_bulk
 
+from services.kit.errors import Unavailable
 from services.retrieval.engine.base import ChunkDoc, EngineStats
+
+_DOWN = (TransportConnectionError, ConnectionTimeout)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _SETTINGS = {
     "number_of_shards": 1,
@@ -55,6 +62,25 @@ def _doc(source: dict[str, Any]) -> ChunkDoc:
     )  # fmt: skip
 
 
+def unavailable(error: Exception) -> Unavailable:
+    """A transport failure (connection refused, timeout) as the mesh's UNAVAILABLE."""
+    message = f"the search backend is unavailable: {type(error).__name__}"
+    return Unavailable(message, reason="search_backend_unavailable")
+
+
+def _guarded(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Transport failures leave the engine as UNAVAILABLE (the pipeline retries, callers get a 503)."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except _DOWN as error:
+            raise unavailable(error) from None
+
+    return wrapper
+
+
 def _filter(source_ids: Sequence[str] | None) -> list[dict[str, Any]]:
     return [] if source_ids is None else [{"terms": {"source_id": list(source_ids)}}]
 
@@ -90,6 +116,7 @@ class ElasticsearchEngine:
         except Exception:
             return False
 
+    @_guarded
     async def create_index(self, key: str, *, dim: int) -> None:
         name = self._name(key)
         if await self.client.indices.exists(index=name):
@@ -101,9 +128,11 @@ class ElasticsearchEngine:
             if "resource_already_exists" not in str(error):
                 raise
 
+    @_guarded
     async def drop_index(self, key: str) -> None:
         await self.client.indices.delete(index=self._name(key), ignore_unavailable=True)
 
+    @_guarded
     async def write(self, key: str, chunks: Sequence[ChunkDoc], vectors: np.ndarray) -> None:
         if not chunks:
             return
@@ -119,6 +148,7 @@ class ElasticsearchEngine:
         ]
         await async_bulk(self.client, actions, refresh="wait_for", raise_on_error=True)
 
+    @_guarded
     async def delete_sources(self, key: str, source_ids: Sequence[str]) -> int:
         if not source_ids:
             return 0
@@ -133,6 +163,7 @@ class ElasticsearchEngine:
             return 0
         return int(reply.get("deleted", 0))
 
+    @_guarded
     async def lexical(
         self, key: str, terms: Sequence[str], *, top_k: int, source_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
@@ -143,6 +174,7 @@ class ElasticsearchEngine:
         hits = [(str(h["_id"]), float(h["_score"])) for h in reply["hits"]["hits"]]
         return sorted(hits, key=lambda item: (-item[1], item[0]))
 
+    @_guarded
     async def knn(
         self, key: str, vector: np.ndarray, *, top_k: int, source_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
@@ -155,12 +187,14 @@ class ElasticsearchEngine:
         reply = await self.client.search(index=self._name(key), knn=knn, size=top_k, source=False)
         return [(str(h["_id"]), float(h["_score"])) for h in reply["hits"]["hits"]]
 
+    @_guarded
     async def fetch(self, key: str, ids: Sequence[str]) -> dict[str, ChunkDoc]:
         if not ids:
             return {}
         reply = await self.client.mget(index=self._name(key), ids=list(ids))
         return {str(d["_id"]): _doc(d["_source"]) for d in reply["docs"] if d.get("found")}
 
+    @_guarded
     async def chunks_of(self, key: str, source_id: str, *, limit: int) -> list[ChunkDoc]:
         reply = await self.client.search(
             index=self._name(key), query={"term": {"source_id": source_id}}, size=limit,
@@ -168,6 +202,7 @@ class ElasticsearchEngine:
         )  # fmt: skip
         return [_doc(h["_source"]) for h in reply["hits"]["hits"]]
 
+    @_guarded
     async def stats(self, key: str) -> EngineStats:
         name = self._name(key)
         try:
