@@ -145,6 +145,7 @@ ConfigMap. Nothing here may come from `secrets:`. Args: (list root name componen
 {{- $_ := set $data "MESH_RETRIEVAL_BACKEND" "elasticsearch" -}}
 {{- $_ := set $data "MESH_RETRIEVAL_ES_URL" $v.elasticsearch.url -}}
 {{- $_ := set $data "MESH_RETRIEVAL_ES_USERNAME" $v.elasticsearch.username -}}
+{{- $_ := set $data "MESH_RETRIEVAL_ES_REPLICAS" (($v.elasticsearch.replicas | default 0) | toString) -}}
 {{- else if eq $name "files" -}}
 {{- $_ := set $data "MESH_FILES_BACKEND" "s3" -}}
 {{- $_ := set $data "MESH_FILES_S3_ENDPOINT" $v.minio.endpoint -}}

@@ -315,6 +315,14 @@ def test_files_public_endpoint_is_passed_only_when_set() -> None:
     assert files["MESH_FILES_S3_PUBLIC_SECURE"] == "true"
 
 
+def test_retrieval_gets_its_index_replicas_and_thread_count() -> None:
+    config = rendered("default").config("retrieval")
+    assert config["MESH_RETRIEVAL_ES_REPLICAS"] == "1" and config["OMP_NUM_THREADS"] == "1"
+    docs = render({"elasticsearch": {"url": "http://es:9200", "replicas": 0}})
+    cms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
+    assert next(d["data"] for name, d in cms.items() if name.endswith("-retrieval"))["MESH_RETRIEVAL_ES_REPLICAS"] == "0"
+
+
 def test_release_name_flows_into_addresses() -> None:
     docs = render(None, release="prod")
     cms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
