@@ -320,7 +320,8 @@ def test_retrieval_gets_its_index_replicas_and_thread_count() -> None:
     assert config["MESH_RETRIEVAL_ES_REPLICAS"] == "1" and config["OMP_NUM_THREADS"] == "1"
     docs = render({"elasticsearch": {"url": "http://es:9200", "replicas": 0}})
     cms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
-    assert next(d["data"] for name, d in cms.items() if name.endswith("-retrieval"))["MESH_RETRIEVAL_ES_REPLICAS"] == "0"
+    retrieval = next(d["data"] for name, d in cms.items() if name.endswith("-retrieval"))
+    assert retrieval["MESH_RETRIEVAL_ES_REPLICAS"] == "0"
 
 
 def test_release_name_flows_into_addresses() -> None:

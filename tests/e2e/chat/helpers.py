@@ -34,7 +34,12 @@ def create_app(mesh: MeshClient, token: str, *, mode: str = "chat", pre_prompt: 
     app_id = str(created.json()["id"])
     model_config = {
         "pre_prompt": pre_prompt,
-        "model": {"provider": "openai_api_compatible", "name": "mesh-e2e-model", "mode": "chat", "completion_params": {}},
+        "model": {
+            "provider": "openai_api_compatible",
+            "name": "mesh-e2e-model",
+            "mode": "chat",
+            "completion_params": {},
+        },
         "user_input_form": [],
         **config,
     }

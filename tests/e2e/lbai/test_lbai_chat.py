@@ -76,8 +76,8 @@ def test_mini_program_built_by_chat_then_used(mesh: MeshClient, scripted: Script
         )
     )
     assert built["message"]["text"] == proposal
-    setting = ok(mesh.http.get(f"{API}/miniProgram/getSetting", params={"command_session_id": ids["command_session_id"]},
-                               headers=bearer(token)))  # fmt: skip
+    query = {"command_session_id": ids["command_session_id"]}
+    setting = ok(mesh.http.get(f"{API}/miniProgram/getSetting", params=query, headers=bearer(token)))
     assert setting["mini_program_setting"] == "你是一位只写五言绝句的诗人。"
     assert setting["mini_program_introduction"] == "写古诗"
 
