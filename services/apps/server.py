@@ -13,8 +13,8 @@ from services.apps.fields import Kind
 from services.apps.mini_programs import MiniProgramService, ProgramRef
 from services.apps.nexent import NexentService
 from services.apps.service import AppsService
-from services.kit.context import Principal, principal_var
-from services.kit.errors import InvalidArgument, Unauthenticated
+from services.kit.context import require_principal
+from services.kit.errors import InvalidArgument
 
 _UPDATABLE_SITE = (
     "title", "icon", "icon_type", "icon_background", "description", "default_language", "copyright",
@@ -23,11 +23,7 @@ _UPDATABLE_SITE = (
 _MEMO_SIZE = 2048
 
 
-def _caller() -> Principal:
-    principal = principal_var.get()
-    if principal is None:
-        raise Unauthenticated("no principal in call metadata", reason="unauthorized")
-    return principal
+_caller = require_principal
 
 
 def _dict(message: struct_pb2.Struct) -> dict[str, Any]:

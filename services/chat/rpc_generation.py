@@ -11,8 +11,7 @@ from meshconsole.chat.v1 import chat_pb2
 from services.chat.coalesce import coalesced
 from services.chat.generation import GenerationService, GenerationSpec, StreamEvent
 from services.chat.prompt import Turn
-from services.kit.context import Principal, principal_var
-from services.kit.errors import Unauthenticated
+from services.kit.context import require_principal
 
 ORIGINS = {
     chat_pb2.ORIGIN_DIFY: "dify",
@@ -22,12 +21,7 @@ ORIGINS = {
 }
 
 
-def caller() -> Principal:
-    """The principal the gateway sent in metadata."""
-    principal = principal_var.get()
-    if principal is None:
-        raise Unauthenticated("no principal in call metadata", reason="unauthorized")
-    return principal
+caller = require_principal
 
 
 def spec_from_request(request: chat_pb2.GenerateRequest) -> GenerationSpec:

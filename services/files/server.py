@@ -14,18 +14,14 @@ from services.files.models import StoredObject
 from services.files.service import ExtractEvent, FilesService, Presigned
 from services.files.store import Ref, as_utc
 from services.files.uploads import UploadSpec
-from services.kit.context import Principal, principal_var
+from services.kit.context import principal_var, require_principal
 from services.kit.errors import InvalidArgument, NotFound, Unauthenticated
 
 RESOURCES_INDEX = "_mesh_resources"
 _MAX_REFS = 1000
 
 
-def _caller() -> Principal:
-    principal = principal_var.get()
-    if principal is None:
-        raise Unauthenticated("no principal in call metadata", reason="unauthorized")
-    return principal
+_caller = require_principal
 
 
 def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:

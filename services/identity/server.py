@@ -14,18 +14,12 @@ from meshconsole.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.identity.models import User
 from services.identity.service import IdentityService, IssuedToken
 from services.identity.store import as_utc
-from services.kit.context import Principal as CallerPrincipal
-from services.kit.context import principal_var
-from services.kit.errors import Unauthenticated
+from services.kit.context import require_principal
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def _caller() -> CallerPrincipal:
-    principal = principal_var.get()
-    if principal is None:
-        raise Unauthenticated("no principal in call metadata", reason="unauthorized")
-    return principal
+_caller = require_principal
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):

@@ -54,3 +54,13 @@ def new_request_id() -> str:
 def current_request_id() -> str | None:
     """The request id bound to the running task, if any."""
     return request_id_var.get()
+
+
+def require_principal() -> Principal:
+    """The caller the gateway named in gRPC metadata; a call without one is unauthenticated."""
+    from services.kit.errors import Unauthenticated
+
+    principal = principal_var.get()
+    if principal is None:
+        raise Unauthenticated("no principal in call metadata", reason="unauthorized")
+    return principal

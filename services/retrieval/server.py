@@ -8,8 +8,8 @@ from google.protobuf import json_format
 from meshconsole.common.v1 import common_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
 
-from services.kit.context import Principal, principal_var
-from services.kit.errors import FailedPrecondition, InvalidArgument, Unauthenticated
+from services.kit.context import require_principal
+from services.kit.errors import FailedPrecondition, InvalidArgument
 from services.retrieval import convert
 from services.retrieval.indexing import SourceText
 from services.retrieval.peers import Peers
@@ -26,11 +26,7 @@ _MODES = {
 }
 
 
-def _caller() -> Principal:
-    principal = principal_var.get()
-    if principal is None:
-        raise Unauthenticated("no principal in call metadata", reason="unauthorized")
-    return principal
+_caller = require_principal
 
 
 def _page(page: common_pb2.PageRequest, default_limit: int) -> tuple[int, int]:
