@@ -6,6 +6,8 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from services.kit.errors import Unauthenticated
+
 REQUEST_ID_HEADER = "x-request-id"
 # gRPC metadata keys carrying the caller's principal from the gateway to services.
 USER_ID_KEY = "x-mesh-user-id"
@@ -58,8 +60,6 @@ def current_request_id() -> str | None:
 
 def require_principal() -> Principal:
     """The caller the gateway named in gRPC metadata; a call without one is unauthenticated."""
-    from services.kit.errors import Unauthenticated
-
     principal = principal_var.get()
     if principal is None:
         raise Unauthenticated("no principal in call metadata", reason="unauthorized")
