@@ -48,6 +48,7 @@ class GenerationSpec:
     text_type: str = ""  # lbai: "mermaid", "mindmap" or "" (Markdown)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     display_query: str = ""  # what to store as the query when the prompt adds instructions
+    ephemeral: bool = False  # internal one-off answers: nothing is stored
 
 
 @dataclass(slots=True)
@@ -158,9 +159,12 @@ class GenerationService:
         model_name = spec.model or ("" if platform_default else str(app_model.get("name") or ""))
         model = await self.registry.resolve_llm(principal=principal, model_name=model_name)
         params = completion_params(config, spec.params)
-        conversation_id, is_new = await self._conversation(principal=principal, spec=spec, config=config)
-        if spec.history is not None:
-            history = spec.history
+        if spec.ephemeral:
+            conversation_id, is_new = str(uuid.uuid4()), True
+        else:
+            conversation_id, is_new = await self._conversation(principal=principal, spec=spec, config=config)
+        if spec.history is not None or spec.ephemeral:
+            history = spec.history or []
         else:
             stored = await self.store.history(
                 conversation_id=conversation_id, limit=self.settings.chat_history_messages
@@ -183,7 +187,7 @@ class GenerationService:
         now = utcnow()
         created_at = int(now.timestamp())
         # The "generating" row is written while the upstream request is already on its way.
-        start_write = asyncio.create_task(
+        start_write = None if spec.ephemeral else asyncio.create_task(
             self.store.start_message(
                 record=MessageRecord(
                     id=message_id,
@@ -204,7 +208,8 @@ class GenerationService:
                 )
             )
         )
-        self._pending_starts[message_id] = start_write
+        if start_write is not None:
+            self._pending_starts[message_id] = start_write
         ids = (task_id, message_id, conversation_id, created_at)
         yield StreamEvent("start", *ids, model=model.model_name, new_conversation=is_new)
         if resources:
@@ -294,7 +299,8 @@ class GenerationService:
             "latency_s": round(ended - started, 4),
             "first_token_s": round(first_token_at - started, 4) if first_token_at else 0.0,
         }
-        await self.store.finish_message(message_id=message_id, values=values)
+        if start_write is not None:
+            await self.store.finish_message(message_id=message_id, values=values)
         return values
 
     async def stop(self, *, principal: Principal, task_id: str, app_id: str = "") -> bool:

@@ -49,6 +49,7 @@ def spec_from_request(request: chat_pb2.GenerateRequest) -> GenerationSpec:
             else None
         ),
         end_user=request.end_user,
+        ephemeral=request.ephemeral,
     )
 
 

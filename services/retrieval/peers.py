@@ -108,7 +108,7 @@ class Peers:
         """One completion through chat.Generate with the configured default model; the whole text."""
         request = chat_pb2.GenerateRequest(
             mode=chat_pb2.CONVERSATION_MODE_COMPLETION, query=query,
-            model_config_override=_override(system),
+            model_config_override=_override(system), ephemeral=True,
         )  # fmt: skip
         parts: list[str] = []
         try:

@@ -209,3 +209,18 @@ async def test_gateway_stream_sends_keepalives_while_the_upstream_is_silent(chat
     stream.cancel()
     assert "ping" in seen
     assert seen.index("ping") < seen.index("text_delta") and seen[-1] == "message_end"
+
+
+async def test_ephemeral_turns_store_nothing(chat, upstream: ScriptedUpstream) -> None:  # type: ignore[no-untyped-def]
+    _, generation, stub = chat
+    upstream.push(Script(chunks=["Q: a? A: b."]))
+    events = await _drain(stub.Generate(chat_pb2.GenerateRequest(query="expand", ephemeral=True), metadata=_md()))
+    assert "".join(e.text_delta.text for e in events) == "Q: a? A: b."
+    async with generation.store.sessions() as session:
+        stored = await session.execute(sa.select(MessageRecord).where(MessageRecord.id == events[0].message_id))
+        assert stored.first() is None
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.Generate(
+            chat_pb2.GenerateRequest(query="x", conversation_id=events[0].conversation_id), metadata=_md()
+        ).read()
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND

@@ -283,7 +283,7 @@ class CompletionParams(_message.Message):
     def __init__(self, temperature: _Optional[float] = ..., top_p: _Optional[float] = ..., max_tokens: _Optional[int] = ..., presence_penalty: _Optional[float] = ..., frequency_penalty: _Optional[float] = ..., stop: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GenerateRequest(_message.Message):
-    __slots__ = ("app_id", "mode", "origin", "conversation_id", "ensure_conversation", "query", "inputs", "history", "files", "model_config_override", "model", "params", "workflow_params", "parent_message_id", "auto_generate_name", "end_user")
+    __slots__ = ("app_id", "mode", "origin", "conversation_id", "ensure_conversation", "query", "inputs", "history", "files", "model_config_override", "model", "params", "workflow_params", "parent_message_id", "auto_generate_name", "end_user", "ephemeral")
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
@@ -300,6 +300,7 @@ class GenerateRequest(_message.Message):
     PARENT_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     AUTO_GENERATE_NAME_FIELD_NUMBER: _ClassVar[int]
     END_USER_FIELD_NUMBER: _ClassVar[int]
+    EPHEMERAL_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     mode: ConversationMode
     origin: Origin
@@ -316,7 +317,8 @@ class GenerateRequest(_message.Message):
     parent_message_id: str
     auto_generate_name: bool
     end_user: str
-    def __init__(self, app_id: _Optional[str] = ..., mode: _Optional[_Union[ConversationMode, str]] = ..., origin: _Optional[_Union[Origin, str]] = ..., conversation_id: _Optional[str] = ..., ensure_conversation: _Optional[bool] = ..., query: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., history: _Optional[_Iterable[_Union[InputMessage, _Mapping]]] = ..., files: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., model_config_override: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., model: _Optional[str] = ..., params: _Optional[_Union[CompletionParams, _Mapping]] = ..., workflow_params: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., parent_message_id: _Optional[str] = ..., auto_generate_name: _Optional[bool] = ..., end_user: _Optional[str] = ...) -> None: ...
+    ephemeral: bool
+    def __init__(self, app_id: _Optional[str] = ..., mode: _Optional[_Union[ConversationMode, str]] = ..., origin: _Optional[_Union[Origin, str]] = ..., conversation_id: _Optional[str] = ..., ensure_conversation: _Optional[bool] = ..., query: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., history: _Optional[_Iterable[_Union[InputMessage, _Mapping]]] = ..., files: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., model_config_override: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., model: _Optional[str] = ..., params: _Optional[_Union[CompletionParams, _Mapping]] = ..., workflow_params: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., parent_message_id: _Optional[str] = ..., auto_generate_name: _Optional[bool] = ..., end_user: _Optional[str] = ..., ephemeral: _Optional[bool] = ...) -> None: ...
 
 class GenerateEvent(_message.Message):
     __slots__ = ("task_id", "message_id", "conversation_id", "created_at", "message_start", "text_delta", "reasoning_delta", "agent_thought", "retriever_resources", "message_end", "error")
