@@ -187,24 +187,28 @@ class GenerationService:
         now = utcnow()
         created_at = int(now.timestamp())
         # The "generating" row is written while the upstream request is already on its way.
-        start_write = None if spec.ephemeral else asyncio.create_task(
-            self.store.start_message(
-                record=MessageRecord(
-                    id=message_id,
-                    conversation_id=conversation_id,
-                    user_id=principal.user_id,
-                    company_id=principal.company_id,
-                    app_id=spec.app_id,
-                    task_id=task_id,
-                    query=spec.display_query or spec.query,
-                    inputs=spec.inputs,
-                    extra=_extra(spec.attachments, resources),
-                    text_type=spec.text_type,
-                    status="generating",
-                    model=model.model_name,
-                    end_user=spec.end_user,
-                    created_at=now,
-                    updated_at=now,
+        start_write = (
+            None
+            if spec.ephemeral
+            else asyncio.create_task(
+                self.store.start_message(
+                    record=MessageRecord(
+                        id=message_id,
+                        conversation_id=conversation_id,
+                        user_id=principal.user_id,
+                        company_id=principal.company_id,
+                        app_id=spec.app_id,
+                        task_id=task_id,
+                        query=spec.display_query or spec.query,
+                        inputs=spec.inputs,
+                        extra=_extra(spec.attachments, resources),
+                        text_type=spec.text_type,
+                        status="generating",
+                        model=model.model_name,
+                        end_user=spec.end_user,
+                        created_at=now,
+                        updated_at=now,
+                    )
                 )
             )
         )

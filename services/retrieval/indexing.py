@@ -49,17 +49,21 @@ def content_sha(text: str, strategy: str) -> str:
     return hashlib.sha256(f"{strategy}\0{text}".encode()).hexdigest()
 
 
-def chunk_docs(
-    pieces: Sequence[Piece], *, source: SourceText, sha: str, kind: str, start: int = 0
-) -> list[ChunkDoc]:
+def chunk_docs(pieces: Sequence[Piece], *, source: SourceText, sha: str, kind: str, start: int = 0) -> list[ChunkDoc]:
     """Chunk records for pieces, positions counted from start."""
     now = time.time()
     return [
         ChunkDoc(
             id=chunk_id(source_id=source.source_id, sha256=sha, kind=kind, position=start + i),
-            source_id=source.source_id, position=start + i, content=piece.text,
-            tokens=" ".join(tokenize(f"{piece.title}\n{piece.text}")), title=piece.title,
-            filename=source.file_name, source_type=source.source_type, kind=kind, created_at=now,
+            source_id=source.source_id,
+            position=start + i,
+            content=piece.text,
+            tokens=" ".join(tokenize(f"{piece.title}\n{piece.text}")),
+            title=piece.title,
+            filename=source.file_name,
+            source_type=source.source_type,
+            kind=kind,
+            created_at=now,
             metadata=source.metadata,
         )
         for i, piece in enumerate(pieces)
@@ -144,8 +148,9 @@ class Indexer:
         await self.engine.delete_sources(index.id, [source.source_id])
         title = source.title or source.file_name
         pieces = chunk_text(source.text, strategy=strategy, title=title, size=self.chunk_size, overlap=self.overlap)
-        await self.write_chunks(principal=principal, index=index, chunks=chunk_docs(pieces, source=source, sha=sha,
-                                                                                    kind="chunk"))
+        await self.write_chunks(
+            principal=principal, index=index, chunks=chunk_docs(pieces, source=source, sha=sha, kind="chunk")
+        )
         await self.store.update_document(
             doc_id=doc.id, changes={"stage": "indexed", "chunks_count": len(pieces), "updated_at": utcnow()}
         )

@@ -24,7 +24,7 @@ ACTIVE = (WAITING, PROCESSING, retrieval_pb2.TASK_STATUS_WAIT_FOR_FORWARDING, FO
 
 
 def status_name(status: int) -> str:
-    """"COMPLETED", "WAIT_FOR_PROCESSING", … (Nexent's names)."""
+    """ "COMPLETED", "WAIT_FOR_PROCESSING", … (Nexent's names)."""
     return retrieval_pb2.TaskStatus.Name(status).removeprefix("TASK_STATUS_")  # type: ignore[arg-type]
 
 

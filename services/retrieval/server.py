@@ -101,8 +101,12 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
     async def IndexDocuments(self, request: Any, context: Any) -> retrieval_pb2.IndexDocumentsResponse:
         results = [
             SourceText(
-                source_id=r.source, text=r.text, file_name=r.metadata.filename, title=r.metadata.title,
-                source_type=r.source_type, file_size=r.metadata.file_size,
+                source_id=r.source,
+                text=r.text,
+                file_name=r.metadata.filename,
+                title=r.metadata.title,
+                source_type=r.source_type,
+                file_size=r.metadata.file_size,
                 metadata={k: v for k, v in json_format.MessageToDict(r.metadata).items() if k != "extra"},
             )
             for r in request.results
@@ -193,8 +197,14 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
         )  # fmt: skip
         data = [
             retrieval_pb2.ResourceHit(
-                resource_id=m.resource_id, resource_name=m.name, resource_format=m.format, resource_size=m.size,
-                snippet=m.snippet, score=m.score, author_id=m.author_id, create_time=convert.timestamp(m.created_at),
+                resource_id=m.resource_id,
+                resource_name=m.name,
+                resource_format=m.format,
+                resource_size=m.size,
+                snippet=m.snippet,
+                score=m.score,
+                author_id=m.author_id,
+                create_time=convert.timestamp(m.created_at),
             )
             for m in matches
         ]

@@ -32,9 +32,7 @@ class TaskSpec:
 class TaskService:
     """Records tasks in the DB and queues them for the workers."""
 
-    def __init__(
-        self, *, store: RetrievalStore, queue: TaskQueue, indices: IndexService, intake_wait_s: float
-    ) -> None:
+    def __init__(self, *, store: RetrievalStore, queue: TaskQueue, indices: IndexService, intake_wait_s: float) -> None:
         self.store = store
         self.queue = queue
         self.indices = indices
@@ -150,8 +148,14 @@ class TaskService:
         if index is not None:
             await self.indices.indexer.remove_sources(index=index, source_ids=ids)
         rows = [
-            new_task(principal=principal, index_name=RESOURCES_INDEX, source=r, source_type="object", strategy="basic",
-                     object_id=r)
+            new_task(
+                principal=principal,
+                index_name=RESOURCES_INDEX,
+                source=r,
+                source_type="object",
+                strategy="basic",
+                object_id=r,
+            )
             for r in ids
         ]
         await self._queue(rows)

@@ -308,8 +308,10 @@ def test_files_public_endpoint_is_passed_only_when_set() -> None:
     assert "MESH_FILES_S3_PUBLIC_ENDPOINT" not in rendered("default").config("files")
     docs = render({"minio": {"publicEndpoint": "files.example.com:443", "publicSecure": True}})
     cms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
-    files = cms["mesh-meshconsole-files"]["data"] if "mesh-meshconsole-files" in cms else next(
-        d["data"] for name, d in cms.items() if name.endswith("-files")
+    files = (
+        cms["mesh-meshconsole-files"]["data"]
+        if "mesh-meshconsole-files" in cms
+        else next(d["data"] for name, d in cms.items() if name.endswith("-files"))
     )
     assert files["MESH_FILES_S3_PUBLIC_ENDPOINT"] == "files.example.com:443"
     assert files["MESH_FILES_S3_PUBLIC_SECURE"] == "true"

@@ -123,7 +123,10 @@ async def search_hybrid(request: Request, principal: CurrentPrincipal, body: Hyb
 async def _search(request: Request, body: SearchBody, mode: int) -> dict[str, Any]:
     clients = _clients(request)
     search = retrieval_pb2.SearchRequest(
-        mode=mode, index_names=body.index_names, query=body.query, top_k=body.top_k  # type: ignore[arg-type]
+        mode=mode,
+        index_names=body.index_names,
+        query=body.query,
+        top_k=body.top_k,  # type: ignore[arg-type]
     )
     if isinstance(body, HybridBody):
         search.weight_accurate = body.weight_accurate

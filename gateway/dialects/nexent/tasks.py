@@ -101,7 +101,9 @@ async def list_tasks(
     reply = await clients.call(
         clients.retrieval.ListTasks,
         retrieval_pb2.ListTasksRequest(
-            index_name=index_name, status=value, page=common_pb2.PageRequest(page=1, limit=limit)  # type: ignore[arg-type]
+            index_name=index_name,
+            status=value,
+            page=common_pb2.PageRequest(page=1, limit=limit),  # type: ignore[arg-type]
         ),
     )
     return {"tasks": [task_view(t) for t in reply.tasks]}

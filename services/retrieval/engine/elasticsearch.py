@@ -97,7 +97,9 @@ class ElasticsearchEngine:
         self.prefix = prefix
         self.replicas = replicas
         self.client = client or AsyncElasticsearch(
-            hosts=[url], basic_auth=(username, password) if username else None, request_timeout=timeout_s,
+            hosts=[url],
+            basic_auth=(username, password) if username else None,
+            request_timeout=timeout_s,
             node_class=HttpxAsyncHttpNode,
         )
 
@@ -139,10 +141,21 @@ class ElasticsearchEngine:
         name = self._name(key)
         actions = [
             {
-                "_op_type": "index", "_index": name, "_id": chunk.id, "id": chunk.id, "source_id": chunk.source_id,
-                "position": chunk.position, "title": chunk.title, "content": chunk.content, "tokens": chunk.tokens,
-                "filename": chunk.filename, "source_type": chunk.source_type, "kind": chunk.kind,
-                "created_at": chunk.created_at, "metadata": chunk.metadata, "vector": vector.tolist(),
+                "_op_type": "index",
+                "_index": name,
+                "_id": chunk.id,
+                "id": chunk.id,
+                "source_id": chunk.source_id,
+                "position": chunk.position,
+                "title": chunk.title,
+                "content": chunk.content,
+                "tokens": chunk.tokens,
+                "filename": chunk.filename,
+                "source_type": chunk.source_type,
+                "kind": chunk.kind,
+                "created_at": chunk.created_at,
+                "metadata": chunk.metadata,
+                "vector": vector.tolist(),
             }
             for chunk, vector in zip(chunks, vectors, strict=True)
         ]

@@ -85,8 +85,11 @@ def test_nexent_tasks_and_indices_routes(mesh: MeshClient) -> None:
         {"source": file_id, "source_type": "file", "index_name": "Nope!"},
     ]})  # fmt: skip
     assert batch.status_code == 400 and "sources[1].index_name" in batch.json()["detail"]
-    batch = http.post("/api/tasks/batch", headers=headers,
-                      json={"sources": [{"source": file_id, "source_type": "file", "index_name": "kb-e2e"}]})
+    batch = http.post(
+        "/api/tasks/batch",
+        headers=headers,
+        json={"sources": [{"source": file_id, "source_type": "file", "index_name": "kb-e2e"}]},
+    )
     assert len(batch.json()["task_ids"]) == 1
 
     health = http.get("/api/indices/health", headers=headers).json()

@@ -45,8 +45,13 @@ def test_resource_library_search_rebuild_and_delete(mesh: MeshClient) -> None:
     rebuilt = mesh.http.post("/next_console/resources/ref/rebuild", headers=alice.headers,
                              json={"resource_list": [int(ids["volcano.pdf"])]})  # fmt: skip
     assert rebuilt.json()["result"] == {"build_cnt": 1}
-    wait_for(lambda: _search(mesh, alice, "basalt")["data"][:1] and
-             str(_search(mesh, alice, "basalt")["data"][0]["resource_id"]) == ids["volcano.pdf"], what="rebuild")
+    wait_for(
+        lambda: (
+            _search(mesh, alice, "basalt")["data"][:1]
+            and str(_search(mesh, alice, "basalt")["data"][0]["resource_id"]) == ids["volcano.pdf"]
+        ),
+        what="rebuild",
+    )
     bad = mesh.http.post("/next_console/resources/ref/rebuild", headers=alice.headers, json={"resource_list": []})
     assert bad.status_code == 400 and bad.json()["error_code"] == 1002
     missing = mesh.http.post("/next_console/resources/search_by_resource_keyword", headers=alice.headers, json={})
