@@ -29,6 +29,7 @@ proto: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check services gateway deploy tests proto/generate.py
+	$(VENV)/bin/ruff format --check services gateway deploy tests proto/generate.py
 	$(VENV)/bin/mypy services gateway deploy
 
 COMPOSE := docker compose -f deploy/compose.yaml --env-file deploy/.env
