@@ -35,8 +35,12 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
 }
 
 
+# Reasons whose HTTP status is more precise than their gRPC code's.
+STATUS_BY_REASON = {"file_too_large": 413, "image_too_large": 413, "body_too_large": 413}
+
+
 def http_status(error: MeshError) -> int:
-    return HTTP_STATUS.get(error.code, 500)
+    return STATUS_BY_REASON.get(error.reason) or HTTP_STATUS.get(error.code, 500)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ upload in memory, and an upload over a limit answers 413 in the caller's dialect
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import grpc
-from fastapi import Request, Response
+from fastapi import Request
 from meshconsole.common.v1 import common_pb2
 from meshconsole.files.v1 import files_pb2
 from starlette.datastructures import FormData, UploadFile
@@ -29,12 +28,7 @@ from services.kit.errors import InvalidArgument, MeshError, ResourceExhausted, f
 CHUNK_BYTES = 256 * 1024
 UPLOAD_TIMEOUT_S = 900.0
 MULTIPART_SLACK = 1024 * 1024
-TOO_LARGE = {"file_too_large", "image_too_large", "body_too_large"}
 _LIMITS_TTL_S = 60.0
-
-P = ParamSpec("P")
-R = TypeVar("R")
-Render = Callable[[MeshError, int], Response]
 
 
 def public_base_url(request: Request) -> str:
@@ -55,24 +49,6 @@ async def files_limits(request: Request) -> files_pb2.Limits:
 
 def too_large(limit: int, *, reason: str = "file_too_large") -> ResourceExhausted:
     return ResourceExhausted(f"upload exceeds the {limit // (1024 * 1024)} MB limit", reason=reason, field="file")
-
-
-def size_limited(render: Render) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R | Response]]]:
-    """Route decorator: an over-limit error answers 413 in the dialect's envelope instead of 400/429."""
-
-    def wrap(endpoint: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | Response]]:
-        @functools.wraps(endpoint)
-        async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            try:
-                return await endpoint(*args, **kwargs)
-            except MeshError as error:
-                if error.reason not in TOO_LARGE:
-                    raise
-                return render(ResourceExhausted(error.message, reason=error.reason, field=error.field), 413)
-
-        return guarded
-
-    return wrap
 
 
 async def read_form(request: Request, *, max_files: int) -> FormData:

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.dialects.lbai import ROUTERS
-from gateway.dialects.lbai.envelope import PREFIX, ok, page, render_error
+from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.uploads import (
     delete_quietly,
     files_limits,
@@ -26,7 +26,6 @@ from gateway.uploads import (
     public_base_url,
     put_upload,
     read_form,
-    size_limited,
 )
 from services.kit.errors import InvalidArgument
 
@@ -94,7 +93,6 @@ def _voice(form: FormData) -> dict[str, Any]:
 
 
 @router.post("/trainingSpace/addFileOrImg", response_model=None)
-@size_limited(render_error)
 async def add_file_or_img(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
     """multipartFile + auto_cloud_training: 1 stored only, 2 in the cloud space, 3 cloud space and training."""
     info, limits = await _store_one(request, limit_name="max_file_bytes", build=_file_or_image)
@@ -106,7 +104,6 @@ async def add_file_or_img(request: Request, principal: CurrentPrincipal) -> dict
 
 
 @router.post("/trainingSpace/addVoice", response_model=None)
-@size_limited(render_error)
 async def add_voice(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
     """multipartFile (mp3, wav or m4a) + voiceType: 1 keep the file, 2 (default) also transcribe it."""
     info, limits = await _store_one(request, limit_name="max_voice_bytes", build=_voice)

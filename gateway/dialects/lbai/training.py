@@ -14,7 +14,7 @@ from meshconsole.retrieval.v1 import retrieval_pb2
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.dialects.lbai import ROUTERS
-from gateway.dialects.lbai.envelope import PREFIX, ok, page, render_error
+from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.uploads import (
     delete_quietly,
     files_limits,
@@ -23,7 +23,6 @@ from gateway.uploads import (
     public_base_url,
     put_upload,
     read_form,
-    size_limited,
 )
 from services.kit.errors import InvalidArgument
 
@@ -42,7 +41,6 @@ _TRAINED = {
 
 
 @router.post("/add", response_model=None)
-@size_limited(render_error)
 async def add(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
     """multipartFile: store it and queue its ingestion and Q&A pass into the caller's training index."""
     clients: ServiceClients = request.app.state.clients

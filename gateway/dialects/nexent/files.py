@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.dialects.nexent import ROUTERS
-from gateway.dialects.nexent.envelope import render_error
 from gateway.uploads import (
     delete_quietly,
     files_limits,
@@ -22,7 +21,6 @@ from gateway.uploads import (
     public_base_url,
     put_upload,
     read_form,
-    size_limited,
 )
 from services.kit.errors import InvalidArgument, NotFound
 
@@ -50,7 +48,6 @@ def _stored(info: files_pb2.ObjectInfo) -> dict[str, Any]:
 
 
 @router.post("/upload", response_model=None)
-@size_limited(render_error)
 async def upload(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
     """multipart `file` (one or more), `chunking_strategy`, `index_name`: store, then queue ingestion."""
     limits = await files_limits(request)
@@ -87,7 +84,6 @@ async def upload(request: Request, principal: CurrentPrincipal) -> dict[str, Any
 
 
 @router.post("/storage", response_model=None)
-@size_limited(render_error)
 async def upload_storage(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
     """multipart `files` and `folder`: store each file and report per-file results with a URL."""
     limits = await files_limits(request)

@@ -17,7 +17,6 @@ from starlette.background import BackgroundTask
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.dialects.nexent import ROUTERS
-from gateway.dialects.nexent.envelope import render_error
 from gateway.streaming import KEEPALIVE_S, SSE_HEADERS
 from gateway.uploads import (
     delete_quietly,
@@ -27,7 +26,6 @@ from gateway.uploads import (
     header_for,
     put_upload,
     read_form,
-    size_limited,
 )
 from services.kit import grpc_client
 from services.kit.errors import InvalidArgument, from_rpc_error
@@ -111,7 +109,6 @@ async def _relay(clients: ServiceClients, ids: list[str], names: dict[str, str],
 
 
 @router.post("/preprocess", response_model=None)
-@size_limited(render_error)
 async def preprocess(request: Request, principal: CurrentPrincipal) -> Response:
     """multipart `files` and `query`: SSE of progress, text pieces, per-file errors, then complete."""
     clients: ServiceClients = request.app.state.clients

@@ -11,14 +11,11 @@ from meshconsole.files.v1 import files_pb2
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.dialects.nexent import ROUTERS
-from gateway.dialects.nexent.envelope import render_error
-from gateway.uploads import size_limited
 
 router = APIRouter(prefix="/api/proxy")
 
 
 @router.get("/image", response_model=None)
-@size_limited(render_error)
 async def proxy_image(
     request: Request, principal: CurrentPrincipal, url: str = Query(min_length=1, max_length=4096)
 ) -> dict[str, Any] | Response:

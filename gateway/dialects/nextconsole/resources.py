@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.dialects.nextconsole import ROUTERS
-from gateway.dialects.nextconsole.envelope import ok, render_error
-from gateway.uploads import files_limits, form_files, header_for, public_base_url, put_upload, read_form, size_limited
+from gateway.dialects.nextconsole.envelope import ok
+from gateway.uploads import files_limits, form_files, header_for, public_base_url, put_upload, read_form
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/next_console/resources")
@@ -33,7 +33,6 @@ def _resource_id(body: ResourceBody) -> str:
 
 
 @router.post("/upload", response_model=None)
-@size_limited(render_error)
 async def upload_resource(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
     """form-data `data`: store the resource and queue its vector build into the resource library."""
     clients: ServiceClients = request.app.state.clients
