@@ -28,7 +28,8 @@ from services.chat.store import as_utc
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error
 from services.kit.testing.openai_upstream import Script, ScriptedUpstream
-from services.kit.testing.servers import NatsServer, PostgresServer, ValkeyServer
+from services.kit.testing.servers import NatsServer, ValkeyServer
+from tests.service.conftest import fresh_database
 
 ALICE = Principal(user_id=11, company_id=5, roles=("user",))
 BOB = Principal(user_id=12, company_id=5, roles=("user",))
@@ -59,16 +60,8 @@ def upstream() -> AsyncIterator[ScriptedUpstream]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def chat_database(database_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """The chat service's own database, of the same kind as the apps fixture's."""
-    if database_backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = f"chat_{uuid.uuid4().hex[:12]}"
-    url = await server.create_database(name)
-    try:
+    async with fresh_database(database_backend, tmp_path, request, name="chat") as url:
         yield url
-    finally:
-        await server.drop_database(name)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
