@@ -3,25 +3,45 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.meshconsole-installed
+# uv installs exactly what uv.lock says; it is itself pinned and bootstrapped into .tools/ with pip.
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+NODE_TOOLS := tools/node/node_modules/.package-lock.json
 
-.PHONY: install run test test-fast bench proto proto-check lint up down clean
+.PHONY: install lock lock-check run test test-fast bench proto proto-check lint up down clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	npm install --prefix .tools --no-audit --no-fund s3rver@3 >/dev/null
+$(UV):
+	$(PYTHON) -m venv .tools/uv
+	.tools/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_TOOLS): tools/node/package-lock.json
+	npm ci --prefix tools/node --no-audit --no-fund >/dev/null
+
+install: $(STAMP) $(NODE_TOOLS)
+
+# Refresh uv.lock on purpose (newest versions within pyproject.toml's ranges), then install it.
+lock: | $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	touch $(STAMP)
+
+# Fails when pyproject.toml and uv.lock disagree.
+lock-check: | $(UV)
+	$(UV) lock --check --python $(PYTHON)
 
 run: $(STAMP)
 	$(PY) -m deploy.local.launcher
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_TOOLS)
 	$(PY) -m pytest -q -m "not bench"
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_TOOLS)
 	$(PY) -m pytest -q -m bench -s tests/bench
 
 proto: $(STAMP)
@@ -44,4 +64,4 @@ down:
 	$(COMPOSE) down --remove-orphans
 
 clean:
-	rm -rf $(VENV) .data
+	rm -rf $(VENV) .data .tools tools/node/node_modules

@@ -41,7 +41,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3rverServer]:
-    """s3rver (npm, installed into .tools/ by make) on a free loopback port; fails loudly when missing."""
+    """s3rver (npm, installed into tools/node/ by make) on a free loopback port; fails loudly when missing."""
     with S3rverServer(tmp_path_factory.mktemp("s3rver")) as server:
         yield server
 

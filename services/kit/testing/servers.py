@@ -407,15 +407,15 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def s3rver_script() -> Path:
-    """s3rver's entry script, installed by `make install` with npm into .tools/ (FileNotFoundError if absent)."""
-    script = REPO_ROOT / ".tools" / "node_modules" / "s3rver" / "bin" / "s3rver.js"
+    """s3rver's entry script, installed by `make install` with `npm ci` into tools/node/ (FileNotFoundError if absent)."""
+    script = REPO_ROOT / "tools" / "node" / "node_modules" / "s3rver" / "bin" / "s3rver.js"
     if script.is_file():
         return script
     on_path = shutil.which("s3rver")
     if on_path:
         return Path(on_path)
     raise FileNotFoundError(
-        f"s3rver is not installed ({script} is missing): run `make install`, which puts it in .tools/ with npm"
+        f"s3rver is not installed ({script} is missing): run `make install`, which puts it in tools/node/ with `npm ci`"
     )
 
 
