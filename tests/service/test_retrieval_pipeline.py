@@ -117,10 +117,12 @@ def _spawn(tmp_path: Path, nats_server: NatsServer, files: FilesEnv, port: int) 
 
 
 def _stored_chunks(tmp_path: Path) -> int:
+    """Chunks written so far; 0 while a worker has created the database file but not yet its tables."""
     total = 0
     for db in (tmp_path / "worker" / "retrieval").glob("*/chunks.sqlite"):
-        with sqlite3.connect(db) as conn:
-            total += conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'").fetchone():
+                total += conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
     return total
 
 
