@@ -1,0 +1,107 @@
+"""The upstream's raw SSE stream: chunks parsed cheaply, odd frames tolerated, lines split across TCP writes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+
+from services.chat.registry import ResolvedModel
+from services.chat.upstream import Delta, UpstreamClients, _parse_chunk
+from services.kit.errors import Unavailable
+
+
+def chunk(
+    delta: dict[str, object] | None = None, finish: str | None = None, usage: dict[str, int] | None = None
+) -> str:
+    choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
+    body: dict[str, object] = {"id": "c1", "object": "chat.completion.chunk", "choices": choices}
+    if usage is not None:
+        body["usage"] = usage
+    return orjson.dumps(body).decode()
+
+
+def test_content_and_finish_reason() -> None:
+    assert _parse_chunk(chunk({"content": "Hi"}, "stop")) == Delta(content="Hi", finish_reason="stop")
+
+
+def test_an_empty_delta_is_an_empty_delta_not_an_error() -> None:
+    assert _parse_chunk(chunk({})) == Delta()
+    assert _parse_chunk(chunk({"content": None, "role": "assistant"})) == Delta()
+
+
+@pytest.mark.parametrize("field", ["reasoning_content", "reasoning", "reason_content"])
+def test_reasoning_only_chunks_under_each_name_upstreams_use(field: str) -> None:
+    assert _parse_chunk(chunk({field: "thinking"})) == Delta(reasoning="thinking")
+
+
+def test_a_usage_only_chunk_with_no_choices() -> None:
+    parsed = _parse_chunk(chunk(None, usage={"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}))
+    assert parsed == Delta(prompt_tokens=7, completion_tokens=3)
+
+
+@pytest.mark.parametrize("data", ["keep-alive", ": ping", "{not json", ""])
+def test_non_json_keep_alives_are_skipped(data: str) -> None:
+    assert _parse_chunk(data) is None
+
+
+def test_an_error_frame_raises_with_the_upstream_message() -> None:
+    with pytest.raises(Unavailable, match="quota exceeded"):
+        _parse_chunk(orjson.dumps({"error": {"message": "quota exceeded"}}).decode())
+
+
+async def raw_sse_server(pieces: list[bytes]) -> tuple[asyncio.Server, int]:
+    """An HTTP/1.1 server that writes the body in exactly these pieces, each flushed on its own."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode().lower()
+        declared = [line.split(":", 1)[1] for line in head.split("\r\n") if line.startswith("content-length:")]
+        await reader.readexactly(int(declared[0]) if declared else 0)  # the SDK's JSON body
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        for piece in pieces:
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+            await asyncio.sleep(0.01)  # separate TCP segments, so lines really arrive split
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def collect(deltas: AsyncIterator[Delta]) -> list[Delta]:
+    return [delta async for delta in deltas]
+
+
+async def test_lines_split_across_writes_keep_alives_and_usage_arrive_whole() -> None:
+    first = f"data: {chunk({'content': 'Hel'})}\n\n".encode()
+    second = f"data: {chunk({'content': 'lo'})}\n\n".encode()
+    pieces = [
+        b": keep-alive\n\n",
+        first[:9],
+        first[9:25],
+        first[25:],  # one data line cut in three
+        f"data: {chunk({'reasoning_content': 'hm'})}\n\n".encode() + second[:4],
+        second[4:],
+        f"data: {chunk({}, 'stop')}\n\n".encode(),
+        f"data: {chunk(None, usage={'prompt_tokens': 5, 'completion_tokens': 2})}\n\n".encode(),
+        b"data: [DONE]\n\n",
+    ]
+    server, port = await raw_sse_server(pieces)
+    clients = UpstreamClients(timeout_s=5, connect_timeout_s=2)
+    model = ResolvedModel(model_name="m", base_url=f"http://127.0.0.1:{port}/v1", api_key="k", max_tokens=100,
+                          entry_id="e")  # fmt: skip
+    try:
+        deltas = await collect(clients.stream_chat(model, messages=[{"role": "user", "content": "hi"}], params={},
+                                                   stop=asyncio.Event()))  # fmt: skip
+    finally:
+        await clients.close()
+        server.close()
+        await server.wait_closed()
+    assert "".join(d.content for d in deltas) == "Hello"
+    assert "".join(d.reasoning for d in deltas) == "hm"
+    assert [d.finish_reason for d in deltas if d.finish_reason] == ["stop"]
+    assert [(d.prompt_tokens, d.completion_tokens) for d in deltas if d.prompt_tokens] == [(5, 2)]
