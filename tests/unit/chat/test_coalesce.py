@@ -33,8 +33,15 @@ async def drain_slowly(stream: AsyncIterator[StreamEvent]) -> list[tuple[str, st
 
 
 async def test_waiting_deltas_of_one_kind_merge_and_kinds_keep_their_order() -> None:
-    events = [event("start"), event("reasoning", "th"), event("reasoning", "ink"), event("text", "a"),
-              event("text", "b"), event("text", "c"), event("end")]  # fmt: skip
+    events = [
+        event("start"),
+        event("reasoning", "th"),
+        event("reasoning", "ink"),
+        event("text", "a"),
+        event("text", "b"),
+        event("text", "c"),
+        event("end"),
+    ]
     got = await drain_slowly(coalesced(source(*events)))
     assert got[0] == ("start", "")
     assert got[-1] == ("end", "")

@@ -92,11 +92,13 @@ async def test_lines_split_across_writes_keep_alives_and_usage_arrive_whole() ->
     ]
     server, port = await raw_sse_server(pieces)
     clients = UpstreamClients(timeout_s=5, connect_timeout_s=2)
-    model = ResolvedModel(model_name="m", base_url=f"http://127.0.0.1:{port}/v1", api_key="k", max_tokens=100,
-                          entry_id="e")  # fmt: skip
+    model = ResolvedModel(
+        model_name="m", base_url=f"http://127.0.0.1:{port}/v1", api_key="k", max_tokens=100, entry_id="e"
+    )
     try:
-        deltas = await collect(clients.stream_chat(model, messages=[{"role": "user", "content": "hi"}], params={},
-                                                   stop=asyncio.Event()))  # fmt: skip
+        deltas = await collect(
+            clients.stream_chat(model, messages=[{"role": "user", "content": "hi"}], params={}, stop=asyncio.Event())
+        )
     finally:
         await clients.close()
         server.close()
