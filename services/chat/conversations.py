@@ -90,7 +90,10 @@ class ChatDomain:
         self.settings = settings
 
     async def require_app(self, *, principal: Principal, app_id: str) -> None:
-        """The app must exist for the caller (apps answers app_not_found otherwise)."""
+        """The app must exist for the caller (apps answers app_not_found otherwise).
+
+        Checked before the row it names, as Dify does: a missing and a foreign app answer alike, whatever the rest.
+        """
         check_id(app_id, field="app_id")
         if self.app_configs is not None:
             await self.app_configs.get(principal=principal, app_id=app_id)
@@ -172,7 +175,7 @@ class ConversationService(ChatDomain):
         """One conversation with its summary and, optionally, all its messages oldest first."""
         check_id(ref, field="conversation_id", allow_seq=True)
         if app_id:
-            check_id(app_id, field="app_id")
+            await self.require_app(principal=principal, app_id=app_id)
         record = await self.queries.resolve(principal=principal, ref=ref, app_id=app_id)
         summaries = await self.queries.summaries(conversation_ids=[record.id], company_id=principal.company_id)
         view = ConversationView(record=record, summary=summaries[record.id])
@@ -185,7 +188,7 @@ class ConversationService(ChatDomain):
         """Remove a conversation and its messages."""
         check_id(ref, field="conversation_id", allow_seq=True)
         if app_id:
-            check_id(app_id, field="app_id")
+            await self.require_app(principal=principal, app_id=app_id)
         await self.queries.delete(principal=principal, ref=ref, app_id=app_id)
 
     async def rename(self, *, principal: Principal, ref: str, name: str, auto_generate: bool) -> ConversationView:

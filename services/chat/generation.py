@@ -97,16 +97,17 @@ class GenerationService:
 
     async def _model_config(self, *, principal: Principal, spec: GenerationSpec) -> tuple[dict[str, Any], list[str]]:
         """The model config for this turn and the knowledge files the app mounts."""
-        if spec.model_config_override is not None:
-            return spec.model_config_override, []
         if not spec.app_id or self.app_configs is None:
-            return {}, []
+            return spec.model_config_override or {}, []
+        # Read even when the caller sends its own config: an app it cannot see is app_not_found, never a run.
         config = await self.app_configs.get(principal=principal, app_id=spec.app_id)
         app_mode = _mode_name(config.mode)
         if spec.mode == "completion" and app_mode not in ("completion", ""):
             raise InvalidArgument("app is not a completion app", reason="not_completion_app")
         if spec.mode == "chat" and app_mode == "completion":
             raise InvalidArgument("app is not a chat app", reason="not_chat_app")
+        if spec.model_config_override is not None:
+            return spec.model_config_override, []
         result = model_config_dict(config)
         if config.mini_program_setting and not result.get("pre_prompt"):
             result["pre_prompt"] = config.mini_program_setting
@@ -309,6 +310,8 @@ class GenerationService:
 
     async def stop(self, *, principal: Principal, task_id: str, app_id: str = "") -> bool:
         """Stop a running task, wherever it runs; false when it already finished."""
+        if app_id and self.app_configs is not None:
+            await self.app_configs.get(principal=principal, app_id=app_id)
         record = await self.store.find_message_by_task(principal=principal, task_id=task_id)
         if record is None or (app_id and record.app_id != app_id):
             raise NotFound("task not found", reason="task_not_found")

@@ -33,6 +33,8 @@ class MessageService(ChatDomain):
         limit = limit or 20
         if not 1 <= limit <= 100:
             raise InvalidArgument("limit must be between 1 and 100", field="limit")
+        if app_id:
+            await self.require_app(principal=principal, app_id=app_id)
         conversation = await self.store.get_conversation(
             principal=principal, conversation_id=conversation_id, app_id=app_id
         )
@@ -44,6 +46,8 @@ class MessageService(ChatDomain):
     async def get_message(self, *, principal: Principal, app_id: str, message_id: str) -> MessageView:
         """One message the caller may see (of this app when app_id is set)."""
         check_id(message_id, field="message_id")
+        if app_id:
+            await self.require_app(principal=principal, app_id=app_id)
         record = await self.store.get_message(principal=principal, message_id=message_id, app_id=app_id)
         return (await self.views(principal, [record]))[0]
 
@@ -56,6 +60,8 @@ class MessageService(ChatDomain):
     async def suggest(self, *, principal: Principal, app_id: str, message_id: str) -> list[str]:
         """Three follow-up questions for the exchange, when the app turns suggested questions on."""
         check_id(message_id, field="message_id")
+        if app_id:
+            await self.require_app(principal=principal, app_id=app_id)
         message = await self.store.get_message(principal=principal, message_id=message_id, app_id=app_id)
         await self.store.get_conversation(principal=principal, conversation_id=message.conversation_id)
         config = await self._app_config(principal, message)
@@ -87,6 +93,8 @@ class MessageService(ChatDomain):
         if from_source not in ("user", "admin"):
             raise InvalidArgument("from_source must be user or admin", field="from_source")
         check_text(content, field="content", required=False, limit=10_000)
+        if app_id:
+            await self.require_app(principal=principal, app_id=app_id)
         message = await self.store.get_message(principal=principal, message_id=message_id, app_id=app_id)
         await self.feedback.set_rating(
             principal=principal, message=message, rating=rating, content=content, from_source=from_source
