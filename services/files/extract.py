@@ -1,4 +1,4 @@
-"""Document text extraction: markitdown for pdf, docx, pptx, xlsx and csv; plain decoding for txt and md.
+"""Document text extraction: converter chains (converters.py) for pdf, docx, pptx, xlsx, csv; decoding for txt, md.
 
 Parsing is CPU-bound, so it runs in a worker thread, a bounded number at a time, under a time limit.
 """
@@ -6,13 +6,14 @@ Parsing is CPU-bound, so it runs in a worker thread, a bounded number at a time,
 from __future__ import annotations
 
 import asyncio
-import threading
+from collections.abc import Mapping, Sequence
 from typing import IO
 
 import charset_normalizer
 import structlog
 
-from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument
+from services.files.converters import Converter, Document, chains, convert
+from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, MeshError
 
 log = structlog.get_logger(__name__)
 
@@ -32,36 +33,27 @@ def decode_text(raw: bytes) -> str:
 
 
 class TextExtractor:
-    """Turns a stored document into text; one MarkItDown instance shared by the worker threads."""
+    """Turns a stored document into text through its format's converters (one markitdown shared by the threads).
 
-    def __init__(self, *, timeout_s: float, concurrency: int = 1) -> None:
+    converters replaces the chain of the formats it names (tests use it to put a failing converter first).
+    """
+
+    def __init__(
+        self, *, timeout_s: float, concurrency: int = 1, converters: Mapping[str, Sequence[Converter]] | None = None
+    ) -> None:
         self.timeout_s = timeout_s
         self._slots = asyncio.Semaphore(concurrency)
-        self._init_lock = threading.Lock()
-        self._markitdown: object | None = None
+        self._chains = chains(converters)
 
     @staticmethod
     def supports(fmt: str) -> bool:
         return fmt in EXTRACTABLE or fmt in WEB_FORMATS
 
-    def _converter(self) -> object:
-        with self._init_lock:
-            if self._markitdown is None:
-                from markitdown import MarkItDown
-
-                self._markitdown = MarkItDown(enable_plugins=False)
-            return self._markitdown
-
     def _convert(self, source: IO[bytes], fmt: str, name: str, content_type: str, max_chars: int) -> str:
         if fmt in PLAIN_FORMATS:
             # Four bytes per character at most in UTF-8: enough to fill max_chars.
             return decode_text(source.read(max_chars * 4 + 4))
-        from markitdown import StreamInfo
-
-        converter = self._converter()
-        info = StreamInfo(extension=f".{fmt}", mimetype=content_type or None, filename=name)
-        result = converter.convert_stream(source, stream_info=info)  # type: ignore[attr-defined]
-        return str(result.text_content or "")
+        return convert(Document(source, fmt, name, content_type), self._chains[fmt])
 
     async def extract(self, source: IO[bytes], *, fmt: str, name: str, content_type: str, max_chars: int) -> str:
         """The document's text (may be longer than max_chars; the caller truncates)."""
@@ -77,7 +69,7 @@ class TextExtractor:
                 raise DeadlineExceeded(
                     f"parsing took longer than {self.timeout_s:g}s", reason="parse_timeout"
                 ) from None
-            except (InvalidArgument, DeadlineExceeded):
+            except MeshError:
                 raise
             except Exception as error:
                 log.info("parse_failed", format=fmt, error=repr(error)[:300])
