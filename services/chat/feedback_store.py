@@ -15,7 +15,7 @@ from services.kit.context import Principal
 
 
 class FeedbackStore:
-    """One rating per message and user; annotations per app, at most one per message."""
+    """One rating per message and user, and one end-user ("user" source) rating per message; annotations per app."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -35,8 +35,13 @@ class FeedbackStore:
     async def _set_rating(
         self, principal: Principal, message: MessageRecord, rating: str | None, content: str, from_source: str
     ) -> None:
-        mine = sa.and_(FeedbackRecord.message_id == message.id, FeedbackRecord.user_id == principal.user_id)
+        on_message = FeedbackRecord.message_id == message.id
+        mine = sa.and_(on_message, FeedbackRecord.user_id == principal.user_id)
+        # The end user's rating (Nexent's opinion_flag) belongs to the message, not to whoever set it: one per message.
+        others = sa.and_(on_message, FeedbackRecord.from_source == "user", FeedbackRecord.user_id != principal.user_id)
         async with self.sessions() as session, session.begin():
+            if from_source == "user":
+                await session.execute(sa.delete(FeedbackRecord).where(others))
             if rating is None:
                 await session.execute(sa.delete(FeedbackRecord).where(mine))
                 return

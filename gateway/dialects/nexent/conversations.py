@@ -108,6 +108,13 @@ def _units(message: chat_pb2.Message) -> list[dict[str, str]]:
     return [*units, {"type": "final_answer", "content": message.answer}]
 
 
+def opinion_flag(message: chat_pb2.Message) -> str | None:
+    """The message's own opinion, whoever reads it: the end-user rating update_opinion sets (Y, N or null)."""
+    ratings = [f for f in message.feedbacks if f.from_source == "user"]
+    latest = max(ratings, key=lambda f: (f.created_at.seconds, f.created_at.nanos), default=None)
+    return FLAGS.get(latest.rating) if latest is not None else None
+
+
 def exchange(message: chat_pb2.Message) -> list[dict[str, Any]]:
     """A stored exchange as Nexent's two history entries: the user's and the assistant's."""
     user = {
@@ -123,7 +130,7 @@ def exchange(message: chat_pb2.Message) -> list[dict[str, Any]]:
         "role": "assistant",
         "message": _units(message),
         "message_id": message.id,
-        "opinion_flag": FLAGS.get(message.rating),
+        "opinion_flag": opinion_flag(message),
         "picture": [f.url for f in message.answer_files if f.kind == chat_pb2.ATTACHMENT_KIND_IMAGE],
         "search": [search(r) for r in message.retriever_resources],
     }
