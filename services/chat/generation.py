@@ -15,7 +15,7 @@ from meshconsole.apps.v1 import apps_pb2
 from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
 from services.chat.conversation_store import ConversationQueries
-from services.chat.knowledge import KnowledgeReader, context_prompt, knowledge_plan
+from services.chat.knowledge import KnowledgeReader, context_prompt, knowledge_plan, mounted_prompt
 from services.chat.models import MessageRecord
 from services.chat.prompt import Turn, build_messages, completion_params, estimate_tokens
 from services.chat.registry import ModelRegistry
@@ -114,14 +114,23 @@ class GenerationService:
         return result, list(config.knowledge_file_ids)
 
     async def _knowledge(
-        self, *, principal: Principal, config: dict[str, Any], file_ids: list[str], query: str
-    ) -> list[dict[str, Any]]:
-        index_names, source_ids, top_k = knowledge_plan(config, file_ids)
-        if not index_names or self.knowledge is None:
-            return []
-        return await self.knowledge.retrieve(
+        self, *, principal: Principal, config: dict[str, Any], file_ids: list[str], query: str, mounted_tokens: int
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Retrieved chunks, and the mounted files' text; mounted files are searched only where they did not fit."""
+        if self.knowledge is None:
+            return [], ""
+        block, cut = "", False
+        if file_ids:
+            # ~4 characters per token at most (prompt.estimate_tokens), so nothing beyond the budget is read.
+            texts = await self.knowledge.mounted(principal=principal, file_ids=file_ids, max_chars=mounted_tokens * 4)
+            block, cut = mounted_prompt(texts, max_tokens=mounted_tokens)
+        index_names, source_ids, top_k = knowledge_plan(config, file_ids if cut else [])
+        if not index_names:
+            return [], block
+        found = await self.knowledge.retrieve(
             principal=principal, index_names=index_names, source_ids=source_ids, query=query, top_k=top_k
         )
+        return found, block
 
     async def _conversation(
         self, *, principal: Principal, spec: GenerationSpec, config: dict[str, Any]
@@ -171,18 +180,23 @@ class GenerationService:
                 conversation_id=conversation_id, limit=self.settings.chat_history_messages
             )
             history = [t for m in stored for t in (Turn("user", m.query), Turn("assistant", m.answer)) if t.content]
-        resources = await self._knowledge(
-            principal=principal, config=config, file_ids=knowledge_files, query=spec.display_query or spec.query
+        window, reserve = model.max_tokens or self.settings.chat_context_tokens, int(params.get("max_tokens") or 512)
+        resources, mounted = await self._knowledge(
+            principal=principal,
+            config=config,
+            file_ids=knowledge_files,
+            query=spec.display_query or spec.query,
+            mounted_tokens=max(0, window - reserve) // 2,  # the other half stays for the prompt and history
         )
         messages = build_messages(
-            context=context_prompt(resources) if resources else "",
+            context="\n\n".join(part for part in (mounted, context_prompt(resources) if resources else "") if part),
             model_config=config,
             inputs=spec.inputs,
             history=history,
             query=spec.query,
             completion_mode=spec.mode == "completion",
-            context_tokens=model.max_tokens or self.settings.chat_context_tokens,
-            reserve_tokens=int(params.get("max_tokens") or 512),
+            context_tokens=window,
+            reserve_tokens=reserve,
         )
         task_id, message_id = str(uuid.uuid4()), str(uuid.uuid4())
         now = utcnow()
