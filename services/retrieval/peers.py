@@ -14,7 +14,8 @@ from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound, Unavailable
 
-_CALLER_REASONS = ("unsupported_format", "unsupported_type", "empty_file", "url_not_allowed", "parse_failed")
+# The document itself is the problem: the task fails at once, retrying cannot help.
+_CALLER_REASONS = ("unsupported_format", "unsupported_type", "empty_file", "url_not_allowed", "parse_failed", "no_text")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Task handlers: the intake records files' tasks, the runner parses, indexes and (for training) expands them.
 
 States: WAITING -> PROCESSING (fetching and parsing) -> FORWARDING (chunking, embedding, indexing, expanding)
--> COMPLETED, or FAILED with the error. A failure the caller caused (object gone, unsupported format, bad
-index name) fails the task at once; any other failure goes back to WAITING with the error until JetStream's
-max_deliver, after which the dead letter marks it FAILED (also when a worker died holding the last delivery).
+-> COMPLETED, or FAILED with the error. A failure the caller caused (object gone, unsupported format, a file
+no text can be read from, bad index name) fails the task at once and is not redelivered; any other failure goes
+back to WAITING with the error until JetStream's max_deliver, after which the dead letter marks it FAILED (also
+when a worker died holding the last delivery).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ class Pipeline:
         principal = Principal(user_id=row.user_id, company_id=row.company_id)
         check_name(row.index_name, allow_reserved=True)
         source = await self._source(principal, row)
+        if not source.text.strip():  # nothing to index: never "trained" with no text
+            raise FailedPrecondition(f"no text could be read from {source.file_name or row.source}", reason="no_text")
         await self.store.update_task(task_id=row.id, changes={"status": FORWARDING, "file_name": source.file_name})
         index, _ = await self.indexer.ensure_index(principal=principal, name=row.index_name, allow_reserved=True)
         doc, skipped = await self.indexer.index_source(
