@@ -11,9 +11,10 @@ import pytest_asyncio
 from nats.aio.client import Client
 from redis.asyncio import Redis
 
+from services.kit.embedded import NatsServer, ValkeyServer
 from services.kit.nats import connect_nats, drain_nats
 from services.kit.redis import create_redis
-from services.kit.testing.servers import NatsServer, PostgresServer, S3rverServer, ValkeyServer
+from services.kit.testing.servers import PostgresServer, S3rverServer
 
 
 @pytest.fixture(scope="session")

