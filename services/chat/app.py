@@ -15,9 +15,10 @@ from services.chat.generation import GenerationService
 from services.chat.knowledge import KnowledgeReader
 from services.chat.lbai import LbaiChat
 from services.chat.migrations import MIGRATIONS
+from services.chat.recovery import answer_running_queries, recover_interrupted
 from services.chat.registry import ModelRegistry
 from services.chat.server import ChatServicer
-from services.chat.store import ChatStore, delete_app_conversations
+from services.chat.store import ChatStore, delete_app_conversations, utcnow
 from services.chat.tasks import TaskRegistry
 from services.chat.upstream import UpstreamClients
 from services.kit import nats as mesh_nats
@@ -32,7 +33,8 @@ SERVICE_NAME = chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name
 
 
 async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServiceProcess, GenerationService]:
-    """Migrate, register the default provider, wire NATS and peers, and return an unstarted server."""
+    """Migrate, register the default provider, wire NATS and peers, recover interrupted answers, return the server."""
+    booted_at = utcnow()
     engine = create_engine(settings.database_url_for("chat"))
     await migrate(engine, service="chat", migrations=MIGRATIONS)
     sessions = create_session_factory(engine)
@@ -46,6 +48,8 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
     await mesh_nats.ensure_events_stream(js)
     tasks = TaskRegistry()
     await tasks.attach(nc)
+    await answer_running_queries(nc, tasks)
+    await recover_interrupted(store, nc, booted_at=booted_at)
     apps_channel = create_channel(settings.service_addr("apps"))
     app_configs = AppConfigReader(
         stub=apps_pb2_grpc.AppsServiceStub(apps_channel),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -184,13 +185,30 @@ class ChatStore:
             )
             return (await session.execute(query)).scalars().first()
 
-    async def recover_interrupted(self) -> int:
-        """Messages left 'generating' by a crash become 'error', so nothing stays half-open forever."""
+    async def generating_tasks(self, *, created_before: datetime) -> list[str]:
+        """Task ids of messages still 'generating' that were started before a given time."""
+        async with self.sessions() as session:
+            query = sa.select(MessageRecord.task_id).where(
+                MessageRecord.status == "generating", MessageRecord.created_at < created_before
+            )
+            return list((await session.execute(query)).scalars())
+
+    async def recover_interrupted(
+        self, *, created_before: datetime | None = None, running_elsewhere: Collection[str] = ()
+    ) -> int:
+        """Messages left 'generating' by a crash become 'error'; the answer stored so far is kept.
+
+        created_before and running_elsewhere spare the generations of replicas that are alive (see
+        services.chat.recovery); without them every 'generating' message is marked.
+        """
+        query = sa.update(MessageRecord).where(MessageRecord.status == "generating")
+        if created_before is not None:
+            query = query.where(MessageRecord.created_at < created_before)
+        if running_elsewhere:
+            query = query.where(MessageRecord.task_id.not_in(list(running_elsewhere)))
         async with self.sessions() as session, session.begin():
             result = await session.execute(
-                sa.update(MessageRecord)
-                .where(MessageRecord.status == "generating")
-                .values(status="error", error="interrupted: the chat service restarted", updated_at=utcnow())
+                query.values(status="error", error="interrupted: the chat service restarted", updated_at=utcnow())
             )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
