@@ -1,20 +1,25 @@
-"""Admin routes: users, companies and API keys (admin token only), health, readiness and metrics."""
+"""Admin routes: users, companies and API keys (admin token only), mesh status, health, readiness and metrics."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import grpc
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from meshconsole.common.v1 import common_pb2
 from meshconsole.files.v1 import files_pb2
 from meshconsole.identity.v1 import identity_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from redis.exceptions import RedisError
 
 from gateway.auth import AdminPrincipal, CurrentPrincipal
 from gateway.dialects.nextconsole.users import user_dict
 from gateway.errors import Dialect, render_default
+from services.kit.settings import SERVICE_NAMES
 
 PREFIX = "/admin/v1"
 router = APIRouter(prefix=PREFIX)
@@ -138,12 +143,56 @@ async def healthz() -> dict[str, str]:
 
 @probes.get("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> Response:
-    """200 once every service answers SERVING; 503 naming the ones that do not."""
-    settings = request.app.state.settings
-    missing = await request.app.state.clients.not_serving(timeout_s=settings.gateway_readiness_timeout_s)
-    if missing:
-        return JSONResponse({"status": "unavailable", "not_serving": missing}, status_code=503)
-    return JSONResponse({"status": "ok", "not_serving": []})
+    """200 while this gateway can serve: Redis (rate limits, key cache) answers and NATS is connected.
+
+    A service being down does not make the gateway unready: Kubernetes would take every gateway replica out
+    of rotation at once. That service's routes answer 503 instead, and /admin/v1/status says which it is.
+    """
+    checks = await _dependencies(request)
+    ready = all(state == "ok" for state in checks.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/status")
+async def status(request: Request, principal: AdminPrincipal) -> dict[str, Any]:
+    """What is degraded, for operators: each service's gRPC health and the gateway's own dependencies.
+
+    Admin only, and it names states, never addresses.
+    """
+    services, dependencies = await asyncio.gather(_service_health(request), _dependencies(request))
+    healthy = all(s == "SERVING" for s in services.values()) and all(d == "ok" for d in dependencies.values())
+    return {"status": "ok" if healthy else "degraded", "services": services, "dependencies": dependencies}
+
+
+async def _dependencies(request: Request) -> dict[str, str]:
+    state = request.app.state
+    timeout_s = state.settings.gateway_readiness_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            await state.redis.ping()
+        redis = "ok"
+    except (TimeoutError, RedisError, OSError):
+        redis = "unreachable"
+    nats = getattr(state, "nats", None)
+    return {"redis": redis, "nats": "ok" if nats is not None and nats.is_connected else "disconnected"}
+
+
+async def _service_health(request: Request) -> dict[str, str]:
+    """SERVING, NOT_SERVING (draining or starting) or UNREACHABLE, per service."""
+    channels = request.app.state.clients.channels
+    timeout_s = request.app.state.settings.gateway_readiness_timeout_s
+
+    async def check(name: str) -> str:
+        stub = health_pb2_grpc.HealthStub(channels[name])
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
+        except grpc.aio.AioRpcError:
+            return "UNREACHABLE"
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+    states = await asyncio.gather(*(check(name) for name in SERVICE_NAMES))
+    return dict(zip(SERVICE_NAMES, states, strict=True))
 
 
 @probes.get("/metrics", include_in_schema=False)
