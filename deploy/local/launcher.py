@@ -1,4 +1,4 @@
-"""Starts NATS, Valkey, the seven services and the gateway as child processes; stops them cleanly."""
+"""Starts NATS, Valkey, the seven services and the gateway as supervised child processes; stops them cleanly."""
 
 from __future__ import annotations
 
@@ -9,27 +9,46 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import grpc
 import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from deploy.local.supervisor import ChildProcess, RestartPolicy, ServerUnit, Supervisor
+from services.kit.embedded import NatsServer, ValkeyServer, free_port, set_parent_death_signal
 from services.kit.settings import SERVICE_NAMES
-from services.kit.testing.servers import NatsServer, ValkeyServer, free_port
 
-# The only variables the launcher reads; everything else the children need is computed here.
-LAUNCHER_VARIABLES = (
-    "MESH_HOST",
-    "MESH_PORT",
-    "MESH_DATA_DIR",
-    "MESH_ADMIN_ACCOUNT",
-    "MESH_ADMIN_PASSWORD",
-    "OPENAI_BASE_URL",
-    "OPENAI_API_KEY",
-    "MESH_DEFAULT_MODEL",
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Wiring the launcher decides for every child; an operator's value would point a child at the wrong peer.
+LAUNCHER_OWNED = frozenset(
+    {
+        "MESH_HOST",
+        "MESH_PORT",
+        "MESH_GRPC_PORT",
+        "MESH_DATA_DIR",
+        "MESH_NATS_URL",
+        "MESH_REDIS_URL",
+        *(f"MESH_{name.upper()}_ADDR" for name in SERVICE_NAMES),
+    }
 )
+IDENTITY_ONLY = ("MESH_ADMIN_ACCOUNT", "MESH_ADMIN_PASSWORD")
 CHAT_ONLY = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "MESH_DEFAULT_MODEL")
+# The launcher's own knobs (crash budget); never handed to a child.
+LAUNCHER_PREFIX = "MESH_LAUNCHER_"
+
+
+def passed_through(env: Mapping[str, str]) -> dict[str, str]:
+    """The MESH_ settings an operator set for the services (upload limits, engines, timeouts, …)."""
+    withheld = LAUNCHER_OWNED | set(IDENTITY_ONLY) | set(CHAT_ONLY)
+    return {
+        key: value
+        for key, value in env.items()
+        if key.startswith("MESH_") and key not in withheld and not key.startswith(LAUNCHER_PREFIX)
+    }
 
 
 @dataclass
@@ -43,10 +62,14 @@ class LaunchConfig:
     admin_password: str = ""
     openai: dict[str, str] = field(default_factory=dict)
     log_to_files: bool = False
+    # MESH_ settings handed to every child; from_env fills it, tests set it explicitly.
+    settings: dict[str, str] = field(default_factory=dict)
+    restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> LaunchConfig:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LaunchConfig:
         source = os.environ if env is None else env
+        default_policy = RestartPolicy()
         return cls(
             host=source.get("MESH_HOST") or "127.0.0.1",
             port=int(source.get("MESH_PORT") or 8080),
@@ -54,7 +77,21 @@ class LaunchConfig:
             admin_account=source.get("MESH_ADMIN_ACCOUNT", ""),
             admin_password=source.get("MESH_ADMIN_PASSWORD", ""),
             openai={k: source[k] for k in CHAT_ONLY if source.get(k)},
+            settings=passed_through(source),
+            restart_policy=RestartPolicy(
+                max_crashes=int(source.get("MESH_LAUNCHER_MAX_CRASHES") or default_policy.max_crashes),
+                window_s=float(source.get("MESH_LAUNCHER_CRASH_WINDOW_S") or default_policy.window_s),
+            ),
         )
+
+
+def _report(line: str) -> None:
+    sys.stderr.write(f"launcher: {line}\n")
+    sys.stderr.flush()
+
+
+class MeshStartError(RuntimeError):
+    """A child exited or the mesh was not ready in time; everything started has been stopped."""
 
 
 class Mesh:
@@ -65,14 +102,25 @@ class Mesh:
         self.data_dir = config.data_dir.resolve()
         self.nats: NatsServer | None = None
         self.valkey: ValkeyServer | None = None
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self._logs: list[IO[bytes]] = []
         self.service_ports: dict[str, int] = {}
         self.generated_admin_password: str | None = None
+        self.supervisor = Supervisor(policy=config.restart_policy, report=_report)
+        self._children: dict[str, ChildProcess] = {}
+        self._logs: list[IO[bytes]] = []
 
     @property
     def base_url(self) -> str:
         return f"http://{self.config.host}:{self.config.port}"
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen[bytes]]:
+        """The current process of each service and the gateway (a restart replaces it)."""
+        return {name: child.process for name, child in self._children.items() if child.process is not None}
+
+    @property
+    def failure(self) -> str | None:
+        """Why the supervisor stopped the mesh on its own (a crash loop), if it did."""
+        return self.supervisor.failure
 
     def _secret_key(self) -> str:
         path = self.data_dir / "secret_key"
@@ -84,44 +132,39 @@ class Mesh:
     def _child_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MESH_", "OPENAI_"))}
         assert self.nats is not None and self.valkey is not None
+        env.update({"MESH_ENV": "dev", "MESH_SECRET_KEY": self._secret_key(), "PYTHONUNBUFFERED": "1"})
+        env.update(self.config.settings)
         env.update(
             {
-                "MESH_ENV": "dev",
                 "MESH_DATA_DIR": str(self.data_dir),
                 "MESH_NATS_URL": self.nats.url,
                 "MESH_REDIS_URL": self.valkey.url,
-                "MESH_SECRET_KEY": self._secret_key(),
-                "PYTHONUNBUFFERED": "1",
             }
         )
         for name, port in self.service_ports.items():
             env[f"MESH_{name.upper()}_ADDR"] = f"127.0.0.1:{port}"
         return env
 
-    def _spawn(self, name: str, module: str, env: dict[str, str]) -> None:
-        stdout: IO[bytes] | int | None = None
-        if self.config.log_to_files:
-            log_dir = self.data_dir / "logs"
-            log_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(log_dir / f"{name}.log", "ab")
-            self._logs.append(handle)
-            stdout = handle
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", module],
-            env=env,
-            stdout=stdout,
-            stderr=subprocess.STDOUT if stdout else None,
-            cwd=Path(__file__).resolve().parents[2],
-            start_new_session=True,
-        )
+    def _log_file(self, name: str) -> IO[bytes] | None:
+        if not self.config.log_to_files:
+            return None
+        log_dir = self.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(log_dir / f"{name}.log", "ab")
+        self._logs.append(handle)
+        return handle
 
-    def start(self, *, ready_timeout_s: float = 120.0) -> Mesh:
-        """Start everything and block until /readyz answers 200."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        password_file = self.data_dir / "admin_password"
-        had_password_file = password_file.exists()
-        self.nats = NatsServer(self.data_dir / "nats").start()
-        self.valkey = ValkeyServer(self.data_dir / "valkey").start()
+    def _add_child(self, name: str, module: str, env: dict[str, str], *, stop_group: int) -> None:
+        child = ChildProcess(name, [sys.executable, "-m", module], env, REPO_ROOT, self._log_file(name))
+        self._children[name] = child
+        self.supervisor.add(child, stop_group=stop_group)
+
+    def _boot(self) -> None:
+        """Runs on the supervisor thread, which forks every child (see Supervisor)."""
+        self.nats = NatsServer(self.data_dir / "nats")
+        self.valkey = ValkeyServer(self.data_dir / "valkey")
+        self.supervisor.add(ServerUnit("nats", self.nats), stop_group=2)
+        self.supervisor.add(ServerUnit("valkey", self.valkey), stop_group=2)
         self.service_ports = {name: free_port() for name in SERVICE_NAMES}
         base_env = self._child_env()
         for name in SERVICE_NAMES:
@@ -133,55 +176,57 @@ class Mesh:
                     env["MESH_ADMIN_PASSWORD"] = self.config.admin_password
             if name == "chat":
                 env.update(self.config.openai)
-            self._spawn(name, f"services.{name}", env)
+            self._add_child(name, f"services.{name}", env, stop_group=1)
         gateway_env = dict(base_env, MESH_HOST=self.config.host, MESH_PORT=str(self.config.port))
-        self._spawn("gateway", "gateway", gateway_env)
-        self._wait_ready(ready_timeout_s)
+        self._add_child("gateway", "gateway", gateway_env, stop_group=0)
+
+    def start(self, *, ready_timeout_s: float = 120.0, cancel: threading.Event | None = None) -> Mesh:
+        """Start everything and block until every service answers SERVING and the gateway is ready."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        password_file = self.data_dir / "admin_password"
+        had_password_file = password_file.exists()
+        self.supervisor.start(self._boot)
+        try:
+            self._wait_ready(ready_timeout_s, cancel)
+        except BaseException:
+            self.stop()
+            raise
+        self.supervisor.supervise()
         if not self.config.admin_password and not had_password_file and password_file.exists():
             self.generated_admin_password = password_file.read_text().strip()
         return self
 
-    def _wait_ready(self, timeout_s: float) -> None:
+    def _wait_ready(self, timeout_s: float, cancel: threading.Event | None) -> None:
         deadline = time.monotonic() + timeout_s
-        last = "no answer"
-        while time.monotonic() < deadline:
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"{name} exited with code {process.returncode} during start")
-            try:
-                reply = httpx.get(f"{self.base_url}/readyz", timeout=2.0)
-                if reply.status_code == 200:
-                    return
-                last = reply.text
-            except httpx.HTTPError as error:
-                last = str(error)
-            time.sleep(0.25)
-        self.stop()
-        raise TimeoutError(f"mesh not ready after {timeout_s}s: {last}")
+        pending = {*SERVICE_NAMES, "gateway"}
+        channels = {name: grpc.insecure_channel(f"127.0.0.1:{port}") for name, port in self.service_ports.items()}
+        try:
+            while pending:
+                if self.supervisor.failure:
+                    raise MeshStartError(self.supervisor.failure)
+                if cancel is not None and cancel.is_set():
+                    raise MeshStartError("start cancelled")
+                if time.monotonic() > deadline:
+                    raise MeshStartError(f"not ready after {timeout_s:g}s: waiting for {', '.join(sorted(pending))}")
+                for name in sorted(pending - {"gateway"}):
+                    if _serving(channels[name]):
+                        pending.discard(name)
+                if "gateway" in pending and self._gateway_ready():
+                    pending.discard("gateway")
+                time.sleep(0.2)
+        finally:
+            for channel in channels.values():
+                channel.close()
+
+    def _gateway_ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.base_url}/readyz", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stop(self, *, grace_s: float = 25.0) -> None:
         """SIGTERM the gateway first, then services, then NATS and Valkey; SIGKILL what lingers."""
-        order = ["gateway", *[n for n in SERVICE_NAMES if n in self.processes]]
-        for group in (["gateway"], order[1:]):
-            for name in group:
-                process = self.processes.get(name)
-                if process and process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + grace_s
-            for name in group:
-                process = self.processes.get(name)
-                if process is None:
-                    continue
-                try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-        self.processes.clear()
-        for server in (self.valkey, self.nats):
-            if server is not None:
-                server.stop()
+        self.supervisor.stop(grace_s=grace_s)
         self.valkey = self.nats = None
         for handle in self._logs:
             handle.close()
@@ -194,8 +239,18 @@ class Mesh:
         self.stop()
 
 
+def _serving(channel: grpc.Channel) -> bool:
+    try:
+        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+    except grpc.RpcError:
+        return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
 def main() -> int:
-    """`make run`: start the mesh in the foreground until Ctrl-C or SIGTERM."""
+    """`make run`: start the mesh in the foreground until Ctrl-C, SIGTERM, or the parent (make) goes away."""
+    # make does not forward SIGTERM to its recipe; with this, make (or any parent) ending stops us too.
+    set_parent_death_signal(signal.SIGTERM, expected_parent=os.getppid())
     config = LaunchConfig.from_env()
     mesh = Mesh(config)
     stopping = threading.Event()
@@ -205,7 +260,11 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    mesh.start()
+    try:
+        mesh.start(cancel=stopping)
+    except MeshStartError as error:
+        sys.stderr.write(f"MeshConsole did not start: {error}\n")
+        return 0 if stopping.is_set() else 1
     sys.stdout.write(f"MeshConsole gateway listening on {mesh.base_url}  (data in {mesh.data_dir})\n")
     if mesh.generated_admin_password:
         sys.stdout.write(
@@ -214,14 +273,12 @@ def main() -> int:
             f"{mesh.generated_admin_password}\n"
         )
     sys.stdout.flush()
-    while not stopping.is_set():
-        for name, process in mesh.processes.items():
-            if process.poll() is not None:
-                sys.stderr.write(f"{name} exited with code {process.returncode}; stopping\n")
-                stopping.set()
-                break
-        stopping.wait(1.0)
+    while not stopping.is_set() and not mesh.supervisor.finished.is_set():
+        stopping.wait(0.5)
     mesh.stop()
+    if mesh.failure:
+        sys.stderr.write(f"MeshConsole stopped: {mesh.failure}\n")
+        return 1
     sys.stdout.write("MeshConsole stopped\n")
     return 0
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from deploy.local.launcher import LaunchConfig, Mesh
+from services.kit.embedded import free_port
 from services.kit.testing.openai_upstream import ScriptedUpstream
-from services.kit.testing.servers import free_port
 
 ADMIN_ACCOUNT = "admin@e2e.test"
 ADMIN_PASSWORD = "e2e-admin-password"
