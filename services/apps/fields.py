@@ -57,6 +57,14 @@ def parse_uuid(value: str, *, field: str) -> str:
         raise InvalidArgument(f"{field} must be a UUID", field=field) from None
 
 
+def known_uuid(value: str) -> str | None:
+    """The canonical form of an id to look up, or None: a malformed id is one that does not exist."""
+    try:
+        return str(uuid.UUID(value.strip()))
+    except (ValueError, AttributeError):
+        return None
+
+
 def text(value: str, *, field: str, max_len: int, required: bool = False) -> str:
     """A trimmed string within max_len; required means it may not be empty."""
     cleaned = value.strip()

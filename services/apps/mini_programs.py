@@ -129,8 +129,11 @@ class MiniProgramService:
 
     async def share(self, *, principal: Principal, session_id: str) -> tuple[ChatSession, App]:
         """The caller's own session on a colleague's created mini program (one per program)."""
-        session_id = fields.parse_uuid(session_id, field="session_id")
-        source, app = await self.sessions.shareable(principal=principal, session_id=session_id)
+        # Missing, malformed and another company's ids answer alike, so the answer tells nothing about them.
+        known = fields.known_uuid(session_id)
+        if known is None:
+            raise fields.session_not_found()
+        source, app = await self.sessions.shareable(principal=principal, session_id=known)
         if app.user_id == principal.user_id:
             return source, app
         shared = SessionType.SHARED_MINI_PROGRAM
