@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,22 +77,41 @@ class ErrorMapper:
         return render_default(error, status)
 
 
+def field_path(loc: Sequence[Any], body: Any, kind: str) -> str:
+    """The field a pydantic error is about, as the client wrote it (`history[0].role`).
+
+    The first part of loc is where the value came from (body, query, path…); a field may share that name (`query`).
+    In the body, loc is walked through the submitted data, so union member tags (`str`, `int`) never show up.
+    """
+    where, parts = (loc[0], list(loc[1:])) if loc else ("body", [])
+    if where != "body":
+        return ".".join(str(p) for p in parts) or str(where)
+    path, value = "", body
+    for position, part in enumerate(parts):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        elif not (kind == "missing" and position == len(parts) - 1 and isinstance(value, Mapping | None)):
+            break
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
 def validation_error(exc: RequestValidationError) -> InvalidArgument:
-    """The first pydantic problem as an InvalidArgument naming the field."""
+    """The first field pydantic refused, as an InvalidArgument naming it (every reason it gave for that field)."""
     errors = exc.errors()
     if not errors:
         return InvalidArgument("invalid request", field="body")
     first = errors[0]
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header", "form")]
-    field = ".".join(loc) or "body"
     kind = first.get("type", "")
+    field = field_path(first.get("loc", ()), exc.body, kind)
     if kind == "missing":
-        message = f"{field} is required"
-    elif kind in ("json_invalid", "model_attributes_type", "dict_type") and field == "body":
-        message = "request body must be a JSON object"
-    else:
-        message = f"{field}: {first.get('msg', 'invalid value')}"
-    return InvalidArgument(message, field=field)
+        return InvalidArgument(f"{field} is required", field=field)
+    if kind in ("json_invalid", "model_attributes_type", "model_type", "dict_type") and field == "body":
+        return InvalidArgument("request body must be a JSON object", field=field)
+    reasons = [e.get("msg", "invalid value") for e in errors if field_path(e.get("loc", ()), exc.body, "") == field]
+    return InvalidArgument(f"{field}: {' or '.join(dict.fromkeys(reasons))}", field=field)
 
 
 def install_error_handlers(app: FastAPI, mapper: ErrorMapper) -> None:

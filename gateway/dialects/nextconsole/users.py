@@ -34,6 +34,22 @@ class UserGetBody(BaseModel):
     user_id: StrictInt | None = Field(default=None, ge=1)
 
 
+class UpdateUserBody(BaseModel):
+    """The profile fields a user may change; any other field goes on to identity, which refuses it by name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    user_nick_name: StrictStr | None = None
+    user_name: StrictStr | None = None
+    user_avatar: StrictStr | None = None
+    user_gender: StrictStr | None = None
+    user_age: StrictInt | None = None
+    user_area: StrictStr | None = None
+    user_position: StrictStr | None = None
+    user_wx_avatar: StrictStr | None = None
+    user_wx_nickname: StrictStr | None = None
+
+
 class RefreshTokenBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -91,13 +107,17 @@ async def get_user(
 
 
 @router.post("/user_center/users/update")
-async def update_user(
-    request: Request, principal: CurrentPrincipal, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+async def update_user(request: Request, principal: CurrentPrincipal, body: UpdateUserBody) -> dict[str, Any]:
     """Change unlocked profile fields; identity refuses locked ones."""
+    sent = body.model_dump(exclude_unset=True)
+    if not sent:
+        accepted = list(UpdateUserBody.model_fields)
+        raise InvalidArgument(
+            f"nothing to update: send at least one of {', '.join(accepted)}", field=",".join(accepted)
+        )
     clients = request.app.state.clients
     fields = struct_pb2.Struct()
-    fields.update(body)
+    fields.update(sent)
     reply = await clients.call(clients.identity.UpdateUser, identity_pb2.UpdateUserRequest(fields=fields))
     return ok(user_dict(reply))
 
