@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.kit.errors import Internal, InvalidArgument, MeshError, NotFound
+from services.kit.errors import Internal, InvalidArgument, MeshError, NotFound, Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -37,10 +38,35 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
 
 # Reasons whose HTTP status is more precise than their gRPC code's.
 STATUS_BY_REASON = {"file_too_large": 413, "image_too_large": 413, "body_too_large": 413}
+# Seconds to wait before retrying, unless the service says (metadata retry_after_s): a restarting service comes
+# back within seconds (the launcher restarts it with backoff); a rate limit's window is longer.
+RETRY_AFTER_S = {503: 5, 429: 60}
+# A 503 with one of these reasons never reached the service: its text is the transport's (addresses, gRPC states).
+TRANSPORT_REASONS = frozenset({"service_unavailable", "cancelled"})
+UNREACHABLE_MESSAGE = "the service behind this route is temporarily unavailable, retry later"
 
 
 def http_status(error: MeshError) -> int:
     return STATUS_BY_REASON.get(error.reason) or HTTP_STATUS.get(error.code, 500)
+
+
+def public_error(error: MeshError) -> MeshError:
+    """The error as a client may see it: an unreachable service's transport text goes to the log, not the client."""
+    if error.code == grpc.StatusCode.UNAVAILABLE and error.reason in TRANSPORT_REASONS:
+        log.warning("service_unreachable", reason=error.reason, detail=error.message)
+        return Unavailable(UNREACHABLE_MESSAGE, reason=error.reason, metadata=error.metadata)
+    return error
+
+
+def retry_after(error: MeshError, status: int) -> int | None:
+    """Retry-After seconds for a 503 or 429 (the service's hint when it gave one); None for other statuses."""
+    default = RETRY_AFTER_S.get(status)
+    if default is None:
+        return None
+    try:
+        return max(1, math.ceil(float(error.metadata["retry_after_s"])))
+    except (KeyError, ValueError):
+        return default
 
 
 @dataclass(frozen=True)
@@ -70,11 +96,14 @@ class ErrorMapper:
         self._dialects.sort(key=lambda d: len(d.prefix), reverse=True)
 
     def render(self, request: Request, error: MeshError) -> Response:
+        error = public_error(error)
         status = http_status(error)
-        for dialect in self._dialects:
-            if request.url.path.startswith(dialect.prefix):
-                return dialect.render(error, status)
-        return render_default(error, status)
+        render = next((d.render for d in self._dialects if request.url.path.startswith(d.prefix)), render_default)
+        response = render(error, status)
+        seconds = retry_after(error, status)
+        if seconds is not None:
+            response.headers["Retry-After"] = str(seconds)
+        return response
 
 
 def field_path(loc: Sequence[Any], body: Any, kind: str) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.dify import ROUTERS
-from gateway.errors import http_status
+from gateway.errors import http_status, public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, stream_error
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError
@@ -80,6 +80,7 @@ def _frame(payload: dict[str, Any]) -> bytes:
 
 
 def _error_payload(event: chat_pb2.GenerateEvent | None, error: MeshError) -> dict[str, Any]:
+    error = public_error(error)
     return {
         "event": "error",
         "task_id": event.task_id if event else "",

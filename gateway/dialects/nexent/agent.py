@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.nexent import ROUTERS
+from gateway.errors import public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation
 from services.kit.errors import InvalidArgument, MeshError
 
@@ -54,7 +55,7 @@ async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
             done = False
             for item in batch:
                 if isinstance(item, MeshError):
-                    out.append(_frame("error", item.message))
+                    out.append(_frame("error", public_error(item).message))
                     done = True
                     break
                 kind = item.WhichOneof("event")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.nextconsole import ROUTERS
 from gateway.dialects.nextconsole.envelope import ok
-from gateway.errors import http_status
+from gateway.errors import http_status, public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, stream_error
 from services.kit.errors import InvalidArgument, MeshError
 
@@ -121,6 +121,7 @@ def _usage(end: chat_pb2.MessageEnd) -> dict[str, int]:
 
 
 def _error_frame(error: MeshError, status: int) -> bytes:
+    error = public_error(error)
     body = {
         "error": {"message": error.message, "type": error.reason, "code": status},
         "error_code": status,
