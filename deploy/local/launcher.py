@@ -263,8 +263,11 @@ def main() -> int:
     try:
         mesh.start(cancel=stopping)
     except MeshStartError as error:
+        if stopping.is_set():
+            sys.stdout.write("MeshConsole stopped before it was ready\n")
+            return 0
         sys.stderr.write(f"MeshConsole did not start: {error}\n")
-        return 0 if stopping.is_set() else 1
+        return 1
     sys.stdout.write(f"MeshConsole gateway listening on {mesh.base_url}  (data in {mesh.data_dir})\n")
     if mesh.generated_admin_password:
         sys.stdout.write(

@@ -44,6 +44,9 @@ class Unit(Protocol):
 
     name: str
 
+    @property
+    def pid(self) -> int | None: ...
+
     def start(self) -> None: ...
 
     def exit_status(self) -> int | None:
@@ -67,6 +70,10 @@ class ChildProcess:
     cwd: Path
     log: IO[bytes] | None = None
     process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -105,6 +112,10 @@ class ServerUnit:
 
     name: str
     server: ManagedServer
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.pid
 
     def start(self) -> None:
         self.server.start()
@@ -214,7 +225,7 @@ class Supervisor:
         except Exception as error:
             self._crashed(watched, f"restart failed: {error}")
             return
-        self.report(f"{watched.unit.name} restarted")
+        self.report(f"{watched.unit.name} restarted (pid {watched.unit.pid})")
 
     def _crashed(self, watched: _Watched, why: str) -> None:
         now = time.monotonic()

@@ -72,6 +72,7 @@ def test_a_killed_chat_restarts_while_the_rest_serves_and_its_interrupted_answer
     # The stream in flight ends with Dify's error frame.
     assert [e["event"] for e in events[:3]] == ["message"] * 3
     assert events[-1]["event"] == "error", events[-1]
+    assert (events[-1]["status"], events[-1]["code"]) == (503, "service_unavailable")
     streamed = "".join(e.get("answer", "") for e in events if e["event"] == "message")
 
     degraded = wait_until(
