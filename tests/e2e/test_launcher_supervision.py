@@ -109,7 +109,7 @@ def test_the_status_page_is_for_admins_only(supervised: MeshClient) -> None:
 
 
 def test_routes_of_a_down_service_answer_503_with_retry_after_in_their_dialect(supervised: MeshClient) -> None:
-    """Needs gateway/errors.py to add Retry-After to 503s and to hide transport details (see the launcher work)."""
+    """While the supervisor restarts a killed service, its routes say 503 + Retry-After; then it serves again."""
     mesh = supervised
     admin = bearer(mesh.admin_token())
     token = new_tenant(mesh, "files-down")
