@@ -249,7 +249,7 @@ def _serving(channel: grpc.Channel) -> bool:
 
 def main() -> int:
     """`make run`: start the mesh in the foreground until Ctrl-C, SIGTERM, or the parent (make) goes away."""
-    # make does not forward SIGTERM to its recipe; with this, make (or any parent) ending stops us too.
+    # A parent that ends without passing a signal on (a SIGKILLed make, a closed terminal) stops us too.
     set_parent_death_signal(signal.SIGTERM, expected_parent=os.getppid())
     config = LaunchConfig.from_env()
     mesh = Mesh(config)

@@ -151,8 +151,7 @@ class Supervisor:
         self.tick_s = tick_s
         self.failure: str | None = None
         self.finished = threading.Event()
-        self._watched: list[_Watched] = []
-        self._lock = threading.Lock()
+        self._watched: list[_Watched] = []  # touched only by the supervisor thread
         self._booted = threading.Event()
         self._supervising = threading.Event()
         self._stopping = threading.Event()
@@ -161,13 +160,8 @@ class Supervisor:
 
     def add(self, unit: Unit, *, stop_group: int) -> None:
         """Start a unit now (call from the boot function); lower stop groups are stopped first."""
-        with self._lock:
-            self._watched.append(_Watched(unit, stop_group))
+        self._watched.append(_Watched(unit, stop_group))
         unit.start()
-
-    def units(self) -> list[Unit]:
-        with self._lock:
-            return [w.unit for w in self._watched]
 
     def start(self, boot: Callable[[], None]) -> None:
         """Run boot (which adds units) on the supervisor thread; returns once it finished or failed."""
@@ -241,7 +235,7 @@ class Supervisor:
         watched.restart_at = now + delay
         self.report(
             f"{name} exited ({why}); restarting in {delay:g}s "
-            f"(crash {count} of {self.policy.max_crashes} allowed within {window:g}s)"
+            f"(crash {count}; giving up at {self.policy.max_crashes} within {window:g}s)"
         )
 
     def _shutdown(self) -> None:
