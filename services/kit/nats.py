@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nats
@@ -25,6 +27,7 @@ from nats.js.api import (
 )
 
 from services.kit.context import request_id_var
+from services.kit.settings import WorkSettings
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +45,7 @@ DL_SEQUENCE = "X-Dead-Letter-Sequence"
 DL_DELIVERIES = "X-Dead-Letter-Deliveries"
 DL_REASON = "X-Dead-Letter-Reason"
 DL_ERROR = "X-Dead-Letter-Error"
+EXPIRED_REASON = "expired"
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 _DAY_S = 86_400.0
@@ -103,8 +107,13 @@ async def ensure_stream(
     duplicate_window_s: float = 120.0,
     replicas: int = 1,
 ) -> StreamInfo:
-    """Create a file-backed stream, or update it to this config (retention cannot change in place)."""
+    """Create a file-backed stream, or update it to this config (retention cannot change in place).
+
+    A work queue without max_age_s gets MESH_WORK_MAX_AGE_S, so every process that ensures it agrees on it.
+    """
     retention = RetentionPolicy.WORK_QUEUE if work_queue else RetentionPolicy.LIMITS
+    if max_age_s is None and work_queue:
+        max_age_s = WorkSettings().work_max_age_s
     config = StreamConfig(
         name=name,
         subjects=list(subjects),
@@ -137,13 +146,72 @@ TASKS_PREFIX = "mesh.tasks."
 
 
 async def ensure_tasks_stream(js: JetStreamContext) -> StreamInfo:
-    """The MESH_TASKS work queue (mesh.tasks.>); every producer and consumer ensures it with this one config."""
+    """The MESH_TASKS work queue (mesh.tasks.>, MESH_WORK_MAX_AGE_S); producers and consumers ensure it alike."""
     return await ensure_stream(js, name=TASKS_STREAM, subjects=[TASKS_PREFIX + ">"], work_queue=True)
 
 
 async def ensure_dlq_stream(js: JetStreamContext, *, max_age_s: float = 30 * _DAY_S) -> StreamInfo:
     """The MESH_DLQ stream that keeps every dead-lettered task until an operator looks at it."""
     return await ensure_stream(js, name=DLQ_STREAM, subjects=[DLQ_PREFIX + ">"], work_queue=False, max_age_s=max_age_s)
+
+
+def dead_letter_headers(
+    *, headers: Mapping[str, str] | None, data: bytes, subject: str, stream: str, seq: int, delivery: int,
+    reason: str, error: BaseException | None = None,
+) -> dict[str, str]:  # fmt: skip
+    """A dead letter's headers: the original ones, X-Dead-Letter-* and a Nats-Msg-Id that makes the copy once."""
+    # Nats-* headers steer the server (dedup, expectations); keep the original id under another name.
+    out = {k: v for k, v in (headers or {}).items() if not k.startswith("Nats-")}
+    if headers and "Nats-Msg-Id" in headers:
+        out["X-Original-Msg-Id"] = headers["Nats-Msg-Id"]
+    out |= {
+        DL_SUBJECT: subject,
+        DL_STREAM: stream,
+        DL_SEQUENCE: str(seq),
+        DL_DELIVERIES: str(delivery),
+        DL_REASON: reason,
+        # Stable for one stored message, so a second copy attempt (another replica) is dropped as a duplicate;
+        # the digest keeps a recreated stream's reused sequence numbers from colliding.
+        "Nats-Msg-Id": f"dlq:{stream}:{seq}:{hashlib.blake2b(data, digest_size=8).hexdigest()}",
+    }
+    if error is not None:
+        out[DL_ERROR] = " ".join(repr(error).split())[:512]
+    return out
+
+
+async def dead_letter_expired(
+    js: JetStreamContext, *, stream: str, older_than_s: float, dead_letter_subject: str | None = None, limit: int = 500
+) -> int:
+    """Move work that waited longer than older_than_s, on any subject, to mesh.dlq.<stream>.expired.
+
+    JetStream's max_age drops messages silently: no advisory, no dead letter (subject delete markers only mark
+    the last message of a subject, inside the stream itself). Sweeping first keeps such work observable.
+    Limits streams (events) are left alone. Returns how many tasks moved.
+    """
+    info = await js.stream_info(stream)
+    if info.config.retention != RetentionPolicy.WORK_QUEUE:
+        return 0
+    target = dead_letter_subject or f"{DLQ_PREFIX}{stream}.{EXPIRED_REASON}"
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
+    seq, moved = info.state.first_seq, 0
+    while moved < limit:
+        try:
+            raw = await js.get_msg(stream, seq, subject=">", next=True)
+        except nats.js.errors.NotFoundError:
+            break
+        if raw.seq is None or raw.time is None or raw.time > cutoff:
+            break
+        data = raw.data or b""
+        headers = dead_letter_headers(
+            headers=raw.headers, data=data, subject=raw.subject or "", stream=stream, seq=raw.seq, delivery=0,
+            reason=EXPIRED_REASON,
+        )  # fmt: skip
+        await js.publish(target, data, headers=headers)
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await js.delete_msg(stream, raw.seq)
+        log.warning("task_expired", stream=stream, seq=raw.seq, subject=raw.subject, dead_letter_subject=target)
+        moved, seq = moved + 1, raw.seq + 1
+    return moved
 
 
 def request_headers(*, extra: Mapping[str, str] | None = None) -> dict[str, str]:

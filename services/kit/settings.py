@@ -12,7 +12,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SERVICE_NAMES = ("identity", "apps", "chat", "retrieval", "files", "voice", "meetings")
 
 
-class MeshSettings(BaseSettings):
+class WorkSettings(BaseSettings):
+    """How long queued work may wait; every process applies the same, whichever creates or updates a stream first."""
+
+    model_config = SettingsConfigDict(env_prefix="MESH_", extra="ignore")
+
+    # Work streams drop anything older (JetStream max_age), so work nobody consumes cannot pile up forever.
+    work_max_age_s: float = 7 * 86_400.0
+    # Work still waiting this long is moved to MESH_DLQ (reason "expired") by the stream's consumers first,
+    # because JetStream drops max_age-expired messages silently.
+    work_dead_letter_after_s: float = 6 * 86_400.0
+    work_sweep_interval_s: float = 300.0
+
+    def dead_letter_after_s(self) -> float:
+        """The expiry age, kept under max_age so the sweep always sees work before the server drops it."""
+        return min(self.work_dead_letter_after_s, self.work_max_age_s * 0.9)
+
+
+class MeshSettings(WorkSettings):
     """Shared settings; each service subclasses this and adds its own MESH_<SVC>_ fields."""
 
     model_config = SettingsConfigDict(env_prefix="MESH_", extra="ignore")

@@ -1,10 +1,9 @@
-"""Durable JetStream work-queue consumers: explicit acks, backoff retries, dead letters via advisories."""
+"""Durable JetStream work-queue consumers: explicit acks, backoff retries, dead letters via advisories and expiry."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,18 +19,15 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from services.kit.nats import (
     ADVISORY_STREAM,
-    DL_DELIVERIES,
-    DL_ERROR,
-    DL_REASON,
-    DL_SEQUENCE,
-    DL_STREAM,
-    DL_SUBJECT,
     DLQ_PREFIX,
     MAX_DELIVERIES_ADVISORY,
     bind_request_id,
+    dead_letter_expired,
+    dead_letter_headers,
     ensure_dlq_stream,
     ensure_stream,
 )
+from services.kit.settings import WorkSettings
 
 log = structlog.get_logger(__name__)
 
@@ -56,10 +52,6 @@ class Task:
 Handler = Callable[[Task], Awaitable[None]]
 
 
-def _clean_header(value: str) -> str:
-    return " ".join(value.split())[:512]
-
-
 class WorkQueueConsumer:
     """A durable pull consumer with explicit acks, backoff retries and a dead-letter subject.
 
@@ -72,6 +64,9 @@ class WorkQueueConsumer:
     so that no replica has to be listening at that moment; one replica then copies the stored message to
     the dead-letter subject and deletes it from the work stream. Dead letters carry the original payload
     and headers plus X-Dead-Letter-* headers, and a Nats-Msg-Id that makes the copy happen only once.
+    Every sweep_interval_s the consumer also moves work of its stream that waited past expire_after_s, on any
+    subject (work that has no consumer at all included), to mesh.dlq.<stream>.expired: JetStream's max_age
+    would otherwise drop it without a trace.
     """
 
     def __init__(
@@ -89,9 +84,14 @@ class WorkQueueConsumer:
         dead_letter_subject: str | None = None,
         concurrency: int = 1,
         fetch_timeout_s: float = 1.0,
+        expire_after_s: float | None = None,
+        sweep_interval_s: float | None = None,
     ) -> None:
         if max_deliver < 1 or concurrency < 1:
             raise ValueError("max_deliver and concurrency must be at least 1")
+        work = WorkSettings()
+        self.expire_after_s = work.dead_letter_after_s() if expire_after_s is None else expire_after_s
+        self.sweep_interval_s = sweep_interval_s or work.work_sweep_interval_s
         self.js, self.stream, self.subject, self.durable, self.handler = js, stream, subject, durable, handler
         self.max_deliver, self.backoff = max_deliver, list(backoff or [0.0])
         self.ack_wait, self.handler_timeout_s = ack_wait, handler_timeout_s
@@ -146,13 +146,13 @@ class WorkQueueConsumer:
         await self.setup()
         sub = await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
         adv = await self.js.pull_subscribe_bind(durable=self._advisory_durable, stream=ADVISORY_STREAM)
-        adv_task = asyncio.create_task(self._advisory_loop(adv))
+        helpers = [asyncio.create_task(self._advisory_loop(adv)), asyncio.create_task(self._sweep_loop())]
         self._log.info("workqueue_started", subject=self.subject)
         try:
             await self._fetch_loop(sub)
-            await asyncio.gather(*list(self._inflight), adv_task)
+            await asyncio.gather(*list(self._inflight), *helpers)
         finally:
-            pending = [*self._inflight, adv_task]
+            pending = [*self._inflight, *helpers]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
@@ -273,22 +273,10 @@ class WorkQueueConsumer:
         self, *, subject: str, data: bytes, headers: Mapping[str, str] | None, seq: int, delivery: int,
         reason: str, error: Exception | None = None,
     ) -> None:  # fmt: skip
-        # Nats-* headers steer the server (dedup, expectations); keep the original id under another name.
-        out = {k: v for k, v in (headers or {}).items() if not k.startswith("Nats-")}
-        if headers and "Nats-Msg-Id" in headers:
-            out["X-Original-Msg-Id"] = headers["Nats-Msg-Id"]
-        out |= {
-            DL_SUBJECT: subject,
-            DL_STREAM: self.stream,
-            DL_SEQUENCE: str(seq),
-            DL_DELIVERIES: str(delivery),
-            DL_REASON: reason,
-            # Stable for one stored message, so a second copy attempt is dropped as a duplicate; the
-            # digest keeps a recreated stream's reused sequence numbers from colliding.
-            "Nats-Msg-Id": f"dlq:{self.stream}:{seq}:{hashlib.blake2b(data, digest_size=8).hexdigest()}",
-        }
-        if error is not None:
-            out[DL_ERROR] = _clean_header(repr(error))
+        out = dead_letter_headers(
+            headers=headers, data=data, subject=subject, stream=self.stream, seq=seq, delivery=delivery,
+            reason=reason, error=error,
+        )  # fmt: skip
         await self.js.publish(self.dead_letter_subject, data, headers=out)
         self._log.warning(
             "task_dead_lettered",
@@ -298,6 +286,16 @@ class WorkQueueConsumer:
             subject=subject,
             dead_letter_subject=self.dead_letter_subject,
         )
+
+    async def _sweep_loop(self) -> None:
+        """Dead-letter work of this stream (any subject) that waited past expire_after_s, before max_age drops it."""
+        while not self._stopping.is_set():
+            try:
+                await dead_letter_expired(self.js, stream=self.stream, older_than_s=self.expire_after_s)
+            except nats.errors.Error as exc:
+                self._log.warning("expiry_sweep_failed", error=str(exc) or type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.sweep_interval_s)
 
     async def _advisory_loop(self, adv: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():

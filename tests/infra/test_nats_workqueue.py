@@ -13,6 +13,7 @@ import pytest
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
 from services.kit.context import current_request_id, request_id_var
 from services.kit.nats import (
@@ -22,20 +23,25 @@ from services.kit.nats import (
     DL_SEQUENCE,
     DL_STREAM,
     DL_SUBJECT,
+    DLQ_PREFIX,
     DLQ_STREAM,
     EVENTS_STREAM,
     REQUEST_ID_NATS_HEADER,
+    TASKS_STREAM,
     PermanentFailure,
     Task,
     WorkQueueConsumer,
     connect_nats,
+    dead_letter_expired,
     drain_nats,
     ensure_events_stream,
     ensure_stream,
+    ensure_tasks_stream,
     event_subject,
     publish_event,
     publish_task,
 )
+from services.kit.settings import WorkSettings
 from services.kit.testing.servers import NatsServer, free_port
 
 pytestmark = pytest.mark.timeout(30)
@@ -408,3 +414,71 @@ async def test_first_connect_gives_up_after_its_timeout() -> None:
     with pytest.raises(TimeoutError):
         await connect_nats(url=f"nats://127.0.0.1:{free_port()}", name="nobody-home", connect_timeout_s=0.5)
     assert time.monotonic() - started < 3
+
+
+async def test_work_streams_get_the_max_age_setting_even_when_they_exist(
+    nats_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    js = nats_client.jetstream()
+    assert WorkSettings().work_max_age_s == 7 * 86_400
+    # A stream made before work had an age limit: nothing it holds would ever leave.
+    await js.add_stream(StreamConfig(name=TASKS_STREAM, subjects=["mesh.tasks.>"],
+                                     retention=RetentionPolicy.WORK_QUEUE, storage=StorageType.FILE))  # fmt: skip
+    assert (await js.stream_info(TASKS_STREAM)).config.max_age in (None, 0)
+    monkeypatch.setenv("MESH_WORK_MAX_AGE_S", "3600")
+    info = await ensure_tasks_stream(js)
+    assert info.config.max_age == 3600
+    assert (await ensure_stream(js, name="OTHER_WORK", subjects=["mesh.othertasks.x"])).config.max_age == 3600
+    limits = await ensure_stream(js, name="NOT_WORK", subjects=["mesh.notwork.>"], work_queue=False)
+    assert limits.config.max_age in (None, 0)
+
+
+async def test_an_unconsumed_task_expires_by_max_age(nats_client: Client) -> None:
+    js = nats_client.jetstream()
+    await ensure_stream(js, name="AGED", subjects=["mesh.tasks.aged.>"], max_age_s=0.5)
+    await publish_task(js, subject="mesh.tasks.aged.voice", payload={"voice": 1})
+    assert await stream_count(js, "AGED") == 1
+    await eventually(lambda: _count_is(js, "AGED", 0))
+
+
+async def _count_is(js: JetStreamContext, stream: str, count: int) -> bool:
+    return await stream_count(js, stream) == count
+
+
+async def test_work_nobody_takes_is_dead_lettered_as_expired(nats_client: Client) -> None:
+    """JetStream drops max_age-expired messages silently (no advisory, no dead letter): consumers of the stream
+    move work older than expire_after_s to mesh.dlq.<stream>.expired first, whatever its subject."""
+
+    async def handler(task: Task) -> None:
+        return None
+
+    async with Queue(nats_client) as q:
+        orphan = f"mesh.tasks.orphan{uuid.uuid4().hex[:6]}.transcribe"
+        await ensure_stream(q.js, name=q.stream, subjects=[q.subject, orphan], max_age_s=3600)
+        expired = await q.nc.subscribe(f"{DLQ_PREFIX}{q.stream}.expired")
+        ack = await publish_task(q.js, subject=orphan, payload={"voice_id": "v-1"}, msg_id="transcribe:v-1")
+        consumer = q.consumer(handler, expire_after_s=0.5, sweep_interval_s=0.2)
+        consumer.start()
+        dead = await expired.next_msg(timeout=10)
+        await eventually(lambda: _empty(q))
+        # The dead letter is kept in MESH_DLQ for an operator, not just sent past.
+        stored = await q.js.get_msg(DLQ_STREAM, subject=f"{DLQ_PREFIX}{q.stream}.expired")
+        await consumer.stop()
+        await expired.unsubscribe()
+    assert orjson.loads(dead.data) == {"voice_id": "v-1"} and stored.data == dead.data
+    assert dead.headers[DL_REASON] == "expired"
+    assert dead.headers[DL_SUBJECT] == orphan
+    assert dead.headers[DL_STREAM] == q.stream
+    assert dead.headers[DL_SEQUENCE] == str(ack.seq)
+    assert dead.headers["X-Original-Msg-Id"] == "transcribe:v-1"
+
+
+async def test_fresh_work_and_event_streams_are_not_swept(nats_client: Client) -> None:
+    js = nats_client.jetstream()
+    await ensure_stream(js, name="FRESH", subjects=["mesh.tasks.fresh.>"])
+    await publish_task(js, subject="mesh.tasks.fresh.a", payload={"n": 1})
+    assert await dead_letter_expired(js, stream="FRESH", older_than_s=3600) == 0
+    await ensure_events_stream(js)
+    await publish_event(js, entity="sweep", verb="tested", payload={"n": 1})
+    assert await dead_letter_expired(js, stream=EVENTS_STREAM, older_than_s=0) == 0
+    assert await stream_count(js, "FRESH") == 1 and await stream_count(js, EVENTS_STREAM) >= 1
