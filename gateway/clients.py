@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
 from meshconsole.apps.v1 import apps_pb2_grpc
 from meshconsole.chat.v1 import chat_pb2_grpc
 from meshconsole.files.v1 import files_pb2_grpc
@@ -40,19 +39,6 @@ class ServiceClients:
         return await grpc_client.unary(
             rpc, request, timeout_s=timeout_s or self.settings.grpc_deadline_s, principal=principal
         )
-
-    async def not_serving(self, *, timeout_s: float) -> list[str]:
-        """Names of the services that do not answer SERVING to the standard health check."""
-
-        async def check(name: str) -> bool:
-            try:
-                reply = await self._health[name].Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
-            except grpc.aio.AioRpcError:
-                return False
-            return reply.status == health_pb2.HealthCheckResponse.SERVING
-
-        results = await asyncio.gather(*(check(name) for name in SERVICE_NAMES))
-        return [name for name, ok in zip(SERVICE_NAMES, results, strict=True) if not ok]
 
     async def close(self) -> None:
         for channel in self.channels.values():
