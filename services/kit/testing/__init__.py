@@ -1,1 +1,2 @@
-"""Real NATS, Valkey and PostgreSQL servers for tests and the local launcher, plus pytest fixtures."""
+"""Test-only servers (PostgreSQL, s3rver), the scripted OpenAI upstream and pytest fixtures; the embedded
+NATS and Valkey servers live in services.kit.embedded."""
