@@ -22,4 +22,6 @@ class ChatSettings(MeshSettings):
     chat_verify_timeout_s: float = 10.0
     chat_context_tokens: int = 8192
     chat_history_messages: int = 50
+    # How often a streaming answer's text is saved, so a process killed mid-answer keeps what the client saw.
+    chat_checkpoint_s: float = 3.0
     chat_app_config_cache_s: float = 60.0

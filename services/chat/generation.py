@@ -240,8 +240,18 @@ class GenerationService:
         started = time.perf_counter()
         first_token_at = 0.0
         status, error_text, finish = "normal", "", "stop"
+        checkpoint_every = self.settings.chat_checkpoint_s
+        next_checkpoint = started + checkpoint_every
+        checkpoint: asyncio.Task[None] | None = None
         try:
             async for delta in self.upstream.stream_chat(model, messages=messages, params=params, stop=stop):
+                if start_write is not None and (answer or reasoning) and time.perf_counter() >= next_checkpoint:
+                    next_checkpoint = time.perf_counter() + checkpoint_every
+                    # Off the streaming path: a checkpoint never delays a token, and one at a time is enough.
+                    if start_write.done() and (checkpoint is None or checkpoint.done()):
+                        checkpoint = asyncio.create_task(
+                            self._checkpoint(message_id, "".join(answer), "".join(reasoning))
+                        )
                 if delta.prompt_tokens is not None:
                     usage = {"prompt": delta.prompt_tokens, "completion": delta.completion_tokens or 0}
                 if delta.finish_reason:
@@ -290,6 +300,12 @@ class GenerationService:
             finish_reason=finish,
             resources=resources,
         )
+
+    async def _checkpoint(self, message_id: str, answer: str, reasoning: str) -> None:
+        try:
+            await self.store.checkpoint_message(message_id=message_id, answer=answer, reasoning=reasoning)
+        except Exception:  # a missed checkpoint only loses progress; the end-of-turn write carries everything
+            log.warning("checkpoint_failed", message_id=message_id, exc_info=True)
 
     async def _finish(
         self,

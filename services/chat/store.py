@@ -155,6 +155,15 @@ class ChatStore:
             )
         return record
 
+    async def checkpoint_message(self, *, message_id: str, answer: str, reasoning: str) -> None:
+        """Save a still-generating answer's text so far; a finished message is never overwritten."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                sa.update(MessageRecord)
+                .where(MessageRecord.id == message_id, MessageRecord.status == "generating")
+                .values(answer=answer, reasoning=reasoning, updated_at=utcnow())
+            )
+
     async def finish_message(self, *, message_id: str, values: dict[str, Any]) -> None:
         """The one write at the end of a generation: answer, usage, timings and final status."""
         async with self.sessions() as session, session.begin():

@@ -53,7 +53,9 @@ UPSTREAM_MODEL = "mesh-e2e-model"
 UPSTREAM_KEY = "sk-e2e-upstream-key"
 
 
-def start_mesh(data_dir: Path, upstream: ScriptedUpstream | None = None) -> Mesh:
+def start_mesh(
+    data_dir: Path, upstream: ScriptedUpstream | None = None, settings: dict[str, str] | None = None
+) -> Mesh:
     openai = {}
     if upstream is not None:
         openai = {
@@ -68,6 +70,7 @@ def start_mesh(data_dir: Path, upstream: ScriptedUpstream | None = None) -> Mesh
         admin_password=ADMIN_PASSWORD,
         openai=openai,
         log_to_files=True,
+        settings=dict(settings or {}),
     )
     return Mesh(config).start()
 
