@@ -2,7 +2,7 @@
 sharing within a company, and the chat list.
 
 A mini program is written only through its owner's session ids (or its app id); a shared or official session
-may read it. Ids are UUIDs; a malformed one is bad input, another company's is not found.
+may read it. Ids are UUIDs; a malformed one, a missing one and another company's all answer not found.
 """
 
 from __future__ import annotations
@@ -94,7 +94,10 @@ class MiniProgramService:
                 if a.id == app.id
             ]
             return Program(app, mine[0] if mine else None)
-        session_id = fields.parse_uuid(ref.value, field=ref.field)
+        # A malformed id answers like a missing or foreign one, so the answer tells nothing about which ids exist.
+        session_id = fields.known_uuid(ref.value)
+        if session_id is None:
+            raise fields.session_not_found()
         session, app = await self.sessions.own_session(principal=principal, session_id=session_id)
         if app.kind != Kind.MINI_PROGRAM:
             raise fields.session_not_found()
@@ -165,6 +168,8 @@ class MiniProgramService:
 
     async def get_session(self, *, principal: Principal, session_id: str) -> tuple[ChatSession, App, bool]:
         """One of the caller's sessions by session_id or command_session_id; True when it was the command id."""
-        session_id = fields.parse_uuid(session_id, field="session_id")
-        session, app = await self.sessions.own_session(principal=principal, session_id=session_id)
-        return session, app, session.command_id == session_id
+        known = fields.known_uuid(session_id)
+        if known is None:
+            raise fields.session_not_found()
+        session, app = await self.sessions.own_session(principal=principal, session_id=known)
+        return session, app, session.command_id == known

@@ -53,9 +53,8 @@ async def test_mini_program_lifecycle_and_partial_updates(apps: Apps) -> None:
     error = await alice.fails("UpdateMiniProgram", too_long, grpc.StatusCode.INVALID_ARGUMENT)
     assert error.field == "mini_program_name" and "64" in error.message
     bad_ref = apps_pb2.UpdateMiniProgramRequest(ref=REF(command_session_id="123"), mini_program_name="x")
-    assert (await alice.fails("UpdateMiniProgram", bad_ref, grpc.StatusCode.INVALID_ARGUMENT)).field == (
-        "command_session_id"
-    )
+    # A malformed id is one that does not exist: NOT_FOUND, like a missing or foreign one.
+    assert (await alice.fails("UpdateMiniProgram", bad_ref, grpc.StatusCode.NOT_FOUND)).reason == "session_not_found"
     no_ref = apps_pb2.GetMiniProgramSettingRequest()
     assert (await alice.fails("GetMiniProgramSetting", no_ref, grpc.StatusCode.INVALID_ARGUMENT)).field
 

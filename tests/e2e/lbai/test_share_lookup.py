@@ -1,4 +1,4 @@
-"""lbai share/sessionid: an id that does not exist and another company's id answer exactly alike."""
+"""lbai session lookups: an id that does not exist, a malformed one and another company's answer exactly alike."""
 
 from __future__ import annotations
 
@@ -36,3 +36,34 @@ def test_missing_and_foreign_ids_are_indistinguishable(mesh: MeshClient) -> None
     mine = mesh.http.get(f"{API}/miniProgram/share/sessionid", params={"session_id": own["session_id"]},
                          headers=caller.headers)  # fmt: skip
     assert ok(mine) == {"session_id": own["session_id"]}
+
+
+def test_every_session_route_answers_missing_malformed_and_foreign_ids_alike(mesh: MeshClient) -> None:
+    owner = tenant(mesh, "lbai-lookup-owner")
+    caller = tenant(mesh, "lbai-lookup-caller")
+    foreign = new_program(mesh, owner, name="Theirs")
+    candidates = {
+        "malformed": "x",
+        "numeric": "1681206985633349739",
+        "foreign": foreign["session_id"],
+        "foreign command": foreign["command_session_id"],
+        "missing": str(uuid.uuid4()),
+    }
+    question = {"type": 0, "content": "hello"}
+    routes = {
+        "getSetting": lambda sid: mesh.http.get(
+            f"{API}/miniProgram/getSetting", params={"command_session_id": sid}, headers=caller.headers
+        ),
+        "msgList": lambda sid: mesh.http.get(f"{API}/chat/msgList", params={"session_id": sid}, headers=caller.headers),
+        "chat/completions": lambda sid: mesh.http.post(
+            f"{API}/chat/completions", json={"session_id": sid, "user_question": question}, headers=caller.headers
+        ),
+        "miniProgram/chat": lambda sid: mesh.http.post(
+            f"{API}/miniProgram/chat", json={"session_id": sid, "user_question": question}, headers=caller.headers
+        ),
+    }
+    for route, call in routes.items():
+        answers = {label: (r.status_code, r.json()) for label, sid in candidates.items() for r in [call(sid)]}
+        first = answers["missing"]
+        assert first[0] == 404, (route, first)
+        assert all(answer == first for answer in answers.values()), (route, answers)
