@@ -30,6 +30,7 @@ from services.files.extract import TextExtractor
 from services.kit.errors import FailedPrecondition
 from services.kit.testing.servers import NatsServer
 from tests.service.files_support import ALICE, FilesEnv, md, put, start_files, stop_files
+from tests.service.test_files_extract import pdf_from_objects
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "data" / "documents"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -102,16 +103,7 @@ def garbled_pdf() -> bytes:
         b"<< /Type /FontDescriptor /FontName /Garbled /Flags 4 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 "
         b"/Descent -200 /CapHeight 700 /StemV 80 >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 async def extract(data: bytes, fmt: str, extractor: TextExtractor | None = None) -> str:

@@ -10,14 +10,13 @@ import grpc
 import pytest
 import pytest_asyncio
 from meshconsole.files.v1 import files_pb2
-from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
+from meshconsole.retrieval.v1 import retrieval_pb2
 
 from services.files.store import Ref
 from services.kit.testing.servers import NatsServer
-from services.retrieval.app import build_retrieval
-from tests.service.files_support import ALICE, FilesEnv, put, start_files, stop_files
+from tests.service.files_support import ALICE, FilesEnv, put, start_files
 from tests.service.test_files_extract_generators import DAMAGED_PDF, garbled_pdf, half, reportlab_pdf
-from tests.service.test_retrieval_service import Env, retrieval_settings
+from tests.service.test_retrieval_service import Env, retrieval_settings, running_env
 
 R = retrieval_pb2
 GOOD_PDF = reportlab_pdf("Lighthouses guide ships past the reef at night.", "灯塔在夜里指引船只绕过暗礁。")
@@ -27,23 +26,8 @@ GOOD_PDF = reportlab_pdf("Lighthouses guide ships past the reef at night.", "灯
 async def env_fixture(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Env]:
     files = await start_files(tmp_path / "files", f"sqlite+aiosqlite:///{tmp_path / 'files.db'}", nats_server)
     settings = retrieval_settings(tmp_path, nats_server, files)  # 3 deliveries, backoff 0.2 s then 0.5 s
-    process = await build_retrieval(settings, address="127.0.0.1:0")
-    await process.server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
-    try:
-        yield Env(files, process, settings, channel, retrieval_pb2_grpc.RetrievalServiceStub(channel))
-    finally:
-        await channel.close()
-        await process.server.stop(1)
-        for hook in process.on_shutdown:
-            await hook()
-        js = files.js
-        await stop_files(files)
-        for name in ("MESH_DLQ", "MESH_ADVISORIES"):
-            try:
-                await js.delete_stream(name)
-            except Exception:
-                pass
+    async with running_env(files, settings) as env:
+        yield env
 
 
 async def _upload(env: Env, name: str, data: bytes) -> files_pb2.ObjectInfo:

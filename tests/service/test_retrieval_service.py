@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -75,6 +76,13 @@ async def env_fixture(tmp_path: Path, nats_server: NatsServer, database_url: str
         files_fetch_allow_networks=["127.0.0.1/32"],  # the test's own web server, and nothing else private
     )  # fmt: skip
     settings = retrieval_settings(tmp_path, nats_server, files, database_url=database_url)
+    async with running_env(files, settings) as env:
+        yield env
+
+
+@contextlib.asynccontextmanager
+async def running_env(files: FilesEnv, settings: RetrievalSettings) -> AsyncIterator[Env]:
+    """Retrieval served on port 0 beside a files service; both stopped, and the shared streams dropped, after."""
     process = await build_retrieval(settings, address="127.0.0.1:0")
     await process.server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
@@ -88,10 +96,8 @@ async def env_fixture(tmp_path: Path, nats_server: NatsServer, database_url: str
         js = files.js
         await stop_files(files)
         for name in ("MESH_DLQ", "MESH_ADVISORIES"):
-            try:
+            with contextlib.suppress(Exception):
                 await js.delete_stream(name)
-            except Exception:
-                pass
 
 
 async def test_uploaded_files_are_ingested_and_each_mode_ranks_the_right_one(env: Env) -> None:

@@ -11,16 +11,7 @@ from services.kit.testing.openai_upstream import Script, ScriptedUpstream
 from tests.e2e.chat.helpers import bearer, create_app, new_tenant
 from tests.e2e.conftest import MeshClient
 from tests.e2e.dify.test_conversations import send
-
-STATISTICS = (
-    "daily-conversations",
-    "daily-end-users",
-    "token-costs",
-    "average-session-interactions",
-    "user-satisfaction-rate",
-    "average-response-time",
-    "tokens-per-second",
-)
+from tests.e2e.dify.test_conversations_insights import STATISTICS
 
 MODEL = {"provider": "openai_api_compatible", "name": "mesh-e2e-model", "mode": "chat", "completion_params": {}}
 
