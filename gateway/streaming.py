@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -180,12 +179,3 @@ async def collect(stream: GenerationStream) -> WholeAnswer:
     finally:
         stream.cancel()
     return WholeAnswer(first=stream.first, text="".join(text), reasoning="".join(reasoning), end=end)
-
-
-@contextlib.asynccontextmanager
-async def cancel_on_exit(stream: GenerationStream) -> AsyncIterator[GenerationStream]:
-    """Whatever ends the response (done, client gone, error), the RPC does not outlive it."""
-    try:
-        yield stream
-    finally:
-        stream.cancel()

@@ -11,7 +11,8 @@ from meshconsole.apps.v1 import apps_pb2
 from services.apps.cache import ConfigView
 from services.apps.mini_programs import Program
 from services.apps.models import App, ChatSession, ModelConfigVersion, Site
-from services.apps.store import AppRecord, as_utc
+from services.apps.store import AppRecord
+from services.kit.clock import as_utc
 
 MODE_TO_PROTO = {
     "chat": apps_pb2.APP_MODE_CHAT,

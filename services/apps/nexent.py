@@ -19,7 +19,8 @@ from services.apps.model_config import default_model_config
 from services.apps.outbox import EventOutbox
 from services.apps.records import build_app
 from services.apps.session_store import NexentStore
-from services.apps.store import AppStore, as_utc
+from services.apps.store import AppStore
+from services.kit.clock import as_utc
 from services.kit.context import Principal
 from services.kit.crypto import SecretBox, mask_secret
 from services.kit.errors import InvalidArgument

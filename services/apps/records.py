@@ -7,7 +7,8 @@ import string
 
 from services.apps.fields import Kind, SessionType
 from services.apps.models import App, ChatSession, Site
-from services.apps.store import new_id, utcnow
+from services.apps.store import new_id
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 
 _CODE_ALPHABET = string.ascii_letters + string.digits

@@ -19,7 +19,8 @@ from services.apps.models import App, ModelConfigVersion, Site
 from services.apps.outbox import EventOutbox
 from services.apps.records import build_app, build_site, new_site_code
 from services.apps.session_store import SessionStore
-from services.apps.store import AppRecord, AppStore, as_utc, utcnow
+from services.apps.store import AppRecord, AppStore
+from services.kit.clock import as_utc, utcnow
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument
 

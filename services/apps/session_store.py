@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.apps.fields import Kind, SessionType, app_not_found, session_not_found
 from services.apps.models import App, ChatSession, NexentConfig
-from services.apps.store import AppStore, changed_event, new_id, utcnow
+from services.apps.store import AppStore, changed_event, new_id
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 
 

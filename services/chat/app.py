@@ -18,10 +18,11 @@ from services.chat.migrations import MIGRATIONS
 from services.chat.recovery import answer_running_queries, recover_interrupted
 from services.chat.registry import ModelRegistry
 from services.chat.server import ChatServicer
-from services.chat.store import ChatStore, delete_app_conversations, utcnow
+from services.chat.store import ChatStore, delete_app_conversations
 from services.chat.tasks import TaskRegistry
 from services.chat.upstream import UpstreamClients
 from services.kit import nats as mesh_nats
+from services.kit.clock import utcnow
 from services.kit.crypto import SecretBox
 from services.kit.db import create_engine, create_session_factory, migrate
 from services.kit.grpc_client import create_channel

@@ -13,7 +13,7 @@ from services.chat.conversation_store import Summary
 from services.chat.conversations import ConversationView, MessageView
 from services.chat.models import AnnotationRecord, ConversationRecord, FeedbackRecord
 from services.chat.statistics import StatRow
-from services.chat.store import as_utc
+from services.kit.clock import as_utc
 
 log = structlog.get_logger(__name__)
 MODES = {"chat": chat_pb2.CONVERSATION_MODE_CHAT, "completion": chat_pb2.CONVERSATION_MODE_COMPLETION}

@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.chat.models import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
-from services.chat.store import ChatStore, utcnow, visible_to
+from services.chat.store import ChatStore, visible_to
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import NotFound
 

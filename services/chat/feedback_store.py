@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chat.models import AnnotationRecord, FeedbackRecord, MessageRecord
-from services.chat.store import utcnow, visible_to
+from services.chat.store import visible_to
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 
 

@@ -19,9 +19,10 @@ from services.chat.knowledge import KnowledgeReader, context_prompt, knowledge_p
 from services.chat.models import MessageRecord
 from services.chat.prompt import Turn, build_messages, completion_params, estimate_tokens
 from services.chat.registry import ModelRegistry
-from services.chat.store import ChatStore, utcnow
+from services.chat.store import ChatStore
 from services.chat.tasks import TaskRegistry
 from services.chat.upstream import UpstreamClients
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError, NotFound
 

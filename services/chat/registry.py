@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chat.config import ChatSettings
 from services.chat.models import ModelRecord
-from services.chat.store import utcnow
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.crypto import SecretBox
 from services.kit.errors import FailedPrecondition, NotFound

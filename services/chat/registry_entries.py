@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.chat.models import ModelRecord
 from services.chat.registry import CONNECT_STATUSES, MODEL_TYPES, ModelRegistry, not_found
-from services.chat.store import utcnow
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.crypto import mask_secret
 from services.kit.errors import AlreadyExists, InvalidArgument, PermissionDenied

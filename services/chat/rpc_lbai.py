@@ -12,7 +12,8 @@ from meshconsole.common.v1 import common_pb2
 from services.chat.lbai import LbaiChat, SessionReply, require_text_question
 from services.chat.models import MessageRecord
 from services.chat.rpc_generation import caller
-from services.chat.store import ChatStore, as_utc
+from services.chat.store import ChatStore
+from services.kit.clock import as_utc
 from services.kit.errors import InvalidArgument
 
 

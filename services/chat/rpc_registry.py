@@ -23,8 +23,8 @@ from services.chat.registry_entries import (
 )
 from services.chat.registry_probe import ProbeFailed, ProbeResult, ProbeTarget, list_served, probe, probe_endpoint
 from services.chat.rpc_generation import caller
-from services.chat.store import as_utc
 from services.chat.upstream import UpstreamClients
+from services.kit.clock import as_utc
 from services.kit.crypto import mask_secret
 from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, Unavailable
 

@@ -10,7 +10,7 @@ from meshconsole.chat.v1 import chat_pb2
 from services.chat.generation import GenerationService
 from services.chat.rpc_generation import caller
 from services.chat.sessions import init_session
-from services.chat.store import as_utc
+from services.kit.clock import as_utc
 
 
 def _timestamp(value: Any) -> timestamp_pb2.Timestamp:

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chat.models import ConversationRecord, FeedbackRecord, MessageRecord
-from services.chat.store import as_utc, utcnow, visible_to
+from services.chat.store import visible_to
+from services.kit.clock import as_utc, utcnow
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument
 

@@ -17,7 +17,8 @@ import structlog
 from services.files.adapters.base import ObjectBackend
 from services.files.bus import Bus
 from services.files.models import StoredObject
-from services.files.store import FilesStore, Ref, utcnow
+from services.files.store import FilesStore, Ref
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 
 log = structlog.get_logger(__name__)

@@ -12,8 +12,9 @@ from meshconsole.files.v1 import files_pb2, files_pb2_grpc
 
 from services.files.models import StoredObject
 from services.files.service import ExtractEvent, FilesService, Presigned
-from services.files.store import Ref, as_utc
+from services.files.store import Ref
 from services.files.uploads import UploadSpec
+from services.kit.clock import as_utc
 from services.kit.context import principal_var, require_principal
 from services.kit.errors import InvalidArgument, NotFound, Unauthenticated
 

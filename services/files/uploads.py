@@ -21,7 +21,8 @@ from services.files.config import FilesSettings
 from services.files.deletion import Deleter
 from services.files.models import KIND_AUTO, KIND_FILE, KIND_IMAGE, KIND_VOICE, StoredObject
 from services.files.sniff import SNIFF_BYTES, Sniffed, check_folder, display_name, sniff
-from services.files.store import PENDING, READY, FilesStore, utcnow
+from services.files.store import PENDING, READY, FilesStore
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, Unavailable
 

@@ -13,7 +13,7 @@ from meshconsole.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from services.identity.models import User
 from services.identity.service import IdentityService, IssuedToken
-from services.identity.store import as_utc
+from services.kit.clock import as_utc
 from services.kit.context import require_principal
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

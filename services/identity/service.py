@@ -13,7 +13,8 @@ from services.identity import credentials
 from services.identity.config import IdentitySettings
 from services.identity.models import ApiKey, SigningKey, User
 from services.identity.profile import validate_profile_changes
-from services.identity.store import IdentityStore, utcnow
+from services.identity.store import IdentityStore
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.crypto import SecretBox
 from services.kit.errors import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 
@@ -49,3 +50,16 @@ def run_service(
         )
 
     asyncio.run(main())
+
+
+def run_contract_only(*, name: str, service: str, pb2: Any, pb2_grpc: Any) -> None:
+    """`main` of a service whose contract is served before its methods are built (they answer UNIMPLEMENTED)."""
+    full_name = pb2.DESCRIPTOR.services_by_name[service].full_name
+    binding = ServiceBinding(
+        full_name, getattr(pb2_grpc, f"add_{service}Servicer_to_server"), getattr(pb2_grpc, f"{service}Servicer")()
+    )
+
+    async def build(address: str) -> ServiceProcess:
+        return build_plain_service(address=address, bindings=[binding])
+
+    run_service(name=name, settings=MeshSettings(), build=build)

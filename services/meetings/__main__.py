@@ -1,28 +1,12 @@
 """Entry point: `python -m services.meetings` (contract served; methods not built yet answer UNIMPLEMENTED)."""
 
-from __future__ import annotations
-
 from meshconsole.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 
-from services.kit.grpc_server import ServiceBinding
-from services.kit.service_main import ServiceProcess, build_plain_service, run_service
-from services.kit.settings import MeshSettings
-
-SERVICE_NAME = meetings_pb2.DESCRIPTOR.services_by_name["MeetingsService"].full_name
+from services.kit.service_main import run_contract_only
 
 
 def main() -> None:
-    settings = MeshSettings()
-
-    async def build(address: str) -> ServiceProcess:
-        binding = ServiceBinding(
-            SERVICE_NAME,
-            meetings_pb2_grpc.add_MeetingsServiceServicer_to_server,
-            meetings_pb2_grpc.MeetingsServiceServicer(),
-        )
-        return build_plain_service(address=address, bindings=[binding])
-
-    run_service(name="meetings", settings=settings, build=build)
+    run_contract_only(name="meetings", service="MeetingsService", pb2=meetings_pb2, pb2_grpc=meetings_pb2_grpc)
 
 
 if __name__ == "__main__":

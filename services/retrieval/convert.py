@@ -7,10 +7,10 @@ from datetime import datetime
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2
 
+from services.kit.clock import as_utc
 from services.retrieval.engine.base import ChunkDoc, EngineStats
 from services.retrieval.models import TaskRow
 from services.retrieval.search import Hit
-from services.retrieval.store import as_utc
 
 
 def timestamp(value: datetime | float) -> timestamp_pb2.Timestamp:

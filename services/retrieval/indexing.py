@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument
 from services.retrieval.engine.base import ChunkDoc, SearchEngine, chunk_id
@@ -23,7 +24,7 @@ from services.retrieval.engine.embeddings import Embedders
 from services.retrieval.engine.tokenize import tokenize
 from services.retrieval.models import DocumentRow, IndexRow
 from services.retrieval.names import check_name, scope_user
-from services.retrieval.store import RetrievalStore, new_id, utcnow
+from services.retrieval.store import RetrievalStore, new_id
 
 log = structlog.get_logger(__name__)
 BATCH = 32

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.kit.clock import as_utc
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument
 from services.retrieval.engine.tokenize import normalize
 from services.retrieval.names import RESOURCES_INDEX
 from services.retrieval.search import MAX_TOP_K, Searcher
-from services.retrieval.store import RetrievalStore, as_utc
+from services.retrieval.store import RetrievalStore
 
 
 @dataclass(frozen=True)

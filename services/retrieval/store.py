@@ -5,26 +5,17 @@ from __future__ import annotations
 import fnmatch
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import NotFound
 from services.retrieval.models import DocumentRow, IndexRow, TaskRow
 from services.retrieval.names import RESERVED, index_not_found, scope_user
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def new_id() -> str:

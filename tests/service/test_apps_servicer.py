@@ -18,7 +18,7 @@ from nats.aio.client import Client as Nats
 from services.apps.app import AppsProcess, build_apps
 from services.apps.config import AppsSettings
 from services.apps.models import OutboxEvent
-from services.apps.store import utcnow
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error
 from services.kit.testing.servers import NatsServer

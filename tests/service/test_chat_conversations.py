@@ -24,7 +24,7 @@ from services.chat.app import build_chat
 from services.chat.config import ChatSettings
 from services.chat.generation import GenerationService
 from services.chat.models import ConversationRecord, MessageRecord
-from services.chat.store import as_utc
+from services.kit.clock import as_utc
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error
 from services.kit.testing.openai_upstream import Script, ScriptedUpstream

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from services.chat.migrations import MIGRATIONS
 from services.chat.models import MessageRecord
 from services.chat.recovery import RUNNING_SUBJECT, answer_running_queries, recover_interrupted
-from services.chat.store import ChatStore, utcnow
+from services.chat.store import ChatStore
 from services.chat.tasks import TaskRegistry
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.db import create_engine, create_session_factory, migrate
 from services.kit.embedded import NatsServer

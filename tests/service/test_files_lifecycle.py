@@ -11,7 +11,8 @@ from meshconsole.files.v1 import files_pb2
 from nats.js.errors import NotFoundError
 
 from services.files.models import StoredObject
-from services.files.store import PENDING, Ref, utcnow
+from services.files.store import PENDING, Ref
+from services.kit.clock import utcnow
 from services.kit.errors import from_rpc_error
 from tests.service.files_support import ALICE, BOB, FilesEnv, files_fixture, md, put, read_all  # noqa: F401
 

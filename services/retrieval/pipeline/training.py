@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.retrieval.engine.base import ChunkDoc, SearchEngine, chunk_id
 from services.retrieval.engine.tokenize import tokenize
 from services.retrieval.indexing import Indexer
 from services.retrieval.models import DocumentRow, IndexRow
-from services.retrieval.store import RetrievalStore, utcnow
+from services.retrieval.store import RetrievalStore
 
 log = structlog.get_logger(__name__)
 SYSTEM = (

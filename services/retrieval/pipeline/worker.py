@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 
+from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.kit.nats import PermanentFailure, Task
@@ -31,7 +32,7 @@ from services.retrieval.names import (
 from services.retrieval.peers import Peers
 from services.retrieval.pipeline.queue import TaskQueue
 from services.retrieval.pipeline.training import TrainingExpander
-from services.retrieval.store import RetrievalStore, new_id, utcnow
+from services.retrieval.store import RetrievalStore, new_id
 
 log = structlog.get_logger(__name__)
 _CALLER_ERRORS = (NotFound, InvalidArgument, FailedPrecondition)
