@@ -79,9 +79,10 @@ async def build_apps(settings: AppsSettings, *, address: str) -> AppsProcess:
     health = HealthRegistry()
     servicer = AppsServicer(apps, programs, nexent)
     server, port = create_server(
-        address, bindings=[ServiceBinding(SERVICE_NAME, apps_pb2_grpc.add_AppsServiceServicer_to_server, servicer)],
+        address,
+        bindings=[ServiceBinding(SERVICE_NAME, apps_pb2_grpc.add_AppsServiceServicer_to_server, servicer)],
         health=health,
-    )  # fmt: skip
+    )
 
     async def close() -> None:
         await outbox.stop()
@@ -89,6 +90,12 @@ async def build_apps(settings: AppsSettings, *, address: str) -> AppsProcess:
         await engine.dispose()
 
     return AppsProcess(
-        server=server, port=port, health=health, apps=apps, programs=programs, nexent=nexent, nats=nc,
+        server=server,
+        port=port,
+        health=health,
+        apps=apps,
+        programs=programs,
+        nexent=nexent,
+        nats=nc,
         on_shutdown=[close],
-    )  # fmt: skip
+    )

@@ -51,24 +51,47 @@ def model_config(version: ModelConfigVersion) -> apps_pb2.ModelConfig:
 
 def site(row: Site) -> apps_pb2.Site:
     return apps_pb2.Site(
-        app_id=row.app_id, access_token=row.code, code=row.code, title=row.title, icon=row.icon,
-        icon_type=row.icon_type, icon_background=row.icon_background, description=row.description,
-        default_language=row.default_language, copyright=row.copyright, privacy_policy=row.privacy_policy,
-        custom_disclaimer=row.custom_disclaimer, customize_domain=row.customize_domain,
-        customize_token_strategy=row.customize_token_strategy, prompt_public=row.prompt_public,
-        created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at),
-    )  # fmt: skip
+        app_id=row.app_id,
+        access_token=row.code,
+        code=row.code,
+        title=row.title,
+        icon=row.icon,
+        icon_type=row.icon_type,
+        icon_background=row.icon_background,
+        description=row.description,
+        default_language=row.default_language,
+        copyright=row.copyright,
+        privacy_policy=row.privacy_policy,
+        custom_disclaimer=row.custom_disclaimer,
+        customize_domain=row.customize_domain,
+        customize_token_strategy=row.customize_token_strategy,
+        prompt_public=row.prompt_public,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+    )
 
 
 def app(record: AppRecord) -> apps_pb2.App:
     row: App = record.app
     message = apps_pb2.App(
-        id=row.id, name=row.name, description=row.description, mode=MODE_TO_PROTO[row.mode], kind=row.kind,
-        icon=row.icon, icon_type=row.icon_type, icon_background=row.icon_background, enable_site=row.enable_site,
-        enable_api=row.enable_api, api_rpm=row.api_rpm, api_rph=row.api_rph, is_demo=row.is_demo,
-        user_id=row.user_id, company_id=row.company_id, created_at=timestamp(row.created_at),
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        mode=MODE_TO_PROTO[row.mode],
+        kind=row.kind,
+        icon=row.icon,
+        icon_type=row.icon_type,
+        icon_background=row.icon_background,
+        enable_site=row.enable_site,
+        enable_api=row.enable_api,
+        api_rpm=row.api_rpm,
+        api_rph=row.api_rph,
+        is_demo=row.is_demo,
+        user_id=row.user_id,
+        company_id=row.company_id,
+        created_at=timestamp(row.created_at),
         updated_at=timestamp(row.updated_at),
-    )  # fmt: skip
+    )
     if record.config is not None:
         message.model_config.CopyFrom(model_config(record.config))
     if record.site is not None:
@@ -78,30 +101,50 @@ def app(record: AppRecord) -> apps_pb2.App:
 
 def app_config(view: ConfigView) -> apps_pb2.AppConfig:
     return apps_pb2.AppConfig(
-        app_id=view.app_id, kind=view.kind, mode=MODE_TO_PROTO[view.mode], name=view.name,
-        config_version=view.config_version, model_config_version=view.model_config_version,
-        model_config=struct(view.model_config), enable_api=view.enable_api, enable_site=view.enable_site,
-        mini_program_setting=view.mini_program_setting, knowledge_file_ids=list(view.knowledge_file_ids),
-        owner_user_id=view.owner_user_id, owner_company_id=view.owner_company_id,
+        app_id=view.app_id,
+        kind=view.kind,
+        mode=MODE_TO_PROTO[view.mode],
+        name=view.name,
+        config_version=view.config_version,
+        model_config_version=view.model_config_version,
+        model_config=struct(view.model_config),
+        enable_api=view.enable_api,
+        enable_site=view.enable_site,
+        mini_program_setting=view.mini_program_setting,
+        knowledge_file_ids=list(view.knowledge_file_ids),
+        owner_user_id=view.owner_user_id,
+        owner_company_id=view.owner_company_id,
         updated_at=timestamp(view.updated_at),
-    )  # fmt: skip
+    )
 
 
 def chat_session(row: ChatSession, owner: App, *, role: int = 0) -> apps_pb2.ChatSession:
     return apps_pb2.ChatSession(
-        session_id=row.id, command_session_id=row.command_id or "", nick_name=owner.name, header_url=owner.icon,
-        session_type=row.session_type, app_id=owner.id, role=role, user_id=row.user_id,
+        session_id=row.id,
+        command_session_id=row.command_id or "",
+        nick_name=owner.name,
+        header_url=owner.icon,
+        session_type=row.session_type,
+        app_id=owner.id,
+        role=role,
+        user_id=row.user_id,
         created_at=timestamp(row.created_at),
-    )  # fmt: skip
+    )
 
 
 def setting(program: Program) -> apps_pb2.MiniProgramSetting:
     row, session = program.app, program.session
     return apps_pb2.MiniProgramSetting(
-        app_id=row.id, session_id=session.id if session else "",
-        command_session_id=(session.command_id or "") if session else "", mini_program_name=row.name,
-        mini_program_icon=row.icon, mini_program_introduction=row.mp_introduction,
-        mini_program_instructions=row.mp_instructions, mini_program_setting=row.mp_setting,
-        knowledge_file_ids=list(row.knowledge_file_ids or ()), official=row.official, owner_user_id=row.user_id,
+        app_id=row.id,
+        session_id=session.id if session else "",
+        command_session_id=(session.command_id or "") if session else "",
+        mini_program_name=row.name,
+        mini_program_icon=row.icon,
+        mini_program_introduction=row.mp_introduction,
+        mini_program_instructions=row.mp_instructions,
+        mini_program_setting=row.mp_setting,
+        knowledge_file_ids=list(row.knowledge_file_ids or ()),
+        official=row.official,
+        owner_user_id=row.user_id,
         updated_at=timestamp(row.updated_at),
-    )  # fmt: skip
+    )

@@ -109,8 +109,9 @@ class MiniProgramService:
         """The mini program's setting, readable through any of the caller's sessions on it."""
         return await self._resolve(principal, ref, write=False)
 
-    async def update(self, *, principal: Principal, ref: ProgramRef, changes: dict[str, Any],
-                     file_ids: list[str] | None) -> Program:  # fmt: skip
+    async def update(
+        self, *, principal: Principal, ref: ProgramRef, changes: dict[str, Any], file_ids: list[str] | None
+    ) -> Program:
         """Partial update: columns absent from changes, and file_ids None, are left as they are."""
         program = await self._resolve(principal, ref, write=True)
         clean: dict[str, Any] = {}

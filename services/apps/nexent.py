@@ -99,9 +99,12 @@ class NexentService:
     async def agent_app_id(self, *, principal: Principal) -> str:
         """The caller's Nexent agent app, created on first use."""
         app = build_app(
-            principal, kind=Kind.NEXENT_AGENT, mode="agent-chat", name="Nexent",
+            principal,
+            kind=Kind.NEXENT_AGENT,
+            mode="agent-chat",
+            name="Nexent",
             singleton_key=f"nexent:{principal.user_id}",
-        )  # fmt: skip
+        )
         app = await self.store.ensure_singleton(app=app, sessions=[], config=default_model_config("agent-chat"))
         return app.id
 

@@ -17,9 +17,19 @@ from services.kit.context import require_principal
 from services.kit.errors import InvalidArgument
 
 _UPDATABLE_SITE = (
-    "title", "icon", "icon_type", "icon_background", "description", "default_language", "copyright",
-    "privacy_policy", "custom_disclaimer", "customize_domain", "customize_token_strategy", "prompt_public",
-)  # fmt: skip
+    "title",
+    "icon",
+    "icon_type",
+    "icon_background",
+    "description",
+    "default_language",
+    "copyright",
+    "privacy_policy",
+    "custom_disclaimer",
+    "customize_domain",
+    "customize_token_strategy",
+    "prompt_public",
+)
 _MEMO_SIZE = 2048
 
 
@@ -53,11 +63,15 @@ class AppsServicer(apps_pb2_grpc.AppsServiceServicer):
 
     async def CreateApp(self, request: apps_pb2.CreateAppRequest, context: Any) -> apps_pb2.App:
         record = await self.apps.create_app(
-            principal=_caller(), name=request.name, description=request.description,
-            mode=convert.MODE_FROM_PROTO.get(request.mode, ""), icon=request.icon, icon_type=request.icon_type,
+            principal=_caller(),
+            name=request.name,
+            description=request.description,
+            mode=convert.MODE_FROM_PROTO.get(request.mode, ""),
+            icon=request.icon,
+            icon_type=request.icon_type,
             icon_background=request.icon_background,
             model_config=_dict(request.model_config) if request.HasField("model_config") else None,
-        )  # fmt: skip
+        )
         return convert.app(record)
 
     async def GetApp(self, request: apps_pb2.GetAppRequest, context: Any) -> apps_pb2.App:
@@ -65,9 +79,13 @@ class AppsServicer(apps_pb2_grpc.AppsServiceServicer):
 
     async def ListApps(self, request: apps_pb2.ListAppsRequest, context: Any) -> apps_pb2.ListAppsResponse:
         records, total, page, limit = await self.apps.list_apps(
-            principal=_caller(), page=request.page.page, limit=request.page.limit, name=request.name,
-            mode=convert.MODE_FROM_PROTO.get(request.mode, ""), kind=Kind(request.kind or Kind.STANDARD),
-        )  # fmt: skip
+            principal=_caller(),
+            page=request.page.page,
+            limit=request.page.limit,
+            name=request.name,
+            mode=convert.MODE_FROM_PROTO.get(request.mode, ""),
+            kind=Kind(request.kind or Kind.STANDARD),
+        )
         info = common_pb2.PageInfo(page=page, limit=limit, total=total, has_more=page * limit < total)
         return apps_pb2.ListAppsResponse(apps=[convert.app(r) for r in records], page=info)
 
@@ -77,10 +95,15 @@ class AppsServicer(apps_pb2_grpc.AppsServiceServicer):
 
     async def CopyApp(self, request: apps_pb2.CopyAppRequest, context: Any) -> apps_pb2.App:
         record = await self.apps.copy_app(
-            principal=_caller(), app_id=request.app_id, name=request.name, description=request.description or None,
-            mode=convert.MODE_FROM_PROTO.get(request.mode, ""), icon=request.icon or None,
-            icon_type=request.icon_type or None, icon_background=request.icon_background or None,
-        )  # fmt: skip
+            principal=_caller(),
+            app_id=request.app_id,
+            name=request.name,
+            description=request.description or None,
+            mode=convert.MODE_FROM_PROTO.get(request.mode, ""),
+            icon=request.icon or None,
+            icon_type=request.icon_type or None,
+            icon_background=request.icon_background or None,
+        )
         return convert.app(record)
 
     async def UpdateApp(self, request: apps_pb2.UpdateAppRequest, context: Any) -> apps_pb2.App:

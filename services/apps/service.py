@@ -62,8 +62,15 @@ class AppsService:
         self.cache.drop(app_id)
         await self.outbox.flush()
 
-    def _appearance(self, *, name: str | None, description: str | None, icon: str | None,
-                    icon_type: str | None, icon_background: str | None) -> dict[str, Any]:  # fmt: skip
+    def _appearance(
+        self,
+        *,
+        name: str | None,
+        description: str | None,
+        icon: str | None,
+        icon_type: str | None,
+        icon_background: str | None,
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if name is not None:
             out["name"] = fields.text(name, field="name", max_len=fields.NAME_MAX, required=True)
@@ -80,9 +87,17 @@ class AppsService:
         return out
 
     async def create_app(
-        self, *, principal: Principal, name: str, description: str, mode: str, icon: str, icon_type: str,
-        icon_background: str, model_config: dict[str, Any] | None = None,
-    ) -> AppRecord:  # fmt: skip
+        self,
+        *,
+        principal: Principal,
+        name: str,
+        description: str,
+        mode: str,
+        icon: str,
+        icon_type: str,
+        icon_background: str,
+        model_config: dict[str, Any] | None = None,
+    ) -> AppRecord:
         """A new console app with its site and model config version 1 (the mode's default unless given)."""
         mode = fields.mode(mode)
         look = self._appearance(
@@ -116,9 +131,17 @@ class AppsService:
         return session_ids
 
     async def copy_app(
-        self, *, principal: Principal, app_id: str, name: str, description: str | None, mode: str, icon: str | None,
-        icon_type: str | None, icon_background: str | None,
-    ) -> AppRecord:  # fmt: skip
+        self,
+        *,
+        principal: Principal,
+        app_id: str,
+        name: str,
+        description: str | None,
+        mode: str,
+        icon: str | None,
+        icon_type: str | None,
+        icon_background: str | None,
+    ) -> AppRecord:
         """A new app with the given name, icon and mode and a deep copy of the source's current model config."""
         source = await self.get_app(principal=principal, app_id=app_id)
         src = source.app
@@ -136,10 +159,18 @@ class AppsService:
         return await self.store.create_app(app=app, config=config, site=build_site(app))
 
     async def update_app(
-        self, *, principal: Principal, app_id: str, name: str | None = None, description: str | None = None,
-        icon: str | None = None, icon_type: str | None = None, icon_background: str | None = None,
-        enable_site: bool | None = None, enable_api: bool | None = None,
-    ) -> AppRecord:  # fmt: skip
+        self,
+        *,
+        principal: Principal,
+        app_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        icon: str | None = None,
+        icon_type: str | None = None,
+        icon_background: str | None = None,
+        enable_site: bool | None = None,
+        enable_api: bool | None = None,
+    ) -> AppRecord:
         """Change the given attributes only (Dify's /name, /icon, /site-enable and /api-enable)."""
         app_id = fields.parse_uuid(app_id, field="app_id")
         changes = self._appearance(
@@ -218,10 +249,19 @@ def config_view(record: AppRecord) -> ConfigView:
     """The cacheable generation view of a stored app."""
     app: App = record.app
     return ConfigView(
-        app_id=app.id, kind=app.kind, mode=app.mode, name=app.name, config_version=app.config_version,
+        app_id=app.id,
+        kind=app.kind,
+        mode=app.mode,
+        name=app.name,
+        config_version=app.config_version,
         model_config_version=record.config.version if record.config else 0,
-        model_config=record.config.config if record.config else {}, enable_api=app.enable_api,
-        enable_site=app.enable_site, mini_program_setting=app.mp_setting,
-        knowledge_file_ids=tuple(app.knowledge_file_ids or ()), owner_user_id=app.user_id,
-        owner_company_id=app.company_id, official=app.official, updated_at=as_utc(app.updated_at) or utcnow(),
-    )  # fmt: skip
+        model_config=record.config.config if record.config else {},
+        enable_api=app.enable_api,
+        enable_site=app.enable_site,
+        mini_program_setting=app.mp_setting,
+        knowledge_file_ids=tuple(app.knowledge_file_ids or ()),
+        owner_user_id=app.user_id,
+        owner_company_id=app.company_id,
+        official=app.official,
+        updated_at=as_utc(app.updated_at) or utcnow(),
+    )

@@ -79,9 +79,14 @@ class SessionStore:
             if found is not None:
                 return found
             row = ChatSession(
-                id=new_id(), command_id=None, app_id=app.id, user_id=principal.user_id,
-                company_id=principal.company_id, session_type=int(session_type), created_at=utcnow(),
-            )  # fmt: skip
+                id=new_id(),
+                command_id=None,
+                app_id=app.id,
+                user_id=principal.user_id,
+                company_id=principal.company_id,
+                session_type=int(session_type),
+                created_at=utcnow(),
+            )
             try:
                 async with self._apps.transaction() as session:
                     if await session.get(App, app.id) is None:

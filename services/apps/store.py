@@ -95,9 +95,14 @@ class AppStore:
     ) -> AppRecord:
         """Insert an app with its model config version 1, its site and its sessions, all or nothing."""
         version = ModelConfigVersion(
-            id=new_id(), app_id=app.id, user_id=app.user_id, company_id=app.company_id, version=1,
-            config=config, created_at=app.created_at,
-        )  # fmt: skip
+            id=new_id(),
+            app_id=app.id,
+            user_id=app.user_id,
+            company_id=app.company_id,
+            version=1,
+            config=config,
+            created_at=app.created_at,
+        )
         app.model_config_id, app.model_config_version = version.id, 1
         async with self.transaction() as session:
             session.add(app)
@@ -177,9 +182,14 @@ class AppStore:
         async with self.transaction() as session:
             app = await self.locked_app(session, principal=principal, app_id=app_id)
             version = ModelConfigVersion(
-                id=new_id(), app_id=app.id, user_id=app.user_id, company_id=app.company_id,
-                version=app.model_config_version + 1, config=config, created_at=utcnow(),
-            )  # fmt: skip
+                id=new_id(),
+                app_id=app.id,
+                user_id=app.user_id,
+                company_id=app.company_id,
+                version=app.model_config_version + 1,
+                config=config,
+                created_at=utcnow(),
+            )
             session.add(version)
             app.model_config_id, app.model_config_version = version.id, version.version
             changed_event(session, app)

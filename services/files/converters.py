@@ -19,9 +19,13 @@ _GLYPH_CODE = re.compile(r"\(cid:\d+\)")  # what pdfminer writes for a glyph its
 MAX_UNREADABLE_SHARE = 0.5
 READABILITY_SAMPLE = 200_000
 _LABELS = {
-    "pdf": "the PDF", "docx": "the Word document", "pptx": "the PowerPoint deck", "xlsx": "the spreadsheet",
-    "csv": "the CSV file", "html": "the web page",
-}  # fmt: skip
+    "pdf": "the PDF",
+    "docx": "the Word document",
+    "pptx": "the PowerPoint deck",
+    "xlsx": "the spreadsheet",
+    "csv": "the CSV file",
+    "html": "the web page",
+}
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,11 @@ def default_converters() -> dict[str, tuple[Converter, ...]]:
     return {
         "pdf": (markitdown, Converter("pdfminer", pdfminer_text), Converter("pypdf", pypdf_text)),
         "docx": (markitdown, Converter("mammoth", mammoth_text), Converter("python-docx", python_docx_text)),
-        "pptx": (markitdown,), "xlsx": (markitdown,), "csv": (markitdown,), "html": (markitdown,),
-    }  # fmt: skip
+        "pptx": (markitdown,),
+        "xlsx": (markitdown,),
+        "csv": (markitdown,),
+        "html": (markitdown,),
+    }
 
 
 def readable(text: str) -> bool:
@@ -195,8 +202,9 @@ def _no_text(fmt: str, *, locked: bool, unreadable: bool, empty: bool) -> Failed
     if unreadable:
         return FailedPrecondition(
             f"no readable text could be read from {what}: its characters do not decode (fonts without a character "
-            "map, or a damaged file)", reason="no_text",
-        )  # fmt: skip
+            "map, or a damaged file)",
+            reason="no_text",
+        )
     if empty:
         scan = " (a scanned PDF needs OCR, which is not supported)" if fmt == "pdf" else ""
         return FailedPrecondition(f"{what} contains no text{scan}", reason="no_text")

@@ -237,9 +237,11 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         if len(request.object_ids) + len(request.urls) > 100:
             raise InvalidArgument("at most 100 objects per call", field="object_ids")
         events = self.service.extract_text(
-            principal=_caller(), object_ids=list(request.object_ids), max_chars=request.max_chars,
+            principal=_caller(),
+            object_ids=list(request.object_ids),
+            max_chars=request.max_chars,
             urls=list(request.urls),
-        )  # fmt: skip
+        )
         async for event in events:
             yield _event(event)
 

@@ -153,9 +153,12 @@ class FilesService:
         for ref in refs:
             try:
                 row, signed = await self.presign(
-                    principal=principal, ref=ref, expires_s=expires_s, download=download,
+                    principal=principal,
+                    ref=ref,
+                    expires_s=expires_s,
+                    download=download,
                     public_base_url=public_base_url,
-                )  # fmt: skip
+                )
             except NotFound as error:
                 results.append((ref, None, error.message))
             else:
@@ -250,9 +253,12 @@ class FilesService:
             yield ExtractEvent("progress", raw_id, row.name, stage="done", percent=done)
         for url in urls:
             pieces = extract_url(
-                url, fetcher=self.fetcher, extractor=self.extractor, max_bytes=self.settings.max_file_bytes,
+                url,
+                fetcher=self.fetcher,
+                extractor=self.extractor,
+                max_bytes=self.settings.max_file_bytes,
                 max_chars=limit,
-            )  # fmt: skip
+            )
             async for kind, name, value, message in pieces:
                 if kind == "error":
                     yield ExtractEvent("error", url, name, reason=value, message=message)

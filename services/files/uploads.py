@@ -168,9 +168,15 @@ class Uploader:
             raise
 
     async def _commit(
-        self, principal: Principal, row: StoredObject, spec: UploadSpec, sniffed: Sniffed, kind: int, size: int,
+        self,
+        principal: Principal,
+        row: StoredObject,
+        spec: UploadSpec,
+        sniffed: Sniffed,
+        kind: int,
+        size: int,
         sha256: str,
-    ) -> StoredObject:  # fmt: skip
+    ) -> StoredObject:
         ingest_task = new_task_id() if spec.ingest_index is not None else ""
         transcribe_task = new_task_id() if spec.transcribe else ""
         row = await self.store.update(

@@ -12,12 +12,16 @@ from services.files.fetcher import FetchFailed, SafeFetcher
 from services.kit.errors import MeshError
 
 _BY_TYPE = {
-    "text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf", "text/plain": "txt",
-    "text/markdown": "md", "text/csv": "csv",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "text/markdown": "md",
+    "text/csv": "csv",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-}  # fmt: skip
+}
 
 
 def url_format(content_type: str, url: str) -> str:

@@ -269,15 +269,23 @@ class ValkeyServer(ManagedServer):
         exe = find_binary("valkey-server", *(Path(loc) / "bin" / "valkey-server" for loc in locations))
         return [
             exe,
-            "--port", str(self.port),
-            "--bind", self.host,
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--save", "",  # AOF alone carries durability; RDB snapshots would only add fork pauses
-            "--protected-mode", "no",
-            "--daemonize", "no",
-            "--logfile", "",
-        ]  # fmt: skip
+            "--port",
+            str(self.port),
+            "--bind",
+            self.host,
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",  # AOF alone carries durability; RDB snapshots would only add fork pauses
+            "--protected-mode",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            "",
+        ]
 
     def ready(self) -> bool:
         # The port opens before the AOF is loaded; only PONG (not -LOADING) means usable.

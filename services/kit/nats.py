@@ -156,9 +156,16 @@ async def ensure_dlq_stream(js: JetStreamContext, *, max_age_s: float = 30 * _DA
 
 
 def dead_letter_headers(
-    *, headers: Mapping[str, str] | None, data: bytes, subject: str, stream: str, seq: int, delivery: int,
-    reason: str, error: BaseException | None = None,
-) -> dict[str, str]:  # fmt: skip
+    *,
+    headers: Mapping[str, str] | None,
+    data: bytes,
+    subject: str,
+    stream: str,
+    seq: int,
+    delivery: int,
+    reason: str,
+    error: BaseException | None = None,
+) -> dict[str, str]:
     """A dead letter's headers: the original ones, X-Dead-Letter-* and a Nats-Msg-Id that makes the copy once."""
     # Nats-* headers steer the server (dedup, expectations); keep the original id under another name.
     out = {k: v for k, v in (headers or {}).items() if not k.startswith("Nats-")}
@@ -203,9 +210,14 @@ async def dead_letter_expired(
             break
         data = raw.data or b""
         headers = dead_letter_headers(
-            headers=raw.headers, data=data, subject=raw.subject or "", stream=stream, seq=raw.seq, delivery=0,
+            headers=raw.headers,
+            data=data,
+            subject=raw.subject or "",
+            stream=stream,
+            seq=raw.seq,
+            delivery=0,
             reason=EXPIRED_REASON,
-        )  # fmt: skip
+        )
         await js.publish(target, data, headers=headers)
         with contextlib.suppress(nats.js.errors.NotFoundError):
             await js.delete_msg(stream, raw.seq)

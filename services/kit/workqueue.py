@@ -112,14 +112,27 @@ class WorkQueueConsumer:
         await ensure_stream(
             self.js, name=ADVISORY_STREAM, subjects=[MAX_DELIVERIES_ADVISORY + ".>"], max_age_s=7 * 86_400.0
         )
-        await self.js.add_consumer(self.stream, ConsumerConfig(
-            name=self.durable, durable_name=self.durable, ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=self.ack_wait, max_deliver=self.max_deliver, filter_subject=self.subject,
-        ))  # fmt: skip
-        await self.js.add_consumer(ADVISORY_STREAM, ConsumerConfig(
-            name=self._advisory_durable, durable_name=self._advisory_durable, ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=30.0, filter_subject=self.advisory_subject,
-        ))  # fmt: skip
+        await self.js.add_consumer(
+            self.stream,
+            ConsumerConfig(
+                name=self.durable,
+                durable_name=self.durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=self.ack_wait,
+                max_deliver=self.max_deliver,
+                filter_subject=self.subject,
+            ),
+        )
+        await self.js.add_consumer(
+            ADVISORY_STREAM,
+            ConsumerConfig(
+                name=self._advisory_durable,
+                durable_name=self._advisory_durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=30.0,
+                filter_subject=self.advisory_subject,
+            ),
+        )
 
     def start(self) -> asyncio.Task[None]:
         """Run the consumer in a background task (idempotent while it runs)."""
@@ -270,13 +283,26 @@ class WorkQueueConsumer:
             self._log.warning("workqueue_ack_unconfirmed", seq=msg.metadata.sequence.stream)
 
     async def _dead_letter(
-        self, *, subject: str, data: bytes, headers: Mapping[str, str] | None, seq: int, delivery: int,
-        reason: str, error: Exception | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        subject: str,
+        data: bytes,
+        headers: Mapping[str, str] | None,
+        seq: int,
+        delivery: int,
+        reason: str,
+        error: Exception | None = None,
+    ) -> None:
         out = dead_letter_headers(
-            headers=headers, data=data, subject=subject, stream=self.stream, seq=seq, delivery=delivery,
-            reason=reason, error=error,
-        )  # fmt: skip
+            headers=headers,
+            data=data,
+            subject=subject,
+            stream=self.stream,
+            seq=seq,
+            delivery=delivery,
+            reason=reason,
+            error=error,
+        )
         await self.js.publish(self.dead_letter_subject, data, headers=out)
         self._log.warning(
             "task_dead_lettered",

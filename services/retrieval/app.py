@@ -56,10 +56,12 @@ def build_engine(settings: RetrievalSettings) -> SearchEngine:
         from services.retrieval.engine.elasticsearch import ElasticsearchEngine
 
         return ElasticsearchEngine(
-            url=settings.retrieval_es_url, username=settings.retrieval_es_username,
-            password=settings.retrieval_es_password, prefix=settings.retrieval_es_index_prefix,
+            url=settings.retrieval_es_url,
+            username=settings.retrieval_es_username,
+            password=settings.retrieval_es_password,
+            prefix=settings.retrieval_es_index_prefix,
             replicas=settings.retrieval_es_replicas,
-        )  # fmt: skip
+        )
     return EmbeddedEngine(settings.embedded_root())
 
 
@@ -73,14 +75,19 @@ async def build_retrieval(
     engine = engine or build_engine(settings)
     await engine.open()
     peers = Peers(
-        files_addr=settings.files_addr, chat_addr=settings.chat_addr, deadline_s=settings.grpc_deadline_s,
+        files_addr=settings.files_addr,
+        chat_addr=settings.chat_addr,
+        deadline_s=settings.grpc_deadline_s,
         extract_timeout_s=settings.retrieval_extract_timeout_s,
-    )  # fmt: skip
+    )
     embedders = Embedders(call=peers.embed if settings.retrieval_registry_embeddings else None)
     indexer = Indexer(
-        store=store, engine=engine, embedders=embedders, chunk_size=settings.retrieval_chunk_size,
+        store=store,
+        engine=engine,
+        embedders=embedders,
+        chunk_size=settings.retrieval_chunk_size,
         overlap=settings.retrieval_chunk_overlap,
-    )  # fmt: skip
+    )
     indices = IndexService(store=store, engine=engine, indexer=indexer)
     searcher = Searcher(store=store, engine=engine, embedders=embedders)
     nc = await mesh_nats.connect_nats(url=settings.nats_url, name="retrieval")
@@ -95,38 +102,80 @@ async def build_retrieval(
         )
 
     expander = TrainingExpander(
-        store=store, engine=engine, indexer=indexer, generate=generate,
+        store=store,
+        engine=engine,
+        indexer=indexer,
+        generate=generate,
         concurrency=settings.retrieval_training_concurrency,
-    )  # fmt: skip
+    )
     pipeline = Pipeline(
-        store=store, indexer=indexer, peers=peers, queue=queue, expander=expander,
+        store=store,
+        indexer=indexer,
+        peers=peers,
+        queue=queue,
+        expander=expander,
         max_deliver=settings.retrieval_max_deliver,
-    )  # fmt: skip
+    )
     events = EventHandlers(indices=indices)
     backoff = settings.retrieval_backoff_s
     consumers = [
-        mesh_nats.WorkQueueConsumer(js, stream=q.TASKS_STREAM, subject=q.INGEST_SUBJECT, durable=q.INTAKE_DURABLE,
-                                    handler=pipeline.intake, concurrency=4, backoff=[0.5, 2.0]),
         mesh_nats.WorkQueueConsumer(
-            js, stream=q.TASKS_STREAM, subject=q.RUN_SUBJECT, durable=q.RUN_DURABLE, handler=pipeline.run,
-            concurrency=settings.retrieval_workers, max_deliver=settings.retrieval_max_deliver, backoff=backoff,
-            ack_wait=settings.retrieval_ack_wait_s, handler_timeout_s=settings.retrieval_task_timeout_s,
+            js,
+            stream=q.TASKS_STREAM,
+            subject=q.INGEST_SUBJECT,
+            durable=q.INTAKE_DURABLE,
+            handler=pipeline.intake,
+            concurrency=4,
+            backoff=[0.5, 2.0],
         ),
-        mesh_nats.WorkQueueConsumer(js, stream=mesh_nats.DLQ_STREAM, subject=q.RUN_DLQ, durable="retrieval_run_dlq",
-                                    handler=pipeline.dead_letter),
-        mesh_nats.WorkQueueConsumer(js, stream=mesh_nats.EVENTS_STREAM, subject=FILES_DELETED,
-                                    durable="retrieval_files_deleted", handler=events.files_deleted, backoff=backoff),
-        mesh_nats.WorkQueueConsumer(js, stream=mesh_nats.EVENTS_STREAM, subject=APPS_DELETED,
-                                    durable="retrieval_apps_deleted", handler=events.apps_deleted, backoff=backoff),
-    ]  # fmt: skip
+        mesh_nats.WorkQueueConsumer(
+            js,
+            stream=q.TASKS_STREAM,
+            subject=q.RUN_SUBJECT,
+            durable=q.RUN_DURABLE,
+            handler=pipeline.run,
+            concurrency=settings.retrieval_workers,
+            max_deliver=settings.retrieval_max_deliver,
+            backoff=backoff,
+            ack_wait=settings.retrieval_ack_wait_s,
+            handler_timeout_s=settings.retrieval_task_timeout_s,
+        ),
+        mesh_nats.WorkQueueConsumer(
+            js,
+            stream=mesh_nats.DLQ_STREAM,
+            subject=q.RUN_DLQ,
+            durable="retrieval_run_dlq",
+            handler=pipeline.dead_letter,
+        ),
+        mesh_nats.WorkQueueConsumer(
+            js,
+            stream=mesh_nats.EVENTS_STREAM,
+            subject=FILES_DELETED,
+            durable="retrieval_files_deleted",
+            handler=events.files_deleted,
+            backoff=backoff,
+        ),
+        mesh_nats.WorkQueueConsumer(
+            js,
+            stream=mesh_nats.EVENTS_STREAM,
+            subject=APPS_DELETED,
+            durable="retrieval_apps_deleted",
+            handler=events.apps_deleted,
+            backoff=backoff,
+        ),
+    ]
     if consume:
         for consumer in consumers:
             await consumer.setup()
             consumer.start()
     servicer = RetrievalServicer(
-        indices=indices, searcher=searcher, tasks=tasks, resources=ResourceLibrary(store=store, searcher=searcher),
-        backend=engine.name, peers=peers,
-    )  # fmt: skip
+        indices=indices,
+        searcher=searcher,
+        tasks=tasks,
+        resources=ResourceLibrary(store=store, searcher=searcher),
+        backend=engine.name,
+        peers=peers,
+    )
     health = HealthRegistry()
     binding = ServiceBinding(SERVICE_NAME, retrieval_pb2_grpc.add_RetrievalServiceServicer_to_server, servicer)
     server, port = create_server(address, bindings=[binding], health=health)
@@ -141,6 +190,14 @@ async def build_retrieval(
 
     log.info("retrieval_ready", backend=engine.name)
     return RetrievalProcess(
-        server=server, port=port, health=health, indices=indices, tasks=tasks, searcher=searcher, engine=engine,
-        nats=nc, consumers=consumers if consume else [], on_shutdown=[close],
-    )  # fmt: skip
+        server=server,
+        port=port,
+        health=health,
+        indices=indices,
+        tasks=tasks,
+        searcher=searcher,
+        engine=engine,
+        nats=nc,
+        consumers=consumers if consume else [],
+        on_shutdown=[close],
+    )

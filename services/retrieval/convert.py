@@ -52,13 +52,21 @@ def chunk(doc: ChunkDoc) -> retrieval_pb2.Chunk:
 
 def task(row: TaskRow, *, include_results: bool = False) -> retrieval_pb2.Task:
     out = retrieval_pb2.Task(
-        id=row.id, status=row.status, error=row.error, attempts=row.attempts, chunks_indexed=row.chunks_indexed,  # type: ignore[arg-type]
-        created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at),
+        id=row.id,
+        status=row.status,
+        error=row.error,
+        attempts=row.attempts,
+        chunks_indexed=row.chunks_indexed,  # type: ignore[arg-type]
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
         source=retrieval_pb2.TaskSource(
-            source=row.source, source_type=row.source_type, chunking_strategy=row.chunking_strategy,
-            index_name=row.index_name, additional_params=struct(dict(row.additional_params or {})),
+            source=row.source,
+            source_type=row.source_type,
+            chunking_strategy=row.chunking_strategy,
+            index_name=row.index_name,
+            additional_params=struct(dict(row.additional_params or {})),
         ),
-    )  # fmt: skip
+    )
     if include_results:
         out.results.CopyFrom(struct(dict(row.results or {})))
     return out
@@ -66,11 +74,17 @@ def task(row: TaskRow, *, include_results: bool = False) -> retrieval_pb2.Task:
 
 def hit(value: Hit) -> retrieval_pb2.SearchHit:
     out = retrieval_pb2.SearchHit(
-        id=value.chunk.id, title=value.chunk.title, content=value.chunk.content, score=value.score,
-        index=value.index.name, source_id=value.chunk.source_id, filename=value.chunk.filename,
-        source_type=value.chunk.source_type, position=value.chunk.position,
+        id=value.chunk.id,
+        title=value.chunk.title,
+        content=value.chunk.content,
+        score=value.score,
+        index=value.index.name,
+        source_id=value.chunk.source_id,
+        filename=value.chunk.filename,
+        source_type=value.chunk.source_type,
+        position=value.chunk.position,
         metadata=struct({**value.chunk.metadata, "kind": value.chunk.kind}),
-    )  # fmt: skip
+    )
     if value.accurate is not None and value.semantic is not None:
         out.score_details.CopyFrom(retrieval_pb2.ScoreDetails(accurate=value.accurate, semantic=value.semantic))
     return out
@@ -78,6 +92,10 @@ def hit(value: Hit) -> retrieval_pb2.SearchHit:
 
 def training_item(row: TaskRow) -> retrieval_pb2.TrainingItem:
     return retrieval_pb2.TrainingItem(
-        file_id=row.id, object_id=row.object_id, file_name=row.file_name, status=row.status, error=row.error,  # type: ignore[arg-type]
+        file_id=row.id,
+        object_id=row.object_id,
+        file_name=row.file_name,
+        status=row.status,
+        error=row.error,  # type: ignore[arg-type]
         created_at=timestamp(row.created_at),
-    )  # fmt: skip
+    )

@@ -84,9 +84,15 @@ class Indexer:
         self.overlap = overlap
 
     async def ensure_index(
-        self, *, principal: Principal, name: str, dim: int = 0, model: str = "", app_id: str = "",
+        self,
+        *,
+        principal: Principal,
+        name: str,
+        dim: int = 0,
+        model: str = "",
+        app_id: str = "",
         allow_reserved: bool = False,
-    ) -> tuple[IndexRow, bool]:  # fmt: skip
+    ) -> tuple[IndexRow, bool]:
         """The caller's index by name, created (engine included) when missing; (row, created)."""
         check_name(name, allow_reserved=allow_reserved)
         found = await self.store.find_index(principal=principal, name=name)
@@ -102,13 +108,22 @@ class Indexer:
         if dim and dim != model_dim:
             raise InvalidArgument(
                 f"embedding_dim {dim} does not match the embedding model {model_name} ({model_dim} dimensions)",
-                reason="embedding_dim_mismatch", field="embedding_dim",
-            )  # fmt: skip
+                reason="embedding_dim_mismatch",
+                field="embedding_dim",
+            )
         row = IndexRow(
-            id=new_id(), user_id=principal.user_id, company_id=principal.company_id,
-            scope_user=scope_user(principal, name), name=name, app_id=app_id, embedding_model=model_name,
-            embedding_dim=model_dim, query_count=0, query_ms_total=0.0, created_at=utcnow(),
-        )  # fmt: skip
+            id=new_id(),
+            user_id=principal.user_id,
+            company_id=principal.company_id,
+            scope_user=scope_user(principal, name),
+            name=name,
+            app_id=app_id,
+            embedding_model=model_name,
+            embedding_dim=model_dim,
+            query_count=0,
+            query_ms_total=0.0,
+            created_at=utcnow(),
+        )
         await self.engine.create_index(row.id, dim=row.embedding_dim)
         row, created = await self.store.add_index(row=row)
         if not created:
@@ -121,8 +136,9 @@ class Indexer:
         if embedder.dim != index.embedding_dim:
             raise FailedPrecondition(
                 f"embedding model {embedder.model} makes {embedder.dim}-dim vectors, index {index.name} holds "
-                f"{index.embedding_dim}", reason="embedding_dim_mismatch",
-            )  # fmt: skip
+                f"{index.embedding_dim}",
+                reason="embedding_dim_mismatch",
+            )
         for start in range(0, len(chunks), BATCH):
             batch = list(chunks[start : start + BATCH])
             vectors = await embedder.passages([f"{c.title}\n{c.content}" if c.title else c.content for c in batch])
@@ -139,12 +155,23 @@ class Indexer:
             return existing, True
         now = utcnow()
         doc = DocumentRow(
-            id=new_id(), index_id=index.id, user_id=principal.user_id, company_id=principal.company_id,
-            source_id=source.source_id, object_id=source.object_id, file_name=source.file_name,
-            file_size=source.file_size or len(source.text.encode()), source_type=source.source_type, sha256=sha,
-            stage="", chunks_count=0, qa_count=0, task_id=task_id,
-            created_at=existing.created_at if existing else now, updated_at=now,
-        )  # fmt: skip
+            id=new_id(),
+            index_id=index.id,
+            user_id=principal.user_id,
+            company_id=principal.company_id,
+            source_id=source.source_id,
+            object_id=source.object_id,
+            file_name=source.file_name,
+            file_size=source.file_size or len(source.text.encode()),
+            source_type=source.source_type,
+            sha256=sha,
+            stage="",
+            chunks_count=0,
+            qa_count=0,
+            task_id=task_id,
+            created_at=existing.created_at if existing else now,
+            updated_at=now,
+        )
         await self.store.save_document(row=doc)
         await self.engine.delete_sources(index.id, [source.source_id])
         title = source.title or source.file_name

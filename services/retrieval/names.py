@@ -41,8 +41,9 @@ def check_name(name: str, *, allow_reserved: bool = False) -> str:
     if not _NAME.match(name or ""):
         raise InvalidArgument(
             "index_name must be 1-128 characters of lowercase letters, digits, '-' and '_'",
-            reason="invalid_index_name", field="index_name",
-        )  # fmt: skip
+            reason="invalid_index_name",
+            field="index_name",
+        )
     return name
 
 

@@ -46,9 +46,12 @@ class Peers:
         pieces: list[str] = []
         name = ""
         stream = grpc_client.server_stream(
-            self.files.ExtractText, request, timeout_s=self.extract_timeout_s, idle_timeout_s=self.extract_timeout_s,
+            self.files.ExtractText,
+            request,
+            timeout_s=self.extract_timeout_s,
+            idle_timeout_s=self.extract_timeout_s,
             principal=principal,
-        )  # fmt: skip
+        )
         async for event in stream:
             kind = event.WhichOneof("event")
             if kind == "text":
@@ -67,9 +70,11 @@ class Peers:
         """A files object's parsed text (by id, or by object_name); NotFound / InvalidArgument when it cannot be."""
         object_ref = files_pb2.ObjectRef(id=ref) if ref.isdigit() else files_pb2.ObjectRef(object_name=ref)
         info = await grpc_client.unary(
-            self.files.GetObject, files_pb2.GetObjectRequest(ref=object_ref), timeout_s=self.deadline_s,
+            self.files.GetObject,
+            files_pb2.GetObjectRequest(ref=object_ref),
+            timeout_s=self.deadline_s,
             principal=principal,
-        )  # fmt: skip
+        )
         _, text = await self._extract(principal=principal, request=files_pb2.ExtractTextRequest(object_ids=[info.id]))
         return ObjectText(info.id, info.name, text, int(info.size), info.sha256)
 
@@ -79,9 +84,12 @@ class Peers:
         """(object_id, file name, text, truncated, error) per object, in order; one failure does not stop the rest."""
         out: dict[str, list[Any]] = {i: [i, "", [], False, ""] for i in object_ids}
         stream = grpc_client.server_stream(
-            self.files.ExtractText, files_pb2.ExtractTextRequest(object_ids=object_ids, max_chars=max_chars),
-            timeout_s=self.extract_timeout_s, idle_timeout_s=self.extract_timeout_s, principal=principal,
-        )  # fmt: skip
+            self.files.ExtractText,
+            files_pb2.ExtractTextRequest(object_ids=object_ids, max_chars=max_chars),
+            timeout_s=self.extract_timeout_s,
+            idle_timeout_s=self.extract_timeout_s,
+            principal=principal,
+        )
         async for event in stream:
             kind = event.WhichOneof("event")
             if kind == "text" and event.text.object_id in out:
@@ -108,9 +116,11 @@ class Peers:
     async def generate(self, *, principal: Principal, query: str, system: str, timeout_s: float) -> str:
         """One completion through chat.Generate with the configured default model; the whole text."""
         request = chat_pb2.GenerateRequest(
-            mode=chat_pb2.CONVERSATION_MODE_COMPLETION, query=query,
-            model_config_override=_override(system), ephemeral=True,
-        )  # fmt: skip
+            mode=chat_pb2.CONVERSATION_MODE_COMPLETION,
+            query=query,
+            model_config_override=_override(system),
+            ephemeral=True,
+        )
         parts: list[str] = []
         try:
             stream = grpc_client.server_stream(

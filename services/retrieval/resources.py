@@ -56,9 +56,14 @@ class ResourceLibrary:
             if doc is None or source_id in found:
                 return
             found[source_id] = ResourceMatch(
-                doc.object_id or doc.source_id, doc.file_name, doc.file_size, snippet, score, doc.user_id,
+                doc.object_id or doc.source_id,
+                doc.file_name,
+                doc.file_size,
+                snippet,
+                score,
+                doc.user_id,
                 as_utc(doc.created_at),
-            )  # fmt: skip
+            )
 
         mode = "hybrid" if rag_enhance else "accurate"
         if not rag_enhance:
@@ -67,9 +72,13 @@ class ResourceLibrary:
                 if needle in normalize(doc.file_name):
                     add(doc.source_id, "", 1.0)
         hits, _ = await self.searcher.search(
-            principal=principal, index_names=[RESOURCES_INDEX], query=keyword, mode=mode, top_k=MAX_TOP_K,
+            principal=principal,
+            index_names=[RESOURCES_INDEX],
+            query=keyword,
+            mode=mode,
+            top_k=MAX_TOP_K,
             allow_reserved=True,
-        )  # fmt: skip
+        )
         for hit in hits:
             if hit.score > 0:
                 add(hit.chunk.source_id, hit.chunk.content[:300], hit.score)

@@ -58,34 +58,47 @@ class Searcher:
             rows.append(await self.store.get_index(principal=principal, name=name))
         return rows
 
-    async def _lexical(self, indices: Sequence[IndexRow], terms: list[str], k: int, sources: list[str] | None
-                       ) -> list[tuple[Key, float]]:  # fmt: skip
+    async def _lexical(
+        self, indices: Sequence[IndexRow], terms: list[str], k: int, sources: list[str] | None
+    ) -> list[tuple[Key, float]]:
         results = await asyncio.gather(
             *(self.engine.lexical(i.id, terms, top_k=k, source_ids=sources) for i in indices)
         )
         merged = [((i.id, cid), s) for i, hits in zip(indices, results, strict=True) for cid, s in hits]
         return sorted(merged, key=lambda item: (-item[1], item[0]))[:k]
 
-    async def _semantic(self, principal: Principal, indices: Sequence[IndexRow], query: str, k: int,
-                        sources: list[str] | None) -> list[tuple[Key, float]]:  # fmt: skip
+    async def _semantic(
+        self, principal: Principal, indices: Sequence[IndexRow], query: str, k: int, sources: list[str] | None
+    ) -> list[tuple[Key, float]]:
         vectors: dict[tuple[str, int], np.ndarray] = {}
         for index in indices:
             model = (index.embedding_model, index.embedding_dim)
             if model not in vectors:
                 embedder = self.embedders.for_index(principal=principal, model=model[0], dim=model[1])
                 vectors[model] = await embedder.query(query)
-        results = await asyncio.gather(*(
-            self.engine.knn(i.id, vectors[(i.embedding_model, i.embedding_dim)], top_k=k, source_ids=sources)
-            for i in indices
-        ))  # fmt: skip
+        results = await asyncio.gather(
+            *(
+                self.engine.knn(i.id, vectors[(i.embedding_model, i.embedding_dim)], top_k=k, source_ids=sources)
+                for i in indices
+            )
+        )
         merged = [((i.id, cid), s) for i, hits in zip(indices, results, strict=True) for cid, s in hits]
         return sorted(merged, key=lambda item: (-item[1], item[0]))[:k]
 
     async def search(
-        self, *, principal: Principal, index_names: Sequence[str], query: str, mode: str = "hybrid", top_k: int = 5,
-        weight_accurate: float = 0.3, fusion: str = "normalize", score_threshold: float | None = None,
-        source_ids: Sequence[str] | None = None, allow_reserved: bool = False,
-    ) -> tuple[list[Hit], float]:  # fmt: skip
+        self,
+        *,
+        principal: Principal,
+        index_names: Sequence[str],
+        query: str,
+        mode: str = "hybrid",
+        top_k: int = 5,
+        weight_accurate: float = 0.3,
+        fusion: str = "normalize",
+        score_threshold: float | None = None,
+        source_ids: Sequence[str] | None = None,
+        allow_reserved: bool = False,
+    ) -> tuple[list[Hit], float]:
         """The best top_k chunks and the query time in ms."""
         started = time.perf_counter()
         if mode not in MODES:
@@ -135,6 +148,13 @@ class Searcher:
         for item in fused:
             key = item.key  # type: ignore[assignment]
             if key in docs:
-                hits.append(Hit(by_id[key[0]], docs[key], item.score,
-                                item.accurate if hybrid else None, item.semantic if hybrid else None))  # fmt: skip
+                hits.append(
+                    Hit(
+                        by_id[key[0]],
+                        docs[key],
+                        item.score,
+                        item.accurate if hybrid else None,
+                        item.semantic if hybrid else None,
+                    )
+                )
         return hits

@@ -42,18 +42,27 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
     """Thin adapter over the index, search, task and resource services."""
 
     def __init__(
-        self, *, indices: IndexService, searcher: Searcher, tasks: TaskService, resources: ResourceLibrary,
-        backend: str, peers: Peers | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        indices: IndexService,
+        searcher: Searcher,
+        tasks: TaskService,
+        resources: ResourceLibrary,
+        backend: str,
+        peers: Peers | None = None,
+    ) -> None:
         self.indices, self.searcher, self.tasks, self.resources = indices, searcher, tasks, resources
         self.backend = backend
         self.peers = peers
 
     async def CreateIndex(self, request: Any, context: Any) -> retrieval_pb2.CreateIndexResponse:
         row, created = await self.indices.create_index(
-            principal=_caller(), name=request.index_name, dim=request.embedding_dim, model=request.embedding_model,
+            principal=_caller(),
+            name=request.index_name,
+            dim=request.embedding_dim,
+            model=request.embedding_model,
             app_id=request.app_id,
-        )  # fmt: skip
+        )
         return retrieval_pb2.CreateIndexResponse(index_name=row.name, embedding_dim=row.embedding_dim, created=created)
 
     async def DeleteIndex(self, request: Any, context: Any) -> common_pb2.Empty:
@@ -71,32 +80,50 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
 
     async def GetIndexInfo(self, request: Any, context: Any) -> retrieval_pb2.IndexInfo:
         view = await self.indices.info(
-            principal=_caller(), name=request.index_name, include_files=request.include_files,
+            principal=_caller(),
+            name=request.index_name,
+            include_files=request.include_files,
             include_chunks=request.include_chunks,
-        )  # fmt: skip
+        )
         index = view.index
         out = retrieval_pb2.IndexInfo(
-            index_name=index.name, base_info=convert.stats(view.stats, sources=view.sources),
+            index_name=index.name,
+            base_info=convert.stats(view.stats, sources=view.sources),
             query_time_ms=index.query_ms_total / index.query_count if index.query_count else 0.0,
-            hits=index.query_count, embedding_dim=index.embedding_dim, embedding_model=index.embedding_model,
-            fields={"id": "keyword", "source_id": "keyword", "title": "text", "content": "text", "tokens": "text",
-                    "filename": "keyword", "vector": "dense_vector"},
-        )  # fmt: skip
+            hits=index.query_count,
+            embedding_dim=index.embedding_dim,
+            embedding_model=index.embedding_model,
+            fields={
+                "id": "keyword",
+                "source_id": "keyword",
+                "title": "text",
+                "content": "text",
+                "tokens": "text",
+                "filename": "keyword",
+                "vector": "dense_vector",
+            },
+        )
         for item in view.files:
             doc = item.document
             out.files.add(
-                path_or_url=doc.source_id, file=doc.file_name, file_size=doc.file_size,
-                create_time=convert.timestamp(doc.created_at), status=item.status,
-                chunks=[convert.chunk(c) for c in item.chunks], chunks_count=doc.chunks_count + doc.qa_count,
-            )  # fmt: skip
+                path_or_url=doc.source_id,
+                file=doc.file_name,
+                file_size=doc.file_size,
+                create_time=convert.timestamp(doc.created_at),
+                status=item.status,
+                chunks=[convert.chunk(c) for c in item.chunks],
+                chunks_count=doc.chunks_count + doc.qa_count,
+            )
         return out
 
     async def GetHealth(self, request: Any, context: Any) -> retrieval_pb2.HealthResponse:
         connected, count = await self.indices.health()
         return retrieval_pb2.HealthResponse(
-            status="healthy" if connected else "unhealthy", backend=self.backend, connected=connected,
+            status="healthy" if connected else "unhealthy",
+            backend=self.backend,
+            connected=connected,
             indices_count=count,
-        )  # fmt: skip
+        )
 
     async def IndexDocuments(self, request: Any, context: Any) -> retrieval_pb2.IndexDocumentsResponse:
         results = [
@@ -112,9 +139,12 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             for r in request.results
         ]
         total = await self.indices.index_documents(
-            principal=_caller(), name=request.index_name, results=results, strategy=request.chunking_strategy,
+            principal=_caller(),
+            name=request.index_name,
+            results=results,
+            strategy=request.chunking_strategy,
             task_id=request.task_id,
-        )  # fmt: skip
+        )
         return retrieval_pb2.IndexDocumentsResponse(total_indexed=total, total_submitted=len(results))
 
     async def DeleteDocuments(self, request: Any, context: Any) -> retrieval_pb2.DeleteDocumentsResponse:
@@ -126,9 +156,10 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
     async def DeleteBySource(self, request: Any, context: Any) -> retrieval_pb2.DeleteBySourceResponse:
         principal = _caller()
         count = await self.indices.delete_by_source(
-            company_id=principal.company_id, source_ids=list(request.source_ids),
+            company_id=principal.company_id,
+            source_ids=list(request.source_ids),
             user_id=None if principal.is_company_wide else principal.user_id,
-        )  # fmt: skip
+        )
         return retrieval_pb2.DeleteBySourceResponse(deleted_count=count)
 
     async def GetParsedText(self, request: Any, context: Any) -> retrieval_pb2.GetParsedTextResponse:
@@ -139,23 +170,29 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             raise FailedPrecondition("files is not reachable", reason="files_unavailable")
         texts = await self.peers.parsed_texts(principal=_caller(), object_ids=ids, max_chars=request.max_chars)
         by_id = {t[0]: t for t in texts}
-        return retrieval_pb2.GetParsedTextResponse(texts=[
-            retrieval_pb2.ParsedText(object_id=i, file_name=by_id[i][1], text=by_id[i][2], truncated=by_id[i][3],
-                                     error=by_id[i][4])
-            for i in request.object_ids
-        ])  # fmt: skip
+        return retrieval_pb2.GetParsedTextResponse(
+            texts=[
+                retrieval_pb2.ParsedText(
+                    object_id=i, file_name=by_id[i][1], text=by_id[i][2], truncated=by_id[i][3], error=by_id[i][4]
+                )
+                for i in request.object_ids
+            ]
+        )
 
     async def Search(self, request: Any, context: Any) -> retrieval_pb2.SearchResponse:
         if request.mode not in _MODES:
             raise InvalidArgument("unknown search mode", field="mode")
         hits, ms = await self.searcher.search(
-            principal=_caller(), index_names=list(request.index_names), query=request.query,
-            mode=_MODES[request.mode], top_k=request.top_k or 5,
+            principal=_caller(),
+            index_names=list(request.index_names),
+            query=request.query,
+            mode=_MODES[request.mode],
+            top_k=request.top_k or 5,
             weight_accurate=request.weight_accurate if request.HasField("weight_accurate") else 0.3,
             fusion="rrf" if request.fusion == retrieval_pb2.FUSION_RRF else "normalize",
             score_threshold=request.score_threshold if request.HasField("score_threshold") else None,
             source_ids=list(request.source_ids) or None,
-        )  # fmt: skip
+        )
         return retrieval_pb2.SearchResponse(results=[convert.hit(h) for h in hits], total=len(hits), query_time_ms=ms)
 
     async def CreateTask(self, request: Any, context: Any) -> retrieval_pb2.Task:
@@ -192,9 +229,12 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
     async def SearchResources(self, request: Any, context: Any) -> retrieval_pb2.SearchResourcesResponse:
         page, size = _page(request.page, 50)
         matches, total = await self.resources.search(
-            principal=_caller(), keyword=request.resource_keyword,
-            rag_enhance=request.rag_enhance if request.HasField("rag_enhance") else True, page=page, size=size,
-        )  # fmt: skip
+            principal=_caller(),
+            keyword=request.resource_keyword,
+            rag_enhance=request.rag_enhance if request.HasField("rag_enhance") else True,
+            page=page,
+            size=size,
+        )
         data = [
             retrieval_pb2.ResourceHit(
                 resource_id=m.resource_id,
@@ -224,9 +264,11 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
     async def ListTraining(self, request: Any, context: Any) -> retrieval_pb2.ListTrainingResponse:
         page, limit = _page(request.page, 10)
         rows, total = await self.tasks.list_training(
-            principal=_caller(), results_only=request.view == retrieval_pb2.TRAINING_VIEW_RESULTS, page=page,
+            principal=_caller(),
+            results_only=request.view == retrieval_pb2.TRAINING_VIEW_RESULTS,
+            page=page,
             limit=limit,
-        )  # fmt: skip
+        )
         info = common_pb2.PageInfo(page=page, limit=limit, total=total, has_more=page * limit < total)
         return retrieval_pb2.ListTrainingResponse(items=[convert.training_item(r) for r in rows], page=info)
 

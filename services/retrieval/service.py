@@ -164,7 +164,20 @@ def _task_source(task: TaskRow) -> str:
 
 def _pending_doc(task: TaskRow, index: IndexRow) -> DocumentRow:
     return DocumentRow(
-        id=task.id, index_id=index.id, user_id=task.user_id, company_id=task.company_id, source_id=_task_source(task),
-        object_id=task.object_id, file_name=task.file_name, file_size=0, source_type=task.source_type, sha256="",
-        stage="", chunks_count=0, qa_count=0, task_id=task.id, created_at=task.created_at, updated_at=task.updated_at,
-    )  # fmt: skip
+        id=task.id,
+        index_id=index.id,
+        user_id=task.user_id,
+        company_id=task.company_id,
+        source_id=_task_source(task),
+        object_id=task.object_id,
+        file_name=task.file_name,
+        file_size=0,
+        source_type=task.source_type,
+        sha256="",
+        stage="",
+        chunks_count=0,
+        qa_count=0,
+        task_id=task.id,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+    )

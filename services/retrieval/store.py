@@ -93,10 +93,10 @@ class RetrievalStore:
     async def record_queries(self, *, index_ids: Sequence[str], ms: float) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(
-                sa.update(IndexRow).where(IndexRow.id.in_(list(index_ids))).values(
-                    query_count=IndexRow.query_count + 1, query_ms_total=IndexRow.query_ms_total + ms
-                )
-            )  # fmt: skip
+                sa.update(IndexRow)
+                .where(IndexRow.id.in_(list(index_ids)))
+                .values(query_count=IndexRow.query_count + 1, query_ms_total=IndexRow.query_ms_total + ms)
+            )
 
     # ---- documents ----
     async def document(self, *, index_id: str, source_id: str) -> DocumentRow | None:
@@ -178,9 +178,16 @@ class RetrievalStore:
             )
 
     async def list_tasks(
-        self, *, principal: Principal, index_name: str = "", statuses: Sequence[int] = (), kind: str = "",
-        own_only: bool = False, page: int = 1, limit: int = 100,
-    ) -> tuple[list[TaskRow], int]:  # fmt: skip
+        self,
+        *,
+        principal: Principal,
+        index_name: str = "",
+        statuses: Sequence[int] = (),
+        kind: str = "",
+        own_only: bool = False,
+        page: int = 1,
+        limit: int = 100,
+    ) -> tuple[list[TaskRow], int]:
         """A page of visible tasks, newest first, with the total."""
         conditions = [task_visible(principal)]
         if index_name:

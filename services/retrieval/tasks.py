@@ -54,9 +54,14 @@ class TaskService:
         except InvalidArgument as error:
             raise InvalidArgument(error.message, reason=error.reason, field=f"{where}{error.field}") from None
         return new_task(
-            principal=principal, index_name=name, source=source, source_type=kind, strategy=strategy,
-            object_id=source if kind == "object" and source.isdigit() else "", params=spec.params,
-        )  # fmt: skip
+            principal=principal,
+            index_name=name,
+            source=source,
+            source_type=kind,
+            strategy=strategy,
+            object_id=source if kind == "object" and source.isdigit() else "",
+            params=spec.params,
+        )
 
     async def _queue(self, rows: Sequence[TaskRow]) -> list[str]:
         for row in rows:
@@ -106,21 +111,31 @@ class TaskService:
         if not object_id.isdigit():
             raise InvalidArgument("object_id must be a files object id", field="object_id")
         row = new_task(
-            principal=principal, index_name=TRAINING_INDEX, source=object_id, source_type="object", strategy="basic",
-            object_id=object_id, file_name=file_name,
-        )  # fmt: skip
+            principal=principal,
+            index_name=TRAINING_INDEX,
+            source=object_id,
+            source_type="object",
+            strategy="basic",
+            object_id=object_id,
+            file_name=file_name,
+        )
         await self._queue([row])
         return row
 
-    async def list_training(self, *, principal: Principal, results_only: bool, page: int, limit: int
-                            ) -> tuple[list[TaskRow], int]:  # fmt: skip
+    async def list_training(
+        self, *, principal: Principal, results_only: bool, page: int, limit: int
+    ) -> tuple[list[TaskRow], int]:
         """The caller's training tasks (only completed ones for the results view)."""
         if page < 1 or not 1 <= limit <= 100:
             raise InvalidArgument("pageNum must be at least 1 and pageSize between 1 and 100", field="pageSize")
         return await self.store.list_tasks(
-            principal=principal, kind="training", own_only=True, statuses=[COMPLETED] if results_only else [],
-            page=page, limit=limit,
-        )  # fmt: skip
+            principal=principal,
+            kind="training",
+            own_only=True,
+            statuses=[COMPLETED] if results_only else [],
+            page=page,
+            limit=limit,
+        )
 
     async def retry_training(self, *, principal: Principal, task_id: str) -> TaskRow:
         """Re-queue a FAILED training task; any other state is FAILED_PRECONDITION training_not_failed."""
@@ -131,8 +146,9 @@ class TaskService:
             raise FailedPrecondition(
                 "only failed training tasks can be retried; this one is "
                 + {WAITING: "waiting", COMPLETED: "done"}.get(row.status, "training"),
-                reason="training_not_failed", field="fileId",
-            )  # fmt: skip
+                reason="training_not_failed",
+                field="fileId",
+            )
         await self.store.update_task(task_id=row.id, changes={"status": WAITING, "error": ""})
         await self.queue.run(row.id, attempt=row.attempts)
         row.status, row.error = WAITING, ""

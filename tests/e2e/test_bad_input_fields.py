@@ -15,25 +15,49 @@ Case = tuple[str, str, str, Any, dict[str, Any] | None, str]
 APP = "{app_id}"
 CASES: list[Case] = [
     # NextConsole
-    ("nextconsole", "POST", "/next_console/login_by_password", {"user_account": 5, "user_password": sha("x")},
-     None, "user_account"),
+    (
+        "nextconsole",
+        "POST",
+        "/next_console/login_by_password",
+        {"user_account": 5, "user_password": sha("x")},
+        None,
+        "user_account",
+    ),
     ("nextconsole", "POST", "/next_console/login_by_password", {"user_account": "a@b.c"}, None, "user_password"),
     ("nextconsole", "POST", "/next_console/user_center/users/update", {}, None, "user_nick_name"),
     ("nextconsole", "POST", "/next_console/user_center/users/update", {"user_age": "old"}, None, "user_age"),
     ("nextconsole", "POST", "/next_console/user_center/users/get", {"user_id": "abc"}, None, "user_id"),
     ("nextconsole", "POST", "/next_console/user_center/refresh_token", {}, None, "expire_time"),
     ("nextconsole", "POST", "/next_console/app_center/app_run/init_session", {"app_code": 7}, None, "app_code"),
-    ("nextconsole", "POST", "/next_console/app_center/app_run/v2/chat/completions",
-     {"app_code": APP, "messages": [{"role": "user", "content": 5}]}, None, "messages[0].content"),
+    (
+        "nextconsole",
+        "POST",
+        "/next_console/app_center/app_run/v2/chat/completions",
+        {"app_code": APP, "messages": [{"role": "user", "content": 5}]},
+        None,
+        "messages[0].content",
+    ),
     ("nextconsole", "POST", "/next_console/resources/object/delete", {"resource_id": [1]}, None, "resource_id"),
-    ("nextconsole", "POST", "/next_console/resources/search_by_resource_keyword", {"resource_keyword": 3}, None,
-     "resource_keyword"),
+    (
+        "nextconsole",
+        "POST",
+        "/next_console/resources/search_by_resource_keyword",
+        {"resource_keyword": 3},
+        None,
+        "resource_keyword",
+    ),
     # Dify console
     ("dify", "POST", "/console/api/apps", {"name": 5, "mode": "chat"}, None, "name"),
     ("dify", "POST", "/console/api/apps", {"mode": "chat"}, None, "name"),
     ("dify", "GET", "/console/api/apps", None, {"page": "first"}, "page"),
-    ("dify", "POST", f"/console/api/apps/{APP}/chat-messages", {"query": 5, "response_mode": "blocking"}, None,
-     "query"),
+    (
+        "dify",
+        "POST",
+        f"/console/api/apps/{APP}/chat-messages",
+        {"query": 5, "response_mode": "blocking"},
+        None,
+        "query",
+    ),
     ("dify", "POST", f"/console/api/apps/{APP}/chat-messages", {"query": "x", "inputs": []}, None, "inputs"),
     ("dify", "POST", f"/console/api/apps/{APP}/feedbacks", {"rating": "like"}, None, "message_id"),
     ("dify", "POST", f"/console/api/apps/{APP}/site-enable", {"enable_site": "yes"}, None, "enable_site"),
@@ -47,15 +71,26 @@ CASES: list[Case] = [
     ("nexent", "PUT", "/api/conversation/create", {"title": 9}, None, "title"),
     # lbai
     ("lbai", "POST", "/ai-api/v1/chat/completions", {"session_id": "s"}, None, "user_question"),
-    ("lbai", "POST", "/ai-api/v1/chat/completions", {"session_id": "s", "user_question": {"type": "voice",
-     "content": "x"}}, None, "user_question.type"),
-    ("lbai", "POST", "/ai-api/v1/miniProgram/saveUpdate", {"command_session_id": "x", "mini_program_name": 5}, None,
-     "mini_program_name"),
-    ("lbai", "POST", "/ai-api/v1/miniProgram/mount/file", {"knowledge_base": {"fileIds": "1"}}, None,
-     "session_id"),
+    (
+        "lbai",
+        "POST",
+        "/ai-api/v1/chat/completions",
+        {"session_id": "s", "user_question": {"type": "voice", "content": "x"}},
+        None,
+        "user_question.type",
+    ),
+    (
+        "lbai",
+        "POST",
+        "/ai-api/v1/miniProgram/saveUpdate",
+        {"command_session_id": "x", "mini_program_name": 5},
+        None,
+        "mini_program_name",
+    ),
+    ("lbai", "POST", "/ai-api/v1/miniProgram/mount/file", {"knowledge_base": {"fileIds": "1"}}, None, "session_id"),
     ("lbai", "GET", "/ai-api/v1/chat/list", None, {"session_type": "all"}, "session_type"),
     ("lbai", "GET", "/ai-api/v1/chat/msgList", None, {"page_size": 5}, "session_id"),
-]  # fmt: skip
+]
 
 
 def message_of(dialect: str, reply: Any) -> str:

@@ -61,13 +61,18 @@ def test_a_down_service_answers_503_with_retry_after_in_every_dialect(
     attempts = [
         ("nextconsole", "POST", "/next_console/resources/object/download", {"resource_id": 1}, token),
         ("dify", "GET", f"/console/api/apps/{app_id}/chat-conversations", None, token),
-        ("dify", "POST", f"/console/api/apps/{app_id}/chat-messages", {"query": "x", "response_mode": "blocking"},
-         token),
+        (
+            "dify",
+            "POST",
+            f"/console/api/apps/{app_id}/chat-messages",
+            {"query": "x", "response_mode": "blocking"},
+            token,
+        ),
         ("nexent", "GET", "/api/conversation/list", None, token),
         ("nexent", "GET", "/api/file/storage", None, token),
         ("lbai", "GET", "/ai-api/v1/cloudSpace/list", None, token),
         ("admin", "GET", "/admin/v1/limits", None, mesh.admin_token()),
-    ]  # fmt: skip
+    ]
     for dialect, method, path, body, who in attempts:
         reply = client.request(method, path, json=body, headers=bearer(who))
         assert reply.status_code == 503, (path, reply.status_code, reply.text)

@@ -86,9 +86,14 @@ class Queue:
     def consumer(self, handler: Callable[[Task], Awaitable[None]], **kwargs: Any) -> WorkQueueConsumer:
         options: dict[str, Any] = {"ack_wait": 2.0, "backoff": [0.05], "fetch_timeout_s": 0.5} | kwargs
         consumer = WorkQueueConsumer(
-            self.js, stream=self.stream, subject=self.subject, durable=self.durable, handler=handler,
-            dead_letter_subject=self.dlq, **options,
-        )  # fmt: skip
+            self.js,
+            stream=self.stream,
+            subject=self.subject,
+            durable=self.durable,
+            handler=handler,
+            dead_letter_subject=self.dlq,
+            **options,
+        )
         self.consumers.append(consumer)
         return consumer
 
@@ -323,9 +328,13 @@ async def test_consumer_ends_when_its_connection_is_closed(nats_client: Client, 
     async with Queue(nats_client) as q:
         own = await connect_nats(url=nats_server.url, name="closing")
         consumer = WorkQueueConsumer(
-            own.jetstream(), stream=q.stream, subject=q.subject, durable=q.durable, handler=_noop,
+            own.jetstream(),
+            stream=q.stream,
+            subject=q.subject,
+            durable=q.durable,
+            handler=_noop,
             fetch_timeout_s=0.3,
-        )  # fmt: skip
+        )
         task = consumer.start()
         await asyncio.sleep(0.5)
         assert not task.done()
@@ -422,8 +431,11 @@ async def test_work_streams_get_the_max_age_setting_even_when_they_exist(
     js = nats_client.jetstream()
     assert WorkSettings().work_max_age_s == 7 * 86_400
     # A stream made before work had an age limit: nothing it holds would ever leave.
-    await js.add_stream(StreamConfig(name=TASKS_STREAM, subjects=["mesh.tasks.>"],
-                                     retention=RetentionPolicy.WORK_QUEUE, storage=StorageType.FILE))  # fmt: skip
+    await js.add_stream(
+        StreamConfig(
+            name=TASKS_STREAM, subjects=["mesh.tasks.>"], retention=RetentionPolicy.WORK_QUEUE, storage=StorageType.FILE
+        )
+    )
     assert (await js.stream_info(TASKS_STREAM)).config.max_age in (None, 0)
     monkeypatch.setenv("MESH_WORK_MAX_AGE_S", "3600")
     info = await ensure_tasks_stream(js)

@@ -83,8 +83,9 @@ async def engines(osmem_url: str, tmp_path: Path) -> AsyncIterator[tuple[Elastic
     key = uuid.uuid4().hex
     lexical_only = mappings(DIM)
     del lexical_only["properties"]["vector"]
-    await client.indices.create(index=es._name(key), settings=dict(_SETTINGS, number_of_replicas=0),
-                                mappings=lexical_only)  # fmt: skip
+    await client.indices.create(
+        index=es._name(key), settings=dict(_SETTINGS, number_of_replicas=0), mappings=lexical_only
+    )
     await embedded.create_index(key, dim=DIM)
     docs, vectors = corpus()
     for engine in (es, embedded):

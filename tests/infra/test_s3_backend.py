@@ -73,9 +73,14 @@ async def backend(
     if backend_kind == "s3":
         s3: S3rverServer = request.getfixturevalue("s3_server")
         remote = S3Backend(
-            endpoint=s3.endpoint, bucket=f"suite-{uuid.uuid4().hex[:10]}", access_key=s3.access_key,
-            secret_key=s3.secret_key, region="us-east-1", secure=False, part_size=5 * MB,
-        )  # fmt: skip
+            endpoint=s3.endpoint,
+            bucket=f"suite-{uuid.uuid4().hex[:10]}",
+            access_key=s3.access_key,
+            secret_key=s3.secret_key,
+            region="us-east-1",
+            secure=False,
+            part_size=5 * MB,
+        )
         await remote.ensure_ready()
         yield remote, None
         return
@@ -211,8 +216,14 @@ async def test_the_bucket_or_root_is_created_when_missing(tmp_path: Path, s3_ser
     bucket = f"fresh-{uuid.uuid4().hex[:10]}"
     raw = Minio(s3_server.endpoint, access_key="S3RVER", secret_key="S3RVER", secure=False, region="us-east-1")
     assert not raw.bucket_exists(bucket)
-    remote = S3Backend(endpoint=s3_server.endpoint, bucket=bucket, access_key="S3RVER", secret_key="S3RVER",
-                       region="us-east-1", secure=False)  # fmt: skip
+    remote = S3Backend(
+        endpoint=s3_server.endpoint,
+        bucket=bucket,
+        access_key="S3RVER",
+        secret_key="S3RVER",
+        region="us-east-1",
+        secure=False,
+    )
     await remote.ensure_ready()
     await remote.ensure_ready()  # again: already there is fine
     assert raw.bucket_exists(bucket)

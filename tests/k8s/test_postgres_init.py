@@ -31,10 +31,27 @@ def run_script(server: PostgresServer, **env: str) -> subprocess.CompletedProces
 def databases(server: PostgresServer) -> dict[str, str]:
     """name -> datacl of every database."""
     done = subprocess.run(
-        [str(server.bin_dir() / "psql"), "-h", server.host, "-p", str(server.port), "-U", "postgres",
-         "-d", "postgres", "-tA", "-F", "|", "-c", "SELECT datname, coalesce(datacl::text, '') FROM pg_database"],
-        capture_output=True, text=True, check=True, timeout=30,
-    )  # fmt: skip
+        [
+            str(server.bin_dir() / "psql"),
+            "-h",
+            server.host,
+            "-p",
+            str(server.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tA",
+            "-F",
+            "|",
+            "-c",
+            "SELECT datname, coalesce(datacl::text, '') FROM pg_database",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
     return dict(line.split("|", 1) for line in done.stdout.splitlines() if line)
 
 
@@ -64,11 +81,23 @@ def test_creates_one_database_per_service_idempotently(postgres_server: Postgres
     finally:
         for name in names:
             subprocess.run(
-                [str(postgres_server.bin_dir() / "psql"), "-h", postgres_server.host, "-p",
-                 str(postgres_server.port), "-U", "postgres", "-d", "postgres", "-c",
-                 f'DROP DATABASE IF EXISTS "{name}"'],
-                capture_output=True, check=False, timeout=30,
-            )  # fmt: skip
+                [
+                    str(postgres_server.bin_dir() / "psql"),
+                    "-h",
+                    postgres_server.host,
+                    "-p",
+                    str(postgres_server.port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-c",
+                    f'DROP DATABASE IF EXISTS "{name}"',
+                ],
+                capture_output=True,
+                check=False,
+                timeout=30,
+            )
 
 
 def test_fails_loudly_without_a_user(postgres_server: PostgresServer) -> None:

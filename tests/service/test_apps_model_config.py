@@ -47,11 +47,27 @@ SEED_BODY: dict[str, Any] = {
     },
 }
 DIFY_KEYS = {
-    "pre_prompt", "prompt_type", "chat_prompt_config", "completion_prompt_config", "user_input_form",
-    "dataset_query_variable", "opening_statement", "suggested_questions", "suggested_questions_after_answer",
-    "speech_to_text", "text_to_speech", "retriever_resource", "annotation_reply", "more_like_this",
-    "sensitive_word_avoidance", "external_data_tools", "model", "agent_mode", "dataset_configs", "file_upload",
-}  # fmt: skip
+    "pre_prompt",
+    "prompt_type",
+    "chat_prompt_config",
+    "completion_prompt_config",
+    "user_input_form",
+    "dataset_query_variable",
+    "opening_statement",
+    "suggested_questions",
+    "suggested_questions_after_answer",
+    "speech_to_text",
+    "text_to_speech",
+    "retriever_resource",
+    "annotation_reply",
+    "more_like_this",
+    "sensitive_word_avoidance",
+    "external_data_tools",
+    "model",
+    "agent_mode",
+    "dataset_configs",
+    "file_upload",
+}
 
 
 def _through_struct(body: dict[str, Any]) -> dict[str, Any]:
@@ -104,8 +120,11 @@ def test_a_completion_form_with_variables_passes() -> None:
     saved = normalize_model_config({**SEED_BODY, "user_input_form": form, "pre_prompt": "{{query}}"})
     assert saved["user_input_form"][0]["paragraph"]["variable"] == "query"
     assert saved["user_input_form"][1]["select"] == {
-        "label": "Tone", "variable": "tone", "options": ["calm", "bold"], "required": False,
-    }  # fmt: skip
+        "label": "Tone",
+        "variable": "tone",
+        "options": ["calm", "bold"],
+        "required": False,
+    }
 
 
 @pytest.mark.parametrize(

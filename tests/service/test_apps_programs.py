@@ -31,20 +31,26 @@ async def test_mini_program_lifecycle_and_partial_updates(apps: Apps) -> None:
         "",
     )
     update = apps_pb2.UpdateMiniProgramRequest(
-        ref=REF(command_session_id=made.command_session_id), mini_program_name="灵感写手",
-        mini_program_setting="You write songs.", knowledge_base=apps_pb2.KnowledgeBase(file_ids=["f1", "f2", "f1"]),
-    )  # fmt: skip
+        ref=REF(command_session_id=made.command_session_id),
+        mini_program_name="灵感写手",
+        mini_program_setting="You write songs.",
+        knowledge_base=apps_pb2.KnowledgeBase(file_ids=["f1", "f2", "f1"]),
+    )
     await alice("UpdateMiniProgram", update)
     only_intro = apps_pb2.UpdateMiniProgramRequest(ref=REF(session_id=made.session_id), mini_program_introduction="AI")
     after = await alice("UpdateMiniProgram", only_intro)
     assert (after.mini_program_name, after.mini_program_setting, after.mini_program_introduction) == (
-        "灵感写手", "You write songs.", "AI",
-    )  # fmt: skip
+        "灵感写手",
+        "You write songs.",
+        "AI",
+    )
     assert list(after.knowledge_file_ids) == ["f1", "f2"] and after.mini_program_icon == "h.png"
     config = await alice("GetAppConfig", apps_pb2.GetAppConfigRequest(app_id=made.app_id))
     assert (config.kind, config.mini_program_setting, list(config.knowledge_file_ids)) == (
-        apps_pb2.APP_KIND_MINI_PROGRAM, "You write songs.", ["f1", "f2"],
-    )  # fmt: skip
+        apps_pb2.APP_KIND_MINI_PROGRAM,
+        "You write songs.",
+        ["f1", "f2"],
+    )
     cleared = await alice("MountFiles", apps_pb2.MountFilesRequest(ref=REF(session_id=made.session_id)))
     assert list(cleared.knowledge_file_ids) == [] and cleared.mini_program_setting == "You write songs."
     mounted = await alice("MountFiles", apps_pb2.MountFilesRequest(ref=REF(session_id=made.session_id), file_ids=["9"]))
@@ -63,9 +69,13 @@ async def test_sharing_within_the_company_only(apps: Apps) -> None:
     _, channel = apps
     alice, bob, eve = Caller(channel, ALICE), Caller(channel, BOB), Caller(channel, EVE)
     made = await alice("CreateMiniProgram", apps_pb2.CreateMiniProgramRequest(nick_name="Shared"))
-    await alice("UpdateMiniProgram", apps_pb2.UpdateMiniProgramRequest(
-        ref=REF(session_id=made.session_id), mini_program_setting="secret sauce",
-    ))  # fmt: skip
+    await alice(
+        "UpdateMiniProgram",
+        apps_pb2.UpdateMiniProgramRequest(
+            ref=REF(session_id=made.session_id),
+            mini_program_setting="secret sauce",
+        ),
+    )
     first = await bob("ShareMiniProgram", apps_pb2.ShareMiniProgramRequest(session_id=made.session_id))
     second = await bob("ShareMiniProgram", apps_pb2.ShareMiniProgramRequest(session_id=made.session_id))
     assert first.session_id == second.session_id != made.session_id
@@ -100,9 +110,10 @@ async def test_chat_list_partner_official_created_and_shared(apps: Apps) -> None
     _, channel = apps
     admin, alice, bob, eve = (Caller(channel, p) for p in (ADMIN, ALICE, BOB, EVE))
     denied = await alice.fails(
-        "CreateMiniProgram", apps_pb2.CreateMiniProgramRequest(nick_name="x", official=True),
+        "CreateMiniProgram",
+        apps_pb2.CreateMiniProgramRequest(nick_name="x", official=True),
         grpc.StatusCode.PERMISSION_DENIED,
-    )  # fmt: skip
+    )
     assert denied.reason == "admin_required"
     official = await admin("CreateMiniProgram", apps_pb2.CreateMiniProgramRequest(nick_name="Official", official=True))
     mine = await alice("CreateMiniProgram", apps_pb2.CreateMiniProgramRequest(nick_name="Mine", header_url="m.png"))
@@ -112,8 +123,11 @@ async def test_chat_list_partner_official_created_and_shared(apps: Apps) -> None
     assert len({p.session_id for p in partners}) == 1 and partners[0].nick_name == "AI伙伴"
     listed = (await alice("ListChatSessions", apps_pb2.ListChatSessionsRequest())).sessions
     assert [(s.session_type, s.nick_name) for s in listed] == [
-        (1, "AI伙伴"), (2, "Official"), (3, "Mine"), (4, "Bob's"),
-    ]  # fmt: skip
+        (1, "AI伙伴"),
+        (2, "Official"),
+        (3, "Mine"),
+        (4, "Bob's"),
+    ]
     assert listed[0].session_id == partners[0].session_id
     assert listed[2].command_session_id == mine.command_session_id and listed[2].header_url == "m.png"
     assert listed[1].command_session_id == listed[3].command_session_id == ""

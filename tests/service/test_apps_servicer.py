@@ -254,9 +254,12 @@ async def test_delete_cascades_and_publishes_the_event(apps: Apps) -> None:
     await alice.fails("DeleteApp", apps_pb2.DeleteAppRequest(app_id=made.app_id), grpc.StatusCode.NOT_FOUND)
     [event] = await _events(process.nats, "deleted", made.app_id)
     assert event == {
-        "app_id": made.app_id, "user_id": 101, "company_id": 7, "kind": 2,
+        "app_id": made.app_id,
+        "user_id": 101,
+        "company_id": 7,
+        "kind": 2,
         "session_ids": sorted([made.session_id, made.command_session_id, shared.session_id]),
-    }  # fmt: skip
+    }
     assert await process.apps.store.pending_events() == []
 
 
@@ -264,9 +267,14 @@ async def test_the_relay_publishes_events_left_in_the_outbox(apps: Apps) -> None
     process, _ = apps
     app_id = str(uuid.uuid4())
     leftover = OutboxEvent(
-        id=str(uuid.uuid4()), user_id=1, company_id=2, entity="apps", verb="deleted",
-        payload={"app_id": app_id, "user_id": 1, "company_id": 2}, created_at=utcnow(),
-    )  # fmt: skip
+        id=str(uuid.uuid4()),
+        user_id=1,
+        company_id=2,
+        entity="apps",
+        verb="deleted",
+        payload={"app_id": app_id, "user_id": 1, "company_id": 2},
+        created_at=utcnow(),
+    )
     async with process.apps.store.transaction() as session:
         session.add(leftover)
     assert [e.id for e in await process.apps.store.pending_events()] == [leftover.id]

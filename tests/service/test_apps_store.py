@@ -173,9 +173,12 @@ async def test_delete_removes_every_dependent_row_and_queues_one_event(stores: S
     pending = await stores.apps.pending_events()
     assert [(e.id, e.verb) for e in pending] == [(event.id, "deleted")]
     assert pending[0].payload == {
-        "app_id": program.id, "user_id": 1, "company_id": 10, "kind": int(Kind.MINI_PROGRAM),
+        "app_id": program.id,
+        "user_id": 1,
+        "company_id": 10,
+        "kind": int(Kind.MINI_PROGRAM),
         "session_ids": sorted(session_ids),
-    }  # fmt: skip
+    }
     with pytest.raises(NotFound):
         await stores.sessions.own_session(principal=BOB, session_id=shared.id)
     with pytest.raises(NotFound):

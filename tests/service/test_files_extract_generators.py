@@ -167,8 +167,13 @@ async def test_a_docx_markitdown_cannot_read_is_read_by_mammoth() -> None:
     assert "Body survives 正文保留" in text
     failed = [e for e in logs if e["event"] == "converter_failed"]
     assert [e["converter"] for e in failed] == ["markitdown"] and "UnicodeDecodeError" in failed[0]["error"]
-    assert {"event": "converter_fallback", "converter": "mammoth", "format": "docx", "failed": ["markitdown"],
-            "log_level": "info"} in logs  # fmt: skip
+    assert {
+        "event": "converter_fallback",
+        "converter": "mammoth",
+        "format": "docx",
+        "failed": ["markitdown"],
+        "log_level": "info",
+    } in logs
 
 
 async def test_a_gb18030_docx_falls_through_to_python_docx() -> None:
@@ -205,8 +210,11 @@ async def test_when_the_first_converter_raises_the_next_one_gives_the_text(
 
 
 async def test_empty_or_garbage_from_one_converter_moves_on_to_the_next() -> None:
-    converters = [Converter("empty", lambda d: "  \n"), Converter("noise", lambda d: "\x03\x04\ufffd" * 50),
-                  Converter("mammoth", mammoth_text)]  # fmt: skip
+    converters = [
+        Converter("empty", lambda d: "  \n"),
+        Converter("noise", lambda d: "\x03\x04\ufffd" * 50),
+        Converter("mammoth", mammoth_text),
+    ]
     extractor = TextExtractor(timeout_s=60, converters={"docx": converters})
     text = await extract(python_docx("Third time lucky"), "docx", extractor)
     assert text.strip() == "Third time lucky"

@@ -31,9 +31,11 @@ from tests.service.test_files_fetcher import FlippingResolver
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def stack(
-    identity: tuple[IdentityProcess, grpc.aio.Channel], tmp_path: Path, nats_server: NatsServer,
+    identity: tuple[IdentityProcess, grpc.aio.Channel],
+    tmp_path: Path,
+    nats_server: NatsServer,
     valkey_server: ValkeyServer,
-) -> AsyncIterator[dict[str, Any]]:  # fmt: skip
+) -> AsyncIterator[dict[str, Any]]:
     inside = await internal_site().start()
     outside = await image_site("127.0.0.2", internal_port=inside.port).start()
     files: FilesEnv = await start_files(
@@ -68,8 +70,13 @@ async def stack(
         )
         token = login.json()["result"]["token"]
         try:
-            yield {"http": http, "auth": {"Authorization": f"Bearer {token}"}, "outside": outside,
-                   "inside": inside, "files": files}  # fmt: skip
+            yield {
+                "http": http,
+                "auth": {"Authorization": f"Bearer {token}"},
+                "outside": outside,
+                "inside": inside,
+                "files": files,
+            }
         finally:
             server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
@@ -91,8 +98,14 @@ async def test_the_proxy_answers_nexent_shapes(stack: dict[str, Any]) -> None:
     assert ok.json() == {"success": True, "base64": base64.b64encode(PNG).decode(), "content_type": "image/png"}
     broken = await _proxy(stack, "/broken")
     assert broken.status_code == 200 and broken.json()["success"] is False
-    for path, status in (("/to-internal", 400), ("/to-localhost", 400), ("/page", 400), ("/liar.png", 400),
-                         ("/huge.png", 413), ("/huge-unsized.png", 413)):  # fmt: skip
+    for path, status in (
+        ("/to-internal", 400),
+        ("/to-localhost", 400),
+        ("/page", 400),
+        ("/liar.png", 400),
+        ("/huge.png", 413),
+        ("/huge-unsized.png", 413),
+    ):
         reply = await _proxy(stack, path)
         assert reply.status_code == status, (path, reply.text)
         assert set(reply.json()) == {"detail"}
@@ -106,11 +119,16 @@ async def _objects(stack: dict[str, Any]) -> list[str]:
 async def test_uploads_over_the_limit_answer_413_in_each_dialect_and_leave_nothing(stack: dict[str, Any]) -> None:
     http, auth = stack["http"], stack["auth"]
     small, big = b"x" * 1000, b"y" * (1024 * 1024 + 1)
-    nexent = await http.post("/api/file/storage", headers=auth, data={"folder": "f"},
-                             files=[("files", ("ok.txt", small)), ("files", ("big.txt", big))])  # fmt: skip
+    nexent = await http.post(
+        "/api/file/storage",
+        headers=auth,
+        data={"folder": "f"},
+        files=[("files", ("ok.txt", small)), ("files", ("big.txt", big))],
+    )
     assert nexent.status_code == 413 and set(nexent.json()) == {"detail"}
-    lbai = await http.post("/ai-api/v1/trainingSpace/addFileOrImg", headers=auth,
-                           files={"multipartFile": ("big.pdf", b"%PDF" + big)})  # fmt: skip
+    lbai = await http.post(
+        "/ai-api/v1/trainingSpace/addFileOrImg", headers=auth, files={"multipartFile": ("big.pdf", b"%PDF" + big)}
+    )
     assert lbai.status_code == 413 and lbai.json()["errorCode"] == 413 and lbai.json()["success"] is False
     nextconsole = await http.post("/next_console/resources/upload", headers=auth, files={"data": ("big.txt", big)})
     assert nextconsole.status_code == 413 and nextconsole.json()["error_code"] == 413
@@ -122,8 +140,11 @@ async def test_uploads_over_the_limit_answer_413_in_each_dialect_and_leave_nothi
         yield b"\r\n--b--\r\n"
 
     # No Content-Length: the body limit (2 MB here) is enforced while it streams in.
-    streamed = await http.post("/next_console/resources/upload", content=chunked(),
-                               headers={**auth, "Content-Type": "multipart/form-data; boundary=b"})  # fmt: skip
+    streamed = await http.post(
+        "/next_console/resources/upload",
+        content=chunked(),
+        headers={**auth, "Content-Type": "multipart/form-data; boundary=b"},
+    )
     assert streamed.status_code == 413 and streamed.json()["error_status"] is True
     assert await _objects(stack) == []
     fine = await http.post("/next_console/resources/upload", headers=auth, files={"data": ("fine.txt", small)})

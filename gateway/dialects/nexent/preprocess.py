@@ -43,15 +43,31 @@ def _payload(event: files_pb2.ExtractTextEvent, names: dict[str, str]) -> dict[s
     which = event.WhichOneof("event")
     if which == "progress":
         p = event.progress
-        return {"type": "progress", "progress": p.percent, "stage": p.stage, "file_id": p.object_id,
-                "filename": p.filename, "message": f"{p.stage} {p.filename}"}  # fmt: skip
+        return {
+            "type": "progress",
+            "progress": p.percent,
+            "stage": p.stage,
+            "file_id": p.object_id,
+            "filename": p.filename,
+            "message": f"{p.stage} {p.filename}",
+        }
     if which == "text":
         t = event.text
-        return {"type": "text", "file_id": t.object_id, "filename": t.filename, "content": t.text,
-                "truncated": t.truncated}  # fmt: skip
+        return {
+            "type": "text",
+            "file_id": t.object_id,
+            "filename": t.filename,
+            "content": t.text,
+            "truncated": t.truncated,
+        }
     e = event.error
-    return {"type": "error", "file_id": e.object_id, "filename": e.filename or names.get(e.object_id, ""),
-            "reason": e.reason, "message": e.message}  # fmt: skip
+    return {
+        "type": "error",
+        "file_id": e.object_id,
+        "filename": e.filename or names.get(e.object_id, ""),
+        "reason": e.reason,
+        "message": e.message,
+    }
 
 
 async def _relay(clients: ServiceClients, ids: list[str], names: dict[str, str], query: str) -> AsyncIterator[bytes]:
@@ -95,8 +111,14 @@ async def _relay(clients: ServiceClients, ids: list[str], names: dict[str, str],
             elif payload["type"] == "text":
                 texts[payload["file_id"]] = texts.get(payload["file_id"], 0) + len(payload["content"])
             elif payload["stage"] == "done":
-                yield frame({"type": "file_processed", "file_id": payload["file_id"],
-                             "filename": payload["filename"], "chars": texts.get(payload["file_id"], 0)})  # fmt: skip
+                yield frame(
+                    {
+                        "type": "file_processed",
+                        "file_id": payload["file_id"],
+                        "filename": payload["filename"],
+                        "chars": texts.get(payload["file_id"], 0),
+                    }
+                )
             yield frame(payload)
         yield frame({"type": "complete", "progress": 100, "processed": len(ids) - len(failed), "failed": len(failed)})
     finally:

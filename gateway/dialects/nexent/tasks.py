@@ -36,9 +36,11 @@ class BatchBody(BaseModel):
 
 def _source(body: TaskBody) -> retrieval_pb2.TaskSource:
     source = retrieval_pb2.TaskSource(
-        source=body.source, source_type=body.source_type, chunking_strategy=body.chunking_strategy,
+        source=body.source,
+        source_type=body.source_type,
+        chunking_strategy=body.chunking_strategy,
         index_name=body.index_name,
-    )  # fmt: skip
+    )
     json_format.ParseDict(body.additional_params, source.additional_params)
     return source
 

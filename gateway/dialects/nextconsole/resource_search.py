@@ -58,10 +58,15 @@ async def _authors(clients: ServiceClients, ids: list[int]) -> list[dict[str, An
         except MeshError:
             authors.append({"user_id": user_id})
             continue
-        authors.append({
-            "user_id": user.user_id, "user_name": user.user_name, "user_nick_name": user.user_nick_name,
-            "user_avatar": user.user_avatar, "user_email": user.user_email,
-        })  # fmt: skip
+        authors.append(
+            {
+                "user_id": user.user_id,
+                "user_name": user.user_name,
+                "user_nick_name": user.user_nick_name,
+                "user_avatar": user.user_avatar,
+                "user_email": user.user_email,
+            }
+        )
     return authors
 
 
@@ -72,15 +77,18 @@ async def search_by_keyword(request: Request, principal: CurrentPrincipal, body:
     reply = await clients.call(
         clients.retrieval.SearchResources,
         retrieval_pb2.SearchResourcesRequest(
-            resource_keyword=body.resource_keyword, rag_enhance=body.rag_enhance,
+            resource_keyword=body.resource_keyword,
+            rag_enhance=body.rag_enhance,
             page=common_pb2.PageRequest(page=body.page_num, limit=body.page_size),
         ),
-    )  # fmt: skip
-    return ok({
-        "data": [_resource(h) for h in reply.data],
-        "author_info": await _authors(clients, list(reply.author_ids)),
-        "total": reply.total,
-    })  # fmt: skip
+    )
+    return ok(
+        {
+            "data": [_resource(h) for h in reply.data],
+            "author_info": await _authors(clients, list(reply.author_ids)),
+            "total": reply.total,
+        }
+    )
 
 
 @router.post("/ref/rebuild")

@@ -57,9 +57,9 @@ def score(
 ) -> float:
     """The BM25 score of one document for the query terms in doc_freqs (float32 arithmetic, as Lucene)."""
     norm = np.float32(1.0) / (
-        np.float32(BM25_K1) * (np.float32(1 - BM25_B) + np.float32(BM25_B) * LENGTH_TABLE[encode_length(length)]
-                               / np.float32(avgdl))
-    )  # fmt: skip
+        np.float32(BM25_K1)
+        * (np.float32(1 - BM25_B) + np.float32(BM25_B) * LENGTH_TABLE[encode_length(length)] / np.float32(avgdl))
+    )
     total = np.float32(0.0)
     for term, df in doc_freqs.items():
         freq = term_freqs.get(term, 0)

@@ -54,12 +54,18 @@ def mappings(dim: int) -> dict[str, Any]:
 
 def _doc(source: dict[str, Any]) -> ChunkDoc:
     return ChunkDoc(
-        id=str(source["id"]), source_id=str(source["source_id"]), position=int(source.get("position", 0)),
-        content=str(source.get("content", "")), tokens=str(source.get("tokens", "")),
-        title=str(source.get("title", "")), filename=str(source.get("filename", "")),
-        source_type=str(source.get("source_type", "")), kind=str(source.get("kind", "chunk")),
-        created_at=float(source.get("created_at", 0.0)), metadata=dict(source.get("metadata") or {}),
-    )  # fmt: skip
+        id=str(source["id"]),
+        source_id=str(source["source_id"]),
+        position=int(source.get("position", 0)),
+        content=str(source.get("content", "")),
+        tokens=str(source.get("tokens", "")),
+        title=str(source.get("title", "")),
+        filename=str(source.get("filename", "")),
+        source_type=str(source.get("source_type", "")),
+        kind=str(source.get("kind", "chunk")),
+        created_at=float(source.get("created_at", 0.0)),
+        metadata=dict(source.get("metadata") or {}),
+    )
 
 
 def unavailable(error: Exception) -> Unavailable:
@@ -91,9 +97,16 @@ class ElasticsearchEngine:
     name = "elasticsearch"
 
     def __init__(
-        self, *, url: str, username: str = "", password: str = "", prefix: str = "mesh-", replicas: int = 0,
-        timeout_s: float = 30.0, client: AsyncElasticsearch | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        url: str,
+        username: str = "",
+        password: str = "",
+        prefix: str = "mesh-",
+        replicas: int = 0,
+        timeout_s: float = 30.0,
+        client: AsyncElasticsearch | None = None,
+    ) -> None:
         self.prefix = prefix
         self.replicas = replicas
         self.client = client or AsyncElasticsearch(
@@ -192,9 +205,11 @@ class ElasticsearchEngine:
         self, key: str, vector: np.ndarray, *, top_k: int, source_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         knn: dict[str, Any] = {
-            "field": "vector", "query_vector": vector.astype(float).tolist(), "k": top_k,
+            "field": "vector",
+            "query_vector": vector.astype(float).tolist(),
+            "k": top_k,
             "num_candidates": min(10_000, max(100, top_k * 4)),
-        }  # fmt: skip
+        }
         if source_ids is not None:
             knn["filter"] = _filter(source_ids)
         reply = await self.client.search(index=self._name(key), knn=knn, size=top_k, source=False)
@@ -210,9 +225,11 @@ class ElasticsearchEngine:
     @_guarded
     async def chunks_of(self, key: str, source_id: str, *, limit: int) -> list[ChunkDoc]:
         reply = await self.client.search(
-            index=self._name(key), query={"term": {"source_id": source_id}}, size=limit,
+            index=self._name(key),
+            query={"term": {"source_id": source_id}},
+            size=limit,
             sort=[{"kind": "asc"}, {"position": "asc"}],
-        )  # fmt: skip
+        )
         return [_doc(h["_source"]) for h in reply["hits"]["hits"]]
 
     @_guarded

@@ -43,10 +43,18 @@ _COLUMNS = "id, source_id, position, title, content, tokens, filename, source_ty
 
 def _doc(row: Sequence[object]) -> ChunkDoc:
     return ChunkDoc(
-        id=str(row[0]), source_id=str(row[1]), position=int(str(row[2])), title=str(row[3]), content=str(row[4]),
-        tokens=str(row[5]), filename=str(row[6]), source_type=str(row[7]), kind=str(row[8]),
-        created_at=float(str(row[9])), metadata=json.loads(str(row[10])),
-    )  # fmt: skip
+        id=str(row[0]),
+        source_id=str(row[1]),
+        position=int(str(row[2])),
+        title=str(row[3]),
+        content=str(row[4]),
+        tokens=str(row[5]),
+        filename=str(row[6]),
+        source_type=str(row[7]),
+        kind=str(row[8]),
+        created_at=float(str(row[9])),
+        metadata=json.loads(str(row[10])),
+    )
 
 
 def _marks(n: int) -> str:
@@ -100,10 +108,21 @@ class _Index:
             for chunk in chunks:
                 cur.execute(
                     f"INSERT INTO chunks({_COLUMNS}, dl) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (chunk.id, chunk.source_id, chunk.position, chunk.title, chunk.content, chunk.tokens,
-                     chunk.filename, chunk.source_type, chunk.kind, chunk.created_at,
-                     json.dumps(chunk.metadata, ensure_ascii=False), len(chunk.tokens.split())),
-                )  # fmt: skip
+                    (
+                        chunk.id,
+                        chunk.source_id,
+                        chunk.position,
+                        chunk.title,
+                        chunk.content,
+                        chunk.tokens,
+                        chunk.filename,
+                        chunk.source_type,
+                        chunk.kind,
+                        chunk.created_at,
+                        json.dumps(chunk.metadata, ensure_ascii=False),
+                        len(chunk.tokens.split()),
+                    ),
+                )
                 slots.append(int(cur.lastrowid or 0) - 1)
             slot_array = np.array(slots, dtype=np.int64)
             # Vectors first: a crash before COMMIT leaves unreferenced rows in the file, never rows without vectors.
@@ -163,9 +182,18 @@ class _Index:
         scored = []
         for chunk_id, tokens in rows:
             words = tokens.split()
-            scored.append((chunk_id, bm25.score(
-                term_freqs=Counter(words), length=len(words), doc_freqs=doc_freqs, doc_count=self.count, avgdl=avgdl
-            )))  # fmt: skip
+            scored.append(
+                (
+                    chunk_id,
+                    bm25.score(
+                        term_freqs=Counter(words),
+                        length=len(words),
+                        doc_freqs=doc_freqs,
+                        doc_count=self.count,
+                        avgdl=avgdl,
+                    ),
+                )
+            )
         scored.sort(key=lambda item: (-item[1], item[0]))
         return scored[:top_k]
 

@@ -36,10 +36,14 @@ def fuse_weighted(
     """weight_accurate * normalised BM25 + (1 - weight_accurate) * normalised similarity; missing side = 0."""
     a, s = minmax(lexical), minmax(semantic)
     keys = list(dict.fromkeys([*a, *s]))
-    return _ordered([
-        Fused(k, weight_accurate * a.get(k, 0.0) + (1 - weight_accurate) * s.get(k, 0.0), a.get(k, 0.0), s.get(k, 0.0))
-        for k in keys
-    ])  # fmt: skip
+    return _ordered(
+        [
+            Fused(
+                k, weight_accurate * a.get(k, 0.0) + (1 - weight_accurate) * s.get(k, 0.0), a.get(k, 0.0), s.get(k, 0.0)
+            )
+            for k in keys
+        ]
+    )
 
 
 def fuse_rrf(

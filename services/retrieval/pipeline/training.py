@@ -58,13 +58,21 @@ class TrainingExpander:
             for j, (question, reply) in enumerate(parse_pairs(answer)):
                 content = f"Q: {question}\nA: {reply}"
                 position = chunk.position * 100 + j
-                out.append(ChunkDoc(
-                    id=chunk_id(source_id=doc.source_id, sha256=doc.sha256, kind="qa", position=position),
-                    source_id=doc.source_id, position=position, content=content,
-                    tokens=" ".join(tokenize(f"{chunk.title}\n{content}")), title=chunk.title, filename=chunk.filename,
-                    source_type=chunk.source_type, kind="qa", created_at=chunk.created_at,
-                    metadata={**chunk.metadata, "expands": chunk.id},
-                ))  # fmt: skip
+                out.append(
+                    ChunkDoc(
+                        id=chunk_id(source_id=doc.source_id, sha256=doc.sha256, kind="qa", position=position),
+                        source_id=doc.source_id,
+                        position=position,
+                        content=content,
+                        tokens=" ".join(tokenize(f"{chunk.title}\n{content}")),
+                        title=chunk.title,
+                        filename=chunk.filename,
+                        source_type=chunk.source_type,
+                        kind="qa",
+                        created_at=chunk.created_at,
+                        metadata={**chunk.metadata, "expands": chunk.id},
+                    )
+                )
             return out
 
         expansions = [qa for group in await asyncio.gather(*(one(c) for c in chunks)) for qa in group]

@@ -28,7 +28,7 @@ from services.retrieval.names import (
     TRAINING_INDEX,
     WAITING,
     check_name,
-)  # fmt: skip
+)
 from services.retrieval.peers import Peers
 from services.retrieval.pipeline.queue import TaskQueue
 from services.retrieval.pipeline.training import TrainingExpander
@@ -39,27 +39,54 @@ _CALLER_ERRORS = (NotFound, InvalidArgument, FailedPrecondition)
 
 
 def new_task(
-    *, task_id: str = "", principal: Principal, index_name: str, source: str, source_type: str, strategy: str,
-    object_id: str = "", file_name: str = "", params: dict[str, Any] | None = None,
-) -> TaskRow:  # fmt: skip
+    *,
+    task_id: str = "",
+    principal: Principal,
+    index_name: str,
+    source: str,
+    source_type: str,
+    strategy: str,
+    object_id: str = "",
+    file_name: str = "",
+    params: dict[str, Any] | None = None,
+) -> TaskRow:
     """A WAITING task row (kind "training" for the training ground)."""
     now = utcnow()
     return TaskRow(
-        id=task_id or new_id(), user_id=principal.user_id, company_id=principal.company_id,
-        kind="training" if index_name == TRAINING_INDEX else "ingest", index_name=index_name, source=source,
-        source_type=source_type, chunking_strategy=strategy or "basic", additional_params=params or {},
-        object_id=object_id, file_name=file_name, status=WAITING, error="", attempts=0, chunks_indexed=0,
-        results={}, created_at=now, updated_at=now,
-    )  # fmt: skip
+        id=task_id or new_id(),
+        user_id=principal.user_id,
+        company_id=principal.company_id,
+        kind="training" if index_name == TRAINING_INDEX else "ingest",
+        index_name=index_name,
+        source=source,
+        source_type=source_type,
+        chunking_strategy=strategy or "basic",
+        additional_params=params or {},
+        object_id=object_id,
+        file_name=file_name,
+        status=WAITING,
+        error="",
+        attempts=0,
+        chunks_indexed=0,
+        results={},
+        created_at=now,
+        updated_at=now,
+    )
 
 
 class Pipeline:
     """Handlers for the intake, run and dead-letter consumers."""
 
     def __init__(
-        self, *, store: RetrievalStore, indexer: Indexer, peers: Peers | None, queue: TaskQueue,
-        expander: TrainingExpander, max_deliver: int,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        store: RetrievalStore,
+        indexer: Indexer,
+        peers: Peers | None,
+        queue: TaskQueue,
+        expander: TrainingExpander,
+        max_deliver: int,
+    ) -> None:
         self.store = store
         self.indexer = indexer
         self.peers = peers
@@ -77,11 +104,17 @@ class Pipeline:
             raise PermanentFailure(f"not an ingestion task: {error!r}") from error
         if not task_id or not file_id:
             raise PermanentFailure("task_id and file_id are required")
-        row = await self.store.add_task(row=new_task(
-            task_id=task_id, principal=principal, index_name=str(p.get("index_name") or RESOURCES_INDEX),
-            source=file_id, source_type="object", strategy=str(p.get("chunking_strategy") or "basic"),
-            object_id=file_id,
-        ))  # fmt: skip
+        row = await self.store.add_task(
+            row=new_task(
+                task_id=task_id,
+                principal=principal,
+                index_name=str(p.get("index_name") or RESOURCES_INDEX),
+                source=file_id,
+                source_type="object",
+                strategy=str(p.get("chunking_strategy") or "basic"),
+                object_id=file_id,
+            )
+        )
         if row.status == WAITING and row.attempts == 0:
             await self.queue.run(row.id)
 
@@ -126,9 +159,14 @@ class Pipeline:
             fresh = await self.store.document(index_id=index.id, source_id=doc.source_id)
             pairs = await self.expander.expand(principal=principal, index=index, doc=fresh or doc)
         results = {
-            "index_name": row.index_name, "source": source.source_id, "filename": source.file_name,
-            "chunks": doc.chunks_count, "qa_pairs": pairs, "text_chars": len(source.text), "skipped": skipped,
-        }  # fmt: skip
+            "index_name": row.index_name,
+            "source": source.source_id,
+            "filename": source.file_name,
+            "chunks": doc.chunks_count,
+            "qa_pairs": pairs,
+            "text_chars": len(source.text),
+            "skipped": skipped,
+        }
         return doc.chunks_count + pairs, results
 
     async def _source(self, principal: Principal, row: TaskRow) -> SourceText:
@@ -137,15 +175,20 @@ class Pipeline:
                 raise FailedPrecondition("files is not reachable from this worker", reason="files_unavailable")
             got = await self.peers.object_text(principal=principal, ref=row.object_id or row.source)
             return SourceText(
-                source_id=got.object_id, text=got.text, file_name=got.file_name, source_type="file",
-                file_size=got.size, object_id=got.object_id,
-            )  # fmt: skip
+                source_id=got.object_id,
+                text=got.text,
+                file_name=got.file_name,
+                source_type="file",
+                file_size=got.size,
+                object_id=got.object_id,
+            )
         if row.source_type == "url":
             if self.peers is None:
                 raise FailedPrecondition("files is not reachable from this worker", reason="files_unavailable")
             got = await self.peers.url_text(principal=principal, url=row.source)
-            return SourceText(source_id=row.source, text=got.text, file_name=got.file_name, source_type="url",
-                              file_size=got.size)  # fmt: skip
+            return SourceText(
+                source_id=row.source, text=got.text, file_name=got.file_name, source_type="url", file_size=got.size
+            )
         raise InvalidArgument(f"unknown source_type {row.source_type!r}", field="source_type")
 
     async def dead_letter(self, task: Task) -> None:

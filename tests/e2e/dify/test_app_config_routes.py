@@ -144,8 +144,12 @@ def test_deleting_an_app_cascades_to_its_rows_and_conversations(mesh: MeshClient
         assert count(mesh, "apps", table, column, app["id"]) == 0, table
     [event] = stored_events(mesh, "deleted", app["id"])
     assert event == {
-        "app_id": app["id"], "user_id": owner.user_id, "company_id": owner.company_id, "kind": 1, "session_ids": [],
-    }  # fmt: skip
+        "app_id": app["id"],
+        "user_id": owner.user_id,
+        "company_id": owner.company_id,
+        "kind": 1,
+        "session_ids": [],
+    }
     assert wait_until(lambda: count(mesh, "chat", "conversations", "app_id", app["id"]) == 0)
     assert count(mesh, "chat", "messages", "app_id", app["id"]) == 0
     listed = mesh.http.get(f"{API}/apps", headers=owner.headers).json()

@@ -19,23 +19,75 @@ SEED_CREATE = {
     "description": "JUST A TEST",
 }
 DETAIL_KEYS = {
-    "id", "name", "description", "mode", "icon_type", "icon", "icon_background", "icon_url", "enable_site",
-    "enable_api", "api_rpm", "api_rph", "is_demo", "model_config", "workflow", "site", "use_icon_as_answer_icon",
-    "created_at", "updated_at",
-}  # fmt: skip
+    "id",
+    "name",
+    "description",
+    "mode",
+    "icon_type",
+    "icon",
+    "icon_background",
+    "icon_url",
+    "enable_site",
+    "enable_api",
+    "api_rpm",
+    "api_rph",
+    "is_demo",
+    "model_config",
+    "workflow",
+    "site",
+    "use_icon_as_answer_icon",
+    "created_at",
+    "updated_at",
+}
 SITE_KEYS = {
-    "app_id", "access_token", "code", "title", "icon_type", "icon", "icon_background", "icon_url", "description",
-    "default_language", "chat_color_theme", "chat_color_theme_inverted", "customize_domain", "copyright",
-    "privacy_policy", "custom_disclaimer", "customize_token_strategy", "prompt_public", "app_base_url",
-    "show_workflow_steps", "use_icon_as_answer_icon", "created_at", "updated_at",
-}  # fmt: skip
+    "app_id",
+    "access_token",
+    "code",
+    "title",
+    "icon_type",
+    "icon",
+    "icon_background",
+    "icon_url",
+    "description",
+    "default_language",
+    "chat_color_theme",
+    "chat_color_theme_inverted",
+    "customize_domain",
+    "copyright",
+    "privacy_policy",
+    "custom_disclaimer",
+    "customize_token_strategy",
+    "prompt_public",
+    "app_base_url",
+    "show_workflow_steps",
+    "use_icon_as_answer_icon",
+    "created_at",
+    "updated_at",
+}
 MODEL_CONFIG_KEYS = {
-    "pre_prompt", "prompt_type", "chat_prompt_config", "completion_prompt_config", "user_input_form",
-    "dataset_query_variable", "opening_statement", "suggested_questions", "suggested_questions_after_answer",
-    "speech_to_text", "text_to_speech", "retriever_resource", "annotation_reply", "more_like_this",
-    "sensitive_word_avoidance", "external_data_tools", "model", "agent_mode", "dataset_configs", "file_upload",
-    "created_at", "updated_at",
-}  # fmt: skip
+    "pre_prompt",
+    "prompt_type",
+    "chat_prompt_config",
+    "completion_prompt_config",
+    "user_input_form",
+    "dataset_query_variable",
+    "opening_statement",
+    "suggested_questions",
+    "suggested_questions_after_answer",
+    "speech_to_text",
+    "text_to_speech",
+    "retriever_resource",
+    "annotation_reply",
+    "more_like_this",
+    "sensitive_word_avoidance",
+    "external_data_tools",
+    "model",
+    "agent_mode",
+    "dataset_configs",
+    "file_upload",
+    "created_at",
+    "updated_at",
+}
 
 
 def create(mesh: MeshClient, owner: Tenant, **fields: Any) -> dict[str, Any]:
@@ -55,8 +107,12 @@ def test_create_returns_dify_app_detail(mesh: MeshClient) -> None:
     assert set(app) == DETAIL_KEYS
     uuid.UUID(app["id"])
     assert (app["name"], app["mode"], app["icon"], app["icon_background"], app["description"]) == (
-        "TEST", "agent-chat", "🤖", "#FFEAD5", "JUST A TEST",
-    )  # fmt: skip
+        "TEST",
+        "agent-chat",
+        "🤖",
+        "#FFEAD5",
+        "JUST A TEST",
+    )
     assert app["enable_site"] is True and app["enable_api"] is True and app["icon_type"] == "emoji"
     assert isinstance(app["created_at"], int) and app["created_at"] == app["updated_at"]
     assert set(app["model_config"]) == MODEL_CONFIG_KEYS
@@ -88,10 +144,22 @@ def test_list_pages_and_filters_by_name(mesh: MeshClient) -> None:
     assert [a["name"] for a in body["data"]] == ["ASHIA three", "ashia two"]
     item = body["data"][0]
     assert set(item) == {
-        "id", "name", "description", "mode", "icon_type", "icon", "icon_background", "icon_url",
-        "max_active_requests", "model_config", "workflow", "use_icon_as_answer_icon", "created_at", "updated_at",
+        "id",
+        "name",
+        "description",
+        "mode",
+        "icon_type",
+        "icon",
+        "icon_background",
+        "icon_url",
+        "max_active_requests",
+        "model_config",
+        "workflow",
+        "use_icon_as_answer_icon",
+        "created_at",
+        "updated_at",
         "tags",
-    }  # fmt: skip
+    }
     assert set(item["model_config"]) == {"model", "pre_prompt"}
     second = mesh.http.get(f"{API}/apps", params={"page": 2, "limit": 2, "name": "ashia"}, headers=owner.headers).json()
     assert [a["name"] for a in second["data"]] == ["Ashia one"] and second["has_more"] is False
@@ -141,8 +209,11 @@ def test_one_attribute_updates(mesh: MeshClient) -> None:
     assert (api_off["enable_site"], api_off["enable_api"]) == (False, False)
     final = mesh.http.get(url, headers=owner.headers).json()
     assert (final["name"], final["icon"], final["enable_site"], final["enable_api"]) == (
-        "Ashia—34", "heavy_check_mark", False, False,
-    )  # fmt: skip
+        "Ashia—34",
+        "heavy_check_mark",
+        False,
+        False,
+    )
     assert final["updated_at"] >= final["created_at"]
 
 

@@ -9,16 +9,50 @@ from tests.e2e.chat.helpers import bearer, create_app, new_tenant
 from tests.e2e.conftest import MeshClient
 
 CHAT_ITEM_KEYS = {
-    "id", "status", "from_source", "from_end_user_id", "from_end_user_session_id", "from_account_id",
-    "from_account_name", "name", "summary", "read_at", "created_at", "updated_at", "annotated", "model_config",
-    "message_count", "user_feedback_stats", "admin_feedback_stats", "status_count",
-}  # fmt: skip
+    "id",
+    "status",
+    "from_source",
+    "from_end_user_id",
+    "from_end_user_session_id",
+    "from_account_id",
+    "from_account_name",
+    "name",
+    "summary",
+    "read_at",
+    "created_at",
+    "updated_at",
+    "annotated",
+    "model_config",
+    "message_count",
+    "user_feedback_stats",
+    "admin_feedback_stats",
+    "status_count",
+}
 MESSAGE_KEYS = {
-    "id", "conversation_id", "inputs", "query", "message", "message_tokens", "answer", "answer_tokens",
-    "provider_response_latency", "from_source", "from_end_user_id", "from_account_id", "feedbacks",
-    "workflow_run_id", "annotation", "annotation_hit_history", "created_at", "agent_thoughts", "message_files",
-    "metadata", "status", "error", "parent_message_id",
-}  # fmt: skip
+    "id",
+    "conversation_id",
+    "inputs",
+    "query",
+    "message",
+    "message_tokens",
+    "answer",
+    "answer_tokens",
+    "provider_response_latency",
+    "from_source",
+    "from_end_user_id",
+    "from_account_id",
+    "feedbacks",
+    "workflow_run_id",
+    "annotation",
+    "annotation_hit_history",
+    "created_at",
+    "agent_thoughts",
+    "message_files",
+    "metadata",
+    "status",
+    "error",
+    "parent_message_id",
+}
 
 
 def send(

@@ -19,12 +19,26 @@ def test_dataset_chunks_reach_the_prompt_and_the_sources(mesh: MeshClient, scrip
     token = new_tenant(mesh, "dify-rag")
     headers = bearer(token)
     assert mesh.http.post("/api/indices/rag-kb", headers=headers).status_code == 200
-    indexed = mesh.http.post("/api/indices/rag-kb/documents", headers=headers, json={"results": [
-        {"metadata": {"filename": "axolotl.txt", "title": "Axolotls"}, "source": "axolotl.txt",
-         "text": "Axolotls can regrow their limbs, spinal cord and parts of the heart.", "source_type": "file"},
-        {"metadata": {"filename": "tea.txt", "title": "Tea"}, "source": "tea.txt",
-         "text": "Oolong tea is partially oxidised.", "source_type": "file"},
-    ]})  # fmt: skip
+    indexed = mesh.http.post(
+        "/api/indices/rag-kb/documents",
+        headers=headers,
+        json={
+            "results": [
+                {
+                    "metadata": {"filename": "axolotl.txt", "title": "Axolotls"},
+                    "source": "axolotl.txt",
+                    "text": "Axolotls can regrow their limbs, spinal cord and parts of the heart.",
+                    "source_type": "file",
+                },
+                {
+                    "metadata": {"filename": "tea.txt", "title": "Tea"},
+                    "source": "tea.txt",
+                    "text": "Oolong tea is partially oxidised.",
+                    "source_type": "file",
+                },
+            ]
+        },
+    )
     assert indexed.status_code == 200 and indexed.json()["total_indexed"] == 2
     app_id = create_app(mesh, token, pre_prompt="Answer briefly.", dataset_configs=_dataset("rag-kb"))
 

@@ -119,18 +119,22 @@ def test_nextconsole_resources(mesh: MeshClient, alice: Tenant, bob: Tenant) -> 
     result = up.json()["result"]
     assert up.json()["error_code"] == 0 and result["name"] == "res.pdf" and result["id"].isdigit()
     assert digest(fetch(mesh, result["url"]).content) == digest(data)
-    down = mesh.http.post("/next_console/resources/object/download", headers=alice.auth,
-                          json={"resource_id": int(result["id"])})  # fmt: skip
+    down = mesh.http.post(
+        "/next_console/resources/object/download", headers=alice.auth, json={"resource_id": int(result["id"])}
+    )
     assert down.status_code == 200
     got = fetch(mesh, down.json()["result"]["download_url"])
     assert digest(got.content) == digest(data) and got.headers["content-disposition"].startswith("attachment;")
-    theirs = mesh.http.post("/next_console/resources/object/download", headers=bob.auth,
-                            json={"resource_id": result["id"]})  # fmt: skip
+    theirs = mesh.http.post(
+        "/next_console/resources/object/download", headers=bob.auth, json={"resource_id": result["id"]}
+    )
     assert theirs.status_code == 404 and theirs.json()["error_code"] == 404 and theirs.json()["error_status"]
-    assert mesh.http.post("/next_console/resources/object/delete", headers=bob.auth,
-                          json={"resource_id": result["id"]}).json()["result"] == {"delete_cnt": 0}  # fmt: skip
-    deleted = mesh.http.post("/next_console/resources/object/delete", headers=alice.auth,
-                             json={"resource_id": int(result["id"])})  # fmt: skip
+    assert mesh.http.post(
+        "/next_console/resources/object/delete", headers=bob.auth, json={"resource_id": result["id"]}
+    ).json()["result"] == {"delete_cnt": 0}
+    deleted = mesh.http.post(
+        "/next_console/resources/object/delete", headers=alice.auth, json={"resource_id": int(result["id"])}
+    )
     assert deleted.json()["result"] == {"delete_cnt": 1}
     assert fetch(mesh, result["url"]).status_code == 404
     bad = mesh.http.post("/next_console/resources/object/delete", headers=alice.auth, json={"resource_id": "x/../1"})

@@ -30,8 +30,11 @@ def test_partner_chat_answers_whole_and_keeps_history(mesh: MeshClient, scripted
     session_id = partner_session(mesh, token)
     scripted.push(Script(chunks=["星星", "闪烁", "是因为大气湍流。"]))
     question = {"type": 0, "content": "星星为什么一闪一闪的."}
-    data = ok(mesh.http.post(f"{API}/chat/completions", json={"session_id": session_id, "user_question": question},
-                             headers=bearer(token)))  # fmt: skip
+    data = ok(
+        mesh.http.post(
+            f"{API}/chat/completions", json={"session_id": session_id, "user_question": question}, headers=bearer(token)
+        )
+    )
     assert set(data) >= {"id", "create_time", "message"}
     assert data["message"] == {"text": "星星闪烁是因为大气湍流。", "text_type": None, "file_attachs": []}
     assert len(data["create_time"]) == len("2024-01-01 01:11:11")
@@ -49,8 +52,9 @@ def test_partner_chat_answers_whole_and_keeps_history(mesh: MeshClient, scripted
     assert "Mermaid" in prompt[-1]["content"] and "flowchart" in prompt[-1]["content"]
     assert {"role": "assistant", "content": "星星闪烁是因为大气湍流。"} in prompt
 
-    history = ok(mesh.http.get(f"{API}/chat/msgList", params={"session_id": session_id, "page_size": 3},
-                               headers=bearer(token)))  # fmt: skip
+    history = ok(
+        mesh.http.get(f"{API}/chat/msgList", params={"session_id": session_id, "page_size": 3}, headers=bearer(token))
+    )
     assert set(history) == {"isMore", "items", "pageNum", "pageSize", "startIndex", "totalCount", "totalPage"}
     assert (history["totalCount"], history["isMore"], history["totalPage"]) == (4, True, 2)
     assert [i["user_type"] for i in history["items"]] == ["AI", "human", "AI"]
@@ -60,8 +64,11 @@ def test_partner_chat_answers_whole_and_keeps_history(mesh: MeshClient, scripted
 
 def test_mini_program_built_by_chat_then_used(mesh: MeshClient, scripted: ScriptedUpstream) -> None:
     token = new_tenant(mesh, "lbai-builder")
-    ids = ok(mesh.http.get(f"{API}/miniProgram/getsessionid", params={"nick_name": "诗人", "header_url": ""},
-                           headers=bearer(token)))  # fmt: skip
+    ids = ok(
+        mesh.http.get(
+            f"{API}/miniProgram/getsessionid", params={"nick_name": "诗人", "header_url": ""}, headers=bearer(token)
+        )
+    )
     proposal = (
         "好的,这是一个写诗助手。\n```json\n"
         '{"mini_program_name": "诗人", "mini_program_introduction": "写古诗", '

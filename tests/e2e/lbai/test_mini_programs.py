@@ -52,9 +52,11 @@ def new_program(
 def mounted(mesh: MeshClient, session_id: str) -> list[str]:
     """The mounted file ids as persisted by apps."""
     [(raw,)] = rows(
-        mesh, "apps",
-        "SELECT a.knowledge_file_ids FROM apps a JOIN chat_sessions s ON s.app_id = a.id WHERE s.id = ?", session_id,
-    )  # fmt: skip
+        mesh,
+        "apps",
+        "SELECT a.knowledge_file_ids FROM apps a JOIN chat_sessions s ON s.app_id = a.id WHERE s.id = ?",
+        session_id,
+    )
     return list(json.loads(raw))
 
 
@@ -68,20 +70,26 @@ def test_getsessionid_and_get_setting(mesh: MeshClient) -> None:
     )
     assert set(reply.json()) == {"data", "errorCode", "line", "message", "success"}
     assert ok(reply) == {
-        "mini_program_name": "jack2", "mini_program_icon": "https://xxx.com/xx.jpg", "mini_program_introduction": "",
-        "mini_program_instructions": "", "mini_program_setting": "",
-    }  # fmt: skip
+        "mini_program_name": "jack2",
+        "mini_program_icon": "https://xxx.com/xx.jpg",
+        "mini_program_introduction": "",
+        "mini_program_instructions": "",
+        "mini_program_setting": "",
+    }
 
 
 def test_save_update_is_partial_and_sets_the_files(mesh: MeshClient) -> None:
     owner = tenant(mesh, "lbai-update")
     ids = new_program(mesh, owner)
     full = {
-        "command_session_id": ids["command_session_id"], "mini_program_name": "灵感写手",
-        "mini_program_icon": "https://x/a.png", "mini_program_introduction": "生成随机歌词和旋律的AI助手。",
-        "mini_program_instructions": "使用说明", "mini_program_setting": "你是一位音乐领域的专家",
+        "command_session_id": ids["command_session_id"],
+        "mini_program_name": "灵感写手",
+        "mini_program_icon": "https://x/a.png",
+        "mini_program_introduction": "生成随机歌词和旋律的AI助手。",
+        "mini_program_instructions": "使用说明",
+        "mini_program_setting": "你是一位音乐领域的专家",
         "knowledge_base": {"fileIds": ["1802643330484416514"]},
-    }  # fmt: skip
+    }
     assert ok(mesh.http.post(f"{API}/miniProgram/saveUpdate", json=full, headers=owner.headers)) is None
     assert mounted(mesh, ids["session_id"]) == ["1802643330484416514"]
     partial = {
@@ -136,9 +144,12 @@ def test_chat_list_partner_created_and_shared(mesh: MeshClient) -> None:
     first = ok(mesh.http.get(f"{API}/chat/list", headers=colleague.headers))
     assert len(first) == 1
     assert first[0] == {
-        "session_id": first[0]["session_id"], "command_session_id": "", "nick_name": "AI伙伴", "header_url": "",
+        "session_id": first[0]["session_id"],
+        "command_session_id": "",
+        "nick_name": "AI伙伴",
+        "header_url": "",
         "session_type": 1,
-    }  # fmt: skip
+    }
     assert ok(mesh.http.get(f"{API}/chat/list", params={"session_type": 1}, headers=colleague.headers)) == first
     ids = new_program(mesh, owner, name="Writer")
     shared = ok(
@@ -158,10 +169,15 @@ def test_chat_list_partner_created_and_shared(mesh: MeshClient) -> None:
     assert listed[0]["session_id"] == first[0]["session_id"] and listed[1]["session_id"] == shared["session_id"]
     assert listed[1]["command_session_id"] == "" and listed[1]["header_url"] == "https://xxx.com/xx.jpg"
     mine = ok(mesh.http.get(f"{API}/chat/list", params={"session_type": 3}, headers=owner.headers))
-    assert mine == [{
-        "session_id": ids["session_id"], "command_session_id": ids["command_session_id"], "nick_name": "Writer",
-        "header_url": "https://xxx.com/xx.jpg", "session_type": 3,
-    }]  # fmt: skip
+    assert mine == [
+        {
+            "session_id": ids["session_id"],
+            "command_session_id": ids["command_session_id"],
+            "nick_name": "Writer",
+            "header_url": "https://xxx.com/xx.jpg",
+            "session_type": 3,
+        }
+    ]
     assert ok(mesh.http.get(f"{API}/chat/list", params={"session_type": 2}, headers=owner.headers)) == []
     seen = ok(
         mesh.http.get(

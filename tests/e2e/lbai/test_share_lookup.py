@@ -33,8 +33,9 @@ def test_missing_and_foreign_ids_are_indistinguishable(mesh: MeshClient) -> None
     assert first[0] == 404 and (first[1]["data"], first[1]["errorCode"], first[1]["success"]) == (None, 404, False)
     assert all(answer == first for answer in answers.values()), answers
     # The caller's own created program still answers with its session.
-    mine = mesh.http.get(f"{API}/miniProgram/share/sessionid", params={"session_id": own["session_id"]},
-                         headers=caller.headers)  # fmt: skip
+    mine = mesh.http.get(
+        f"{API}/miniProgram/share/sessionid", params={"session_id": own["session_id"]}, headers=caller.headers
+    )
     assert ok(mine) == {"session_id": own["session_id"]}
 
 

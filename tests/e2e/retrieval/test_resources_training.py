@@ -15,8 +15,11 @@ pytestmark = pytest.mark.e2e
 
 
 def _search(mesh: MeshClient, who: Tenant, keyword: str, **extra: Any) -> dict[str, Any]:
-    reply = mesh.http.post("/next_console/resources/search_by_resource_keyword", headers=who.headers,
-                           json={"resource_keyword": keyword, **extra})  # fmt: skip
+    reply = mesh.http.post(
+        "/next_console/resources/search_by_resource_keyword",
+        headers=who.headers,
+        json={"resource_keyword": keyword, **extra},
+    )
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert (body["error_code"], body["error_status"]) == (0, False), body
@@ -42,8 +45,9 @@ def test_resource_library_search_rebuild_and_delete(mesh: MeshClient) -> None:
     assert by_name["total"] >= 1 and by_name["data"][0]["resource_name"] == "tea.docx"
     assert _search(mesh, bob, "basalt")["total"] == 0  # Bob's library is his own
 
-    rebuilt = mesh.http.post("/next_console/resources/ref/rebuild", headers=alice.headers,
-                             json={"resource_list": [int(ids["volcano.pdf"])]})  # fmt: skip
+    rebuilt = mesh.http.post(
+        "/next_console/resources/ref/rebuild", headers=alice.headers, json={"resource_list": [int(ids["volcano.pdf"])]}
+    )
     assert rebuilt.json()["result"] == {"build_cnt": 1}
     wait_for(
         lambda: (
@@ -57,11 +61,14 @@ def test_resource_library_search_rebuild_and_delete(mesh: MeshClient) -> None:
     missing = mesh.http.post("/next_console/resources/search_by_resource_keyword", headers=alice.headers, json={})
     assert missing.status_code == 400 and "resource_keyword" in missing.json()["error_message"]
 
-    deleted = mesh.http.post("/next_console/resources/object/delete", headers=alice.headers,
-                             json={"resource_id": int(ids["volcano.pdf"])})  # fmt: skip
+    deleted = mesh.http.post(
+        "/next_console/resources/object/delete", headers=alice.headers, json={"resource_id": int(ids["volcano.pdf"])}
+    )
     assert deleted.json()["result"] == {"delete_cnt": 1}
-    wait_for(lambda: all(str(d["resource_id"]) != ids["volcano.pdf"] for d in _search(mesh, alice, "basalt")["data"]),
-             what="vectors of the deleted resource to go")  # fmt: skip
+    wait_for(
+        lambda: all(str(d["resource_id"]) != ids["volcano.pdf"] for d in _search(mesh, alice, "basalt")["data"]),
+        what="vectors of the deleted resource to go",
+    )
 
 
 def _training(mesh: MeshClient, who: Tenant, kind: int = 1) -> list[dict[str, Any]]:
@@ -73,8 +80,11 @@ def _training(mesh: MeshClient, who: Tenant, kind: int = 1) -> list[dict[str, An
 def test_training_ground_add_list_retry(mesh: MeshClient, scripted: ScriptedUpstream) -> None:
     dave = tenant(mesh, "train")
     scripted.push(Script(status=400, error_message="model refused"))  # the Q&A pass fails once
-    added = mesh.http.post("/ai-api/v1/aiTrainingGround/add", headers=dave.headers,
-                           files={"multipartFile": ("orbit.md", documents()[2][1], "text/markdown")})  # fmt: skip
+    added = mesh.http.post(
+        "/ai-api/v1/aiTrainingGround/add",
+        headers=dave.headers,
+        files={"multipartFile": ("orbit.md", documents()[2][1], "text/markdown")},
+    )
     assert added.status_code == 200 and added.json()["data"] is None and added.json()["success"], added.text
     items = wait_for(lambda: [i for i in _training(mesh, dave) if i["trainedStatus"] == 3], what="failed training")
     item = items[0]
