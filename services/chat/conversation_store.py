@@ -210,6 +210,46 @@ class ConversationQueries:
         has_more = len(rows) > limit
         return list(reversed(rows[:limit])), has_more
 
+    async def exchange_items_page(
+        self, *, conversation_id: str, first_item: int, item_count: int
+    ) -> tuple[list[tuple[MessageRecord, int]], int]:
+        """A page of a conversation shown as items, newest first: each message is an answer item (unless it is
+        still generating with no text yet) then its question item. Returns the messages on the page, each with
+        its item offset (how many items come before it), and the conversation's total item count.
+        """
+        items = sa.case((sa.and_(MessageRecord.status == "generating", MessageRecord.answer == ""), 1), else_=2).label(
+            "item_count"
+        )
+        newest_first = (MessageRecord.created_at.desc(), MessageRecord.id.desc())
+        numbered = (
+            sa.select(
+                MessageRecord.id.label("id"),
+                items,
+                sa.func.sum(items).over(order_by=newest_first).label("through"),
+            )
+            .where(MessageRecord.conversation_id == conversation_id)
+            .subquery()
+        )
+        last_item = first_item + item_count
+        async with self.sessions() as session:
+            total = (
+                await session.execute(
+                    sa.select(sa.func.coalesce(sa.func.sum(items), 0)).where(
+                        MessageRecord.conversation_id == conversation_id
+                    )
+                )
+            ).scalar_one()
+            # A message is on the page when its items [through - items, through) meet [first_item, last_item).
+            page = (
+                await session.execute(
+                    sa.select(MessageRecord, numbered.c.through - numbered.c.item_count)
+                    .join(numbered, numbered.c.id == MessageRecord.id)
+                    .where(numbered.c.through > first_item, numbered.c.through - numbered.c.item_count < last_item)
+                    .order_by(*newest_first)
+                )
+            ).all()
+        return [(row[0], int(row[1])) for row in page], int(total)
+
     async def messages_until(self, *, message: MessageRecord, limit: int) -> list[MessageRecord]:
         """The last `limit` finished exchanges of a conversation up to and including `message`, oldest first."""
         async with self.sessions() as session:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from google.protobuf import timestamp_pb2
 from meshconsole.chat.v1 import chat_pb2
 from meshconsole.common.v1 import common_pb2
 
+from services.chat.conversation_store import ConversationQueries
 from services.chat.lbai import LbaiChat, SessionReply, require_text_question
-from services.chat.models import MessageRecord
 from services.chat.rpc_generation import caller
 from services.chat.store import ChatStore
 from services.kit.clock import as_utc
@@ -90,18 +89,13 @@ class LbaiRpcs:
         if page < 1 or not 1 <= size <= 100:
             raise InvalidArgument("page_num must be >= 1 and page_size 1-100", field="page_size")
         conversation = await self.store.get_conversation(principal=principal, conversation_id=request.session_id)
-        async with self.store.sessions() as session:
-            rows = list(
-                (
-                    await session.execute(
-                        sa.select(MessageRecord)
-                        .where(MessageRecord.conversation_id == conversation.id)
-                        .order_by(MessageRecord.created_at.desc())
-                    )
-                ).scalars()
-            )
+        first_item = (page - 1) * size
+        rows, total = await ConversationQueries(self.store).exchange_items_page(
+            conversation_id=conversation.id, first_item=first_item, item_count=size
+        )
         items: list[chat_pb2.SessionMessage] = []
-        for message in rows:  # newest first; each exchange is an AI item then the human item before it
+        offset = rows[0][1] if rows else first_item
+        for message, _ in rows:  # newest first; each exchange is an AI item then the human item before it
             stamp = _stamp(int(as_utc(message.created_at).timestamp()))
             if message.answer or message.status != "generating":
                 items.append(
@@ -128,8 +122,8 @@ class LbaiRpcs:
                     create_time=stamp,
                 )
             )
-        total = len(items)
-        window = list(reversed(items[(page - 1) * size : page * size]))
+        # The first message on the page may have an item before the page start: cut to the page exactly.
+        window = list(reversed(items[first_item - offset : first_item - offset + size]))
         return chat_pb2.ListSessionMessagesResponse(
             items=window,
             page=common_pb2.PageInfo(page=page, limit=size, total=total, has_more=page * size < total),
