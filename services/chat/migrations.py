@@ -114,4 +114,12 @@ def _v1_initial(op: Operations) -> None:
     )
 
 
-MIGRATIONS = [Migration(1, "model registry, conversations, messages, feedback, annotations", _v1_initial)]
+def _v2_message_time_indexes(op: Operations) -> None:
+    op.create_index("ix_messages_app_created", "messages", ["app_id", "created_at"])
+    op.create_index("ix_messages_conversation_created", "messages", ["conversation_id", "created_at"])
+
+
+MIGRATIONS = [
+    Migration(1, "model registry, conversations, messages, feedback, annotations", _v1_initial),
+    Migration(2, "indexes for statistics by app and time, and history pages by conversation", _v2_message_time_indexes),
+]

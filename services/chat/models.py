@@ -65,6 +65,11 @@ class MessageRecord(Base):
     """One exchange: the query and its answer, written at start (generating) and once at the end."""
 
     __tablename__ = "messages"
+    # Statistics read an app's messages by time; history pages read a conversation's newest first.
+    __table_args__ = (
+        sa.Index("ix_messages_app_created", "app_id", "created_at"),
+        sa.Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True)

@@ -1,16 +1,15 @@
-"""Dify app statistics from the stored messages, bucketed per day in a configurable timezone.
+"""Dify app statistics from the stored messages, aggregated per day in SQL in a configurable timezone.
 
-The rows are read once per request and bucketed in Python, so SQLite and PostgreSQL agree exactly on day
-boundaries in any IANA timezone. Like Dify: start is inclusive, end exclusive, days without data are left out,
-messages still generating are not counted yet.
+Days are cut in any IANA zone on SQLite and PostgreSQL alike: the span is split into runs of local days with one UTC
+offset (a DST change day is a run of its own), and each run is grouped by `(epoch + offset) // 86400` in SQL. Like
+Dify: start is inclusive, end exclusive, days without data are left out, messages still generating are not counted.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +33,7 @@ METRICS = (
 )
 DEFAULT_SPAN = timedelta(days=7)
 MAX_SPAN = timedelta(days=3660)
+EPOCH_DAY = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,6 @@ class Window:
     end: datetime
     zone: ZoneInfo
 
-    def day(self, moment: datetime) -> str:
-        return as_utc(moment).astimezone(self.zone).strftime("%Y-%m-%d")
-
 
 def window(*, start: datetime | None, end: datetime | None, timezone: str) -> Window:
     """Check the range and the zone; unset end is now, unset start is 7 days before end."""
@@ -74,86 +71,143 @@ def window(*, start: datetime | None, end: datetime | None, timezone: str) -> Wi
     return Window(start=start_at, end=end_at, zone=zone)
 
 
-def _messages_where(principal: Principal, app_id: str, span: Window) -> list[Any]:
+@dataclass(frozen=True)
+class DayRun:
+    """[start, end) in UTC over whole local days: one UTC offset throughout, or a single day (`day` set)."""
+
+    start: datetime
+    end: datetime
+    offset_s: int
+    day: date | None = None
+
+
+def day_runs(span: Window) -> list[DayRun]:
+    """The span cut into runs of local days that share one UTC offset; a day whose offset changes stands alone."""
+    runs: list[DayRun] = []
+    local = span.start.astimezone(span.zone).date()
+    last = span.end.astimezone(span.zone).date()
+    while local <= last:
+        begin = _midnight(local, span.zone)
+        after = _midnight(local + timedelta(days=1), span.zone)
+        offset = _offset(begin, span.zone)
+        steady = offset == _offset(after - timedelta(seconds=1), span.zone)
+        start, end = max(begin, span.start), min(after, span.end)
+        if start < end:
+            previous = runs[-1] if runs else None
+            if steady and previous and previous.day is None and previous.offset_s == offset and previous.end == start:
+                runs[-1] = replace(previous, end=end)
+            else:
+                runs.append(DayRun(start, end, offset, None if steady else local))
+        local += timedelta(days=1)
+    return runs
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def _offset(moment: datetime, zone: ZoneInfo) -> int:
+    return int((moment.astimezone(zone).utcoffset() or timedelta()).total_seconds())
+
+
+def _epoch_seconds(session: AsyncSession, column: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return sa.cast(sa.func.strftime("%s", column), sa.BigInteger)
+    return sa.cast(sa.extract("epoch", column), sa.BigInteger)
+
+
+async def _per_day(
+    session: AsyncSession, span: Window, moment: Any, columns: list[Any], where: list[Any], source: Any = None
+) -> dict[str, Any]:
+    """Each local day's aggregate row, keyed 'YYYY-MM-DD': one GROUP BY query per run of days."""
+    out: dict[str, Any] = {}
+    for run in day_runs(span):
+        if run.day is not None:
+            key: Any = sa.literal((run.day - EPOCH_DAY).days)
+        else:
+            key = (_epoch_seconds(session, moment) + run.offset_s) // 86400
+        query = sa.select(key.label("day_number"), *columns)
+        if source is not None:
+            query = query.select_from(source)
+        query = query.where(*where, moment >= run.start, moment < run.end).group_by(key)
+        for row in await session.execute(query):
+            out[(EPOCH_DAY + timedelta(days=int(row.day_number))).isoformat()] = row
+    return dict(sorted(out.items()))
+
+
+def _messages_where(principal: Principal, app_id: str) -> list[Any]:
     return [
         MessageRecord.app_id == app_id,
         visible_to(principal, MessageRecord.user_id, MessageRecord.company_id),
         MessageRecord.status != "generating",
-        MessageRecord.created_at >= span.start,
-        MessageRecord.created_at < span.end,
     ]
 
 
-async def _message_rows(
-    session: AsyncSession, principal: Principal, app_id: str, span: Window, *columns: Any
-) -> list[Any]:
-    query = sa.select(MessageRecord.created_at, *columns).where(*_messages_where(principal, app_id, span))
-    return list(await session.execute(query))
-
-
-def _by_day(span: Window, rows: list[Any], fold: Callable[[list[Any]], StatRow]) -> list[StatRow]:
-    days: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        days[span.day(row[0])].append(row)
-    return [replace(fold(days[day]), date=day) for day in sorted(days)]
-
-
-def _row(value: float, **extra: Any) -> StatRow:
-    return StatRow(date="", value=value, **extra)
+def _rows(days: dict[str, Any], value: Callable[[Any], float], **extra: Callable[[Any], Any]) -> list[StatRow]:
+    return [
+        StatRow(date=day, value=value(row), **{name: get(row) for name, get in extra.items()})
+        for day, row in days.items()
+    ]
 
 
 async def compute(
     *, sessions: async_sessionmaker[AsyncSession], principal: Principal, app_id: str, metric: str, span: Window
 ) -> list[StatRow]:
     """One metric of an app per day, ascending, for the messages the caller may see."""
+    if metric not in METRICS:
+        raise InvalidArgument(f"metric must be one of {', '.join(METRICS)}", field="metric")
+    where = _messages_where(principal, app_id)
+    at = MessageRecord.created_at
+    count = sa.func.count(MessageRecord.id).label("messages")
     async with sessions() as session:
         if metric == "daily-conversations":
-            rows = await _message_rows(session, principal, app_id, span, MessageRecord.conversation_id)
-            return _by_day(span, rows, lambda day: _row(len({r.conversation_id for r in day})))
+            column = sa.func.count(sa.distinct(MessageRecord.conversation_id)).label("n")
+            return _rows(await _per_day(session, span, at, [column], where), lambda r: r.n)
         if metric == "daily-end-users":
-            rows = await _message_rows(session, principal, app_id, span, MessageRecord.end_user, MessageRecord.user_id)
-            return _by_day(span, rows, lambda day: _row(len({r.end_user or f"account:{r.user_id}" for r in day})))
+            account = sa.literal("account:") + sa.cast(MessageRecord.user_id, sa.String)
+            who = sa.func.coalesce(sa.func.nullif(MessageRecord.end_user, ""), account)
+            column = sa.func.count(sa.distinct(who)).label("n")
+            return _rows(await _per_day(session, span, at, [column], where), lambda r: r.n)
         if metric == "token-costs":
-            rows = await _message_rows(
-                session, principal, app_id, span, MessageRecord.prompt_tokens, MessageRecord.completion_tokens
-            )
-            return _by_day(
-                span, rows, lambda day: _row(0, token_count=sum(r.prompt_tokens + r.completion_tokens for r in day))
-            )
+            tokens = sa.func.sum(MessageRecord.prompt_tokens + MessageRecord.completion_tokens).label("tokens")
+            days = await _per_day(session, span, at, [tokens], where)
+            return _rows(days, lambda r: 0, token_count=lambda r: int(r.tokens or 0))
         if metric == "average-session-interactions":
             return await _interactions(session, principal, app_id, span)
         if metric == "user-satisfaction-rate":
-            rows = await _message_rows(session, principal, app_id, span, MessageRecord.id)
-            likes = Counter(
-                (
-                    await session.execute(
-                        sa.select(FeedbackRecord.message_id)
-                        .join(MessageRecord, MessageRecord.id == FeedbackRecord.message_id)
-                        .where(FeedbackRecord.rating == "like", *_messages_where(principal, app_id, span))
-                    )
-                ).scalars()
+            messages = await _per_day(session, span, at, [count], where)
+            likes_count = sa.func.count(FeedbackRecord.id).label("likes")
+            likes = await _per_day(
+                session,
+                span,
+                at,
+                [likes_count],
+                [*where, FeedbackRecord.rating == "like"],
+                source=sa.join(FeedbackRecord, MessageRecord, MessageRecord.id == FeedbackRecord.message_id),
             )
-            return _by_day(span, rows, lambda day: _row(round(sum(likes[r.id] for r in day) * 1000 / len(day), 2)))
+            return [
+                StatRow(date=day, value=round((likes[day].likes if day in likes else 0) * 1000 / row.messages, 2))
+                for day, row in messages.items()
+            ]
         if metric == "average-response-time":
-            rows = await _message_rows(session, principal, app_id, span, MessageRecord.latency_s)
-            return _by_day(span, rows, lambda day: _row(round(sum(r.latency_s for r in day) / len(day) * 1000, 4)))
-        if metric == "tokens-per-second":
-            rows = await _message_rows(
-                session, principal, app_id, span, MessageRecord.completion_tokens, MessageRecord.latency_s
-            )
-            return _by_day(span, rows, _tps)
-    raise InvalidArgument(f"metric must be one of {', '.join(METRICS)}", field="metric")
+            latency = sa.func.sum(MessageRecord.latency_s).label("latency")
+            days = await _per_day(session, span, at, [latency, count], where)
+            return _rows(days, lambda r: round(float(r.latency or 0) / r.messages * 1000, 4))
+        latency = sa.func.sum(MessageRecord.latency_s).label("latency")
+        tokens = sa.func.sum(MessageRecord.completion_tokens).label("tokens")
+        days = await _per_day(session, span, at, [latency, tokens], where)
+        return _rows(days, _tps)
 
 
-def _tps(day: list[Any]) -> StatRow:
-    seconds = sum(r.latency_s for r in day)
-    return _row(round(sum(r.completion_tokens for r in day) / seconds, 4) if seconds > 0 else 0)
+def _tps(row: Any) -> float:
+    seconds = float(row.latency or 0)
+    return round(int(row.tokens or 0) / seconds, 4) if seconds > 0 else 0
 
 
 async def _interactions(session: AsyncSession, principal: Principal, app_id: str, span: Window) -> list[StatRow]:
     """Average exchanges per conversation, by the day each conversation started (chat conversations only)."""
-    query = (
-        sa.select(ConversationRecord.created_at, sa.func.count(MessageRecord.id).label("messages"))
+    per_conversation = (
+        sa.select(ConversationRecord.created_at.label("started"), sa.func.count(MessageRecord.id).label("messages"))
         .join(MessageRecord, MessageRecord.conversation_id == ConversationRecord.id)
         .where(
             ConversationRecord.app_id == app_id,
@@ -165,6 +219,8 @@ async def _interactions(session: AsyncSession, principal: Principal, app_id: str
             MessageRecord.status != "generating",
         )
         .group_by(ConversationRecord.id, ConversationRecord.created_at)
+        .subquery()
     )
-    rows = list(await session.execute(query))
-    return _by_day(span, rows, lambda day: _row(round(sum(r.messages for r in day) / len(day), 2)))
+    columns = [sa.func.sum(per_conversation.c.messages).label("exchanges"), sa.func.count().label("conversations")]
+    days = await _per_day(session, span, per_conversation.c.started, columns, [], source=per_conversation)
+    return _rows(days, lambda r: round(int(r.exchanges) / r.conversations, 2))

@@ -520,6 +520,34 @@ async def place(mesh: Mesh, message_id: str, at: str, *, latency: float, complet
         conversation.created_at = min(moment, as_utc(conversation.created_at).astimezone(UTC))
 
 
+async def test_statistics_cut_days_right_across_daylight_saving_changes(mesh: Mesh) -> None:
+    """New York moves from UTC-5 to UTC-4 on 2024-03-10: each message lands on its local day."""
+    app_id = await new_app(mesh)
+    placed = {
+        "2024-03-09T04:30:00": "2024-03-08",  # 23:30 EST
+        "2024-03-10T04:30:00": "2024-03-09",  # 23:30 EST, the night before the change
+        "2024-03-10T05:30:00": "2024-03-10",  # 00:30 EST on the day of the change
+        "2024-03-11T03:30:00": "2024-03-10",  # 23:30 EDT, the end of that day
+        "2024-03-11T04:30:00": "2024-03-11",  # 00:30 EDT
+        "2024-03-12T03:59:59": "2024-03-11",  # 23:59:59 EDT
+    }
+    for at in placed:
+        _, message_id = await turn(mesh, f"at {at}", app_id=app_id)
+        await place(mesh, message_id, at, latency=1.0, completion_tokens=1)
+    request = chat_pb2.GetStatisticsRequest(
+        app_id=app_id,
+        metric=chat_pb2.StatisticMetric.Value("STATISTIC_METRIC_DAILY_CONVERSATIONS"),
+        start=ts("2024-03-01T00:00:00"),
+        end=ts("2024-03-20T00:00:00"),
+        timezone="America/New_York",
+    )
+    reply = await mesh.chat.GetStatistics(request, metadata=md())
+    expected: dict[str, float] = {}
+    for day in placed.values():
+        expected[day] = expected.get(day, 0) + 1
+    assert [(r.date, r.value) for r in reply.rows] == sorted(expected.items())
+
+
 async def test_statistics_per_day_in_the_requested_timezone(mesh: Mesh) -> None:
     app_id = await new_app(mesh)
     c1, m1 = await turn(mesh, "one", app_id=app_id)
