@@ -57,8 +57,15 @@ class ConversationQueries:
         self.store = store
         self.sessions = store.sessions
 
-    async def resolve(self, *, principal: Principal, ref: str, app_id: str = "") -> ConversationRecord:
-        """A conversation by uuid or by its numeric id (Nexent); anything else the caller cannot see is not found."""
+    async def resolve(self, *, principal: Principal, ref: str, app_id: str = "", mode: str = "") -> ConversationRecord:
+        """A conversation by uuid or by its numeric id (Nexent); anything else the caller cannot see, or of
+        another mode when one is named, is not found."""
+        record = await self._resolve(principal=principal, ref=ref, app_id=app_id)
+        if mode and record.mode != mode:
+            raise NotFound("conversation not found", reason="conversation_not_found")
+        return record
+
+    async def _resolve(self, *, principal: Principal, ref: str, app_id: str) -> ConversationRecord:
         if ref.isdigit():
             async with self.sessions() as session:
                 query = sa.select(ConversationRecord).where(
@@ -170,9 +177,9 @@ class ConversationQueries:
         record.name, record.updated_at = name, now
         return record
 
-    async def delete(self, *, principal: Principal, ref: str, app_id: str = "") -> None:
+    async def delete(self, *, principal: Principal, ref: str, app_id: str = "", mode: str = "") -> None:
         """Remove a conversation with its messages and feedback; the app's annotations stay."""
-        record = await self.resolve(principal=principal, ref=ref, app_id=app_id)
+        record = await self.resolve(principal=principal, ref=ref, app_id=app_id, mode=mode)
         async with self.sessions() as session, session.begin():
             await session.execute(sa.delete(FeedbackRecord).where(FeedbackRecord.conversation_id == record.id))
             await session.execute(sa.delete(MessageRecord).where(MessageRecord.conversation_id == record.id))

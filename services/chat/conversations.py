@@ -170,13 +170,13 @@ class ConversationService(ChatDomain):
         return found
 
     async def get(
-        self, *, principal: Principal, ref: str, app_id: str = "", include_messages: bool = False
+        self, *, principal: Principal, ref: str, app_id: str = "", mode: str = "", include_messages: bool = False
     ) -> ConversationView:
-        """One conversation with its summary and, optionally, all its messages oldest first."""
+        """One conversation (of `mode`, when named) with its summary and, optionally, all its messages oldest first."""
         check_id(ref, field="conversation_id", allow_seq=True)
         if app_id:
             await self.require_app(principal=principal, app_id=app_id)
-        record = await self.queries.resolve(principal=principal, ref=ref, app_id=app_id)
+        record = await self.queries.resolve(principal=principal, ref=ref, app_id=app_id, mode=mode)
         summaries = await self.queries.summaries(conversation_ids=[record.id], company_id=principal.company_id)
         view = ConversationView(record=record, summary=summaries[record.id])
         if include_messages:
@@ -184,12 +184,12 @@ class ConversationService(ChatDomain):
             view.messages = await self.views(principal, rows)
         return view
 
-    async def delete(self, *, principal: Principal, ref: str, app_id: str = "") -> None:
-        """Remove a conversation and its messages."""
+    async def delete(self, *, principal: Principal, ref: str, app_id: str = "", mode: str = "") -> None:
+        """Remove a conversation (of `mode`, when named) and its messages."""
         check_id(ref, field="conversation_id", allow_seq=True)
         if app_id:
             await self.require_app(principal=principal, app_id=app_id)
-        await self.queries.delete(principal=principal, ref=ref, app_id=app_id)
+        await self.queries.delete(principal=principal, ref=ref, app_id=app_id, mode=mode)
 
     async def rename(self, *, principal: Principal, ref: str, name: str, auto_generate: bool) -> ConversationView:
         """Set the name, or let the model write one from the stored messages."""

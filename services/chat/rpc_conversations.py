@@ -102,12 +102,18 @@ class ConversationRpcs:
             principal=caller(),
             ref=request.conversation_id,
             app_id=request.app_id,
+            mode=MODE_NAMES.get(request.mode, ""),
             include_messages=request.include_messages,
         )
         return pb.conversation_detail(view)
 
     async def DeleteConversation(self, request: chat_pb2.DeleteConversationRequest, context: Any) -> common_pb2.Empty:
-        await self.conversations.delete(principal=caller(), ref=request.conversation_id, app_id=request.app_id)
+        await self.conversations.delete(
+            principal=caller(),
+            ref=request.conversation_id,
+            app_id=request.app_id,
+            mode=MODE_NAMES.get(request.mode, ""),
+        )
         return common_pb2.Empty()
 
     async def RenameConversation(

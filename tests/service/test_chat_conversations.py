@@ -615,3 +615,20 @@ async def test_statistics_per_day_in_the_requested_timezone(mesh: Mesh) -> None:
         assert error.field == field
     foreign = chat_pb2.GetStatisticsRequest(app_id=app_id, metric=1)
     await fails(mesh.chat.GetStatistics(foreign, metadata=md(MALLORY)), grpc.StatusCode.NOT_FOUND)
+
+
+async def test_a_named_mode_hides_conversations_of_the_other_mode(mesh: Mesh) -> None:
+    """Dify's completion routes cannot read or delete a chat conversation: chat owns that rule."""
+    app_id = await new_app(mesh)
+    conversation_id, _ = await turn(mesh, "hello", app_id=app_id)
+    completion, chat = chat_pb2.CONVERSATION_MODE_COMPLETION, chat_pb2.CONVERSATION_MODE_CHAT
+    wrong_get = chat_pb2.GetConversationRequest(app_id=app_id, conversation_id=conversation_id, mode=completion)
+    error = await fails(mesh.chat.GetConversation(wrong_get, metadata=md()), grpc.StatusCode.NOT_FOUND)
+    assert error.reason == "conversation_not_found"
+    wrong_delete = chat_pb2.DeleteConversationRequest(app_id=app_id, conversation_id=conversation_id, mode=completion)
+    await fails(mesh.chat.DeleteConversation(wrong_delete, metadata=md()), grpc.StatusCode.NOT_FOUND)
+    right_get = chat_pb2.GetConversationRequest(app_id=app_id, conversation_id=conversation_id, mode=chat)
+    assert (await mesh.chat.GetConversation(right_get, metadata=md())).conversation.id == conversation_id
+    right_delete = chat_pb2.DeleteConversationRequest(app_id=app_id, conversation_id=conversation_id, mode=chat)
+    await mesh.chat.DeleteConversation(right_delete, metadata=md())
+    await fails(mesh.chat.GetConversation(right_get, metadata=md()), grpc.StatusCode.NOT_FOUND)

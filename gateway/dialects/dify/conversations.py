@@ -14,7 +14,6 @@ from gateway.dialects.dify.conversation_shapes import chat_detail, chat_item, co
 from gateway.dialects.dify.envelope import PREFIX, page
 from gateway.dialects.dify.shapes import uuid_param
 from services.kit.context import Principal
-from services.kit.errors import NotFound
 
 router = APIRouter(prefix=f"{PREFIX}/apps/{{app_id}}")
 MODES = {"chat": chat_pb2.CONVERSATION_MODE_CHAT, "completion": chat_pb2.CONVERSATION_MODE_COMPLETION}
@@ -41,23 +40,24 @@ async def _list(
 async def _get(
     request: Request, principal: Principal, app_id: str, conversation_id: str, *, kind: str
 ) -> chat_pb2.ConversationDetail:
-    """The conversation of this app and kind; a conversation of the other kind is not found here."""
+    """The conversation of this app and kind; chat answers one of the other kind as not found."""
     clients = request.app.state.clients
     query = chat_pb2.GetConversationRequest(
         app_id=uuid_param(app_id, field="app_id"),
         conversation_id=uuid_param(conversation_id, field="conversation_id"),
         include_messages=kind == "completion",
+        mode=MODES[kind],
     )
-    detail = await clients.call(clients.chat.GetConversation, query, principal=principal)
-    if detail.conversation.mode != MODES[kind]:
-        raise NotFound("conversation not found", reason="conversation_not_found")
-    return detail  # type: ignore[no-any-return]
+    return await clients.call(clients.chat.GetConversation, query, principal=principal)  # type: ignore[no-any-return]
 
 
 async def _delete(request: Request, principal: Principal, app_id: str, conversation_id: str, *, kind: str) -> Response:
-    found = (await _get(request, principal, app_id, conversation_id, kind=kind)).conversation
     clients = request.app.state.clients
-    remove = chat_pb2.DeleteConversationRequest(app_id=found.app_id, conversation_id=found.id)
+    remove = chat_pb2.DeleteConversationRequest(
+        app_id=uuid_param(app_id, field="app_id"),
+        conversation_id=uuid_param(conversation_id, field="conversation_id"),
+        mode=MODES[kind],
+    )
     await clients.call(clients.chat.DeleteConversation, remove, principal=principal)
     return Response(status_code=204)
 

@@ -567,22 +567,26 @@ class ListConversationsResponse(_message.Message):
     def __init__(self, conversations: _Optional[_Iterable[_Union[Conversation, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class GetConversationRequest(_message.Message):
-    __slots__ = ("conversation_id", "app_id", "include_messages")
+    __slots__ = ("conversation_id", "app_id", "include_messages", "mode")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     app_id: str
     include_messages: bool
-    def __init__(self, conversation_id: _Optional[str] = ..., app_id: _Optional[str] = ..., include_messages: _Optional[bool] = ...) -> None: ...
+    mode: ConversationMode
+    def __init__(self, conversation_id: _Optional[str] = ..., app_id: _Optional[str] = ..., include_messages: _Optional[bool] = ..., mode: _Optional[_Union[ConversationMode, str]] = ...) -> None: ...
 
 class DeleteConversationRequest(_message.Message):
-    __slots__ = ("conversation_id", "app_id")
+    __slots__ = ("conversation_id", "app_id", "mode")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     app_id: str
-    def __init__(self, conversation_id: _Optional[str] = ..., app_id: _Optional[str] = ...) -> None: ...
+    mode: ConversationMode
+    def __init__(self, conversation_id: _Optional[str] = ..., app_id: _Optional[str] = ..., mode: _Optional[_Union[ConversationMode, str]] = ...) -> None: ...
 
 class RenameConversationRequest(_message.Message):
     __slots__ = ("conversation_id", "name", "auto_generate")
