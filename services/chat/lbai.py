@@ -56,6 +56,19 @@ def mark_instruction(mark_type: int) -> tuple[str, str]:
     return "", ""
 
 
+MAX_IMAGES, MAX_DOCUMENTS = 6, 1  # per question, as lbai's client allows
+IMAGE_KIND, DOCUMENT_KIND = 2, 1
+
+
+def check_attachments(attachments: list[dict[str, Any]]) -> None:
+    """At most six images and one document go with a question."""
+    kinds = [a.get("file_type") for a in attachments]
+    if kinds.count(IMAGE_KIND) > MAX_IMAGES:
+        raise InvalidArgument("at most six images per question", field="file_attachs")
+    if kinds.count(DOCUMENT_KIND) > MAX_DOCUMENTS:
+        raise InvalidArgument("at most one document per question", field="file_attachs")
+
+
 class LbaiChat:
     """Turns lbai requests into generations on the session's app and conversation."""
 
@@ -98,6 +111,7 @@ class LbaiChat:
         mini_program_only: bool,
     ) -> SessionReply:
         """One question in a session; the answer comes back whole, diagrams tagged with their text_type."""
+        check_attachments(attachments)
         session = await self._session(principal=principal, session_id=session_id)
         if session.role == apps_pb2.SESSION_ROLE_COMMAND:
             raise InvalidArgument("this is a command session: use /miniProgram/create", field="session_id")

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.lbai import ROUTERS
 from gateway.dialects.lbai.envelope import ok, page
-from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/ai-api/v1")
 LLM_TIMEOUT_S = 300.0
@@ -73,12 +72,6 @@ def _reply(reply: chat_pb2.SessionChatReply, request: Request) -> dict[str, Any]
 
 
 def _chat_request(body: ChatBody) -> chat_pb2.SessionChatRequest:
-    images = sum(1 for f in body.file_attachs if f.file_type == 2)
-    documents = sum(1 for f in body.file_attachs if f.file_type == 1)
-    if images > 6:
-        raise InvalidArgument("at most six images per question", field="file_attachs")
-    if documents > 1:
-        raise InvalidArgument("at most one document per question", field="file_attachs")
     return chat_pb2.SessionChatRequest(
         session_id=body.session_id,
         user_question=_question(body.user_question),

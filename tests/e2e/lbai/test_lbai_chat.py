@@ -133,3 +133,20 @@ def test_lbai_chat_refusals(mesh: MeshClient, scripted: ScriptedUpstream) -> Non
     assert partner_as_program.status_code == 404
     others_history = mesh.http.get(f"{API}/chat/msgList", params={"session_id": session_id}, headers=bearer(stranger))
     assert others_history.status_code == 404
+
+
+def test_attachment_limits_are_chats_rule_and_name_the_field(mesh: MeshClient) -> None:
+    token = new_tenant(mesh, "lbai-attachments")
+    session_id = partner_session(mesh, token)
+
+    def ask(*kinds: int) -> httpx.Response:
+        attachs = [{"file_id": f"f{i}", "url": "", "file_type": kind, "title": f"t{i}"} for i, kind in enumerate(kinds)]
+        question = {"type": 0, "content": "what is in these?"}
+        body = {"session_id": session_id, "user_question": question, "file_attachs": attachs}
+        return mesh.http.post(f"{API}/chat/completions", json=body, headers=bearer(token))
+
+    for kinds, message in (((2,) * 7, "at most six images"), ((1, 1), "at most one document")):
+        reply = ask(*kinds)
+        assert reply.status_code == 400, reply.text
+        assert reply.json()["success"] is False and message in reply.json()["message"]
+        assert "file_attachs" in reply.json()["message"]
