@@ -116,6 +116,8 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             chunking_strategy=ingest.chunking_strategy if ingest is not None else "",
             transcribe=header.transcribe,
             sha256=header.sha256,
+            allowed_formats=tuple(header.allowed_formats),
+            unsupported_field=header.unsupported_field or "file",
         )
 
         async def chunks() -> AsyncIterator[bytes]:

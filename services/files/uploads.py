@@ -54,6 +54,8 @@ class UploadSpec:
     chunking_strategy: str = ""
     transcribe: bool = False
     sha256: str = ""
+    allowed_formats: tuple[str, ...] = ()
+    unsupported_field: str = "file"
 
 
 class Uploader:
@@ -119,6 +121,12 @@ class Uploader:
             raise InvalidArgument("the file is not a jpg, png, gif, webp or bmp image", reason="unsupported_type")
         if spec.kind == KIND_VOICE and sniffed.voice_format is None:
             raise InvalidArgument("voice must be mp3, wav or m4a", reason="unsupported_type")
+        stored_format = sniffed.voice_format or sniffed.format
+        if spec.allowed_formats and stored_format not in spec.allowed_formats:
+            allowed = ", ".join(dict.fromkeys(spec.allowed_formats))
+            raise InvalidArgument(
+                f"unsupported file type; allowed: {allowed}", reason="unsupported_type", field=spec.unsupported_field
+            )
         if spec.kind == KIND_AUTO:
             return KIND_IMAGE if sniffed.is_image else KIND_FILE
         return spec.kind

@@ -80,6 +80,24 @@ async def test_auto_kind_becomes_image_and_image_kind_refuses_other_bytes(files:
     assert await _rows(files) == 1 and len(await _keys(files)) == 1
 
 
+async def test_allowed_formats_refuse_other_bytes_naming_the_callers_field_and_keep_nothing(files: FilesEnv) -> None:
+    refused = put(
+        files, ALICE, PNG, name="photo.pdf", allowed_formats=["pdf", "txt"], unsupported_field="multipartFile"
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await refused
+    error = from_rpc_error(caught.value)
+    assert (caught.value.code(), error.reason, error.field) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "unsupported_type",
+        "multipartFile",
+    )
+    assert "allowed: pdf, txt" in error.message
+    assert await _rows(files) == 0 and await _keys(files) == []
+    kept = await put(files, ALICE, b"plain words", name="notes.txt", allowed_formats=["pdf", "txt"])
+    assert kept.format == "txt" and await _rows(files) == 1
+
+
 async def test_over_limit_upload_is_refused_and_leaves_nothing(files: FilesEnv) -> None:
     too_big = b"a" * (2 * 1024 * 1024 + 1)
     code, reason = await _fails(put(files, ALICE, too_big, name="big.txt"))

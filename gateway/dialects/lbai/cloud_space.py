@@ -18,7 +18,6 @@ from gateway.clients import ServiceClients
 from gateway.dialects.lbai import ROUTERS
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.uploads import (
-    delete_quietly,
     files_limits,
     form_files,
     form_int,
@@ -49,7 +48,7 @@ def human_size(size: int) -> str:
 
 
 async def _store_one(
-    request: Request, *, limit_name: str, build: Callable[[FormData], dict[str, Any]]
+    request: Request, *, limit_name: str, build: Callable[[FormData, files_pb2.Limits], dict[str, Any]]
 ) -> tuple[files_pb2.ObjectInfo, files_pb2.Limits]:
     """Stream the form's one `multipartFile` into files with the header fields `build` reads from the form."""
     clients: ServiceClients = request.app.state.clients
@@ -59,7 +58,7 @@ async def _store_one(
         uploads = form_files(form, "multipartFile")
         if not uploads:
             raise InvalidArgument("multipartFile is required", field="multipartFile")
-        header = header_for(request, uploads[0], **build(form))
+        header = header_for(request, uploads[0], **build(form, limits))
         info = await put_upload(clients, uploads[0], header, limit=getattr(limits, limit_name))
     finally:
         await form.close()
@@ -79,15 +78,22 @@ async def _long_url(request: Request, info: files_pb2.ObjectInfo, limits: files_
     return str(reply.url)
 
 
-def _file_or_image(form: FormData) -> dict[str, Any]:
+def _file_or_image(form: FormData, limits: files_pb2.Limits) -> dict[str, Any]:
     mode = form_int(form, "auto_cloud_training", default=2, allowed=(1, 2, 3))
-    header: dict[str, Any] = {"folder": "cloud_space", "cloud_space": mode >= 2}
+    # Files refuses anything else before it is kept: documents and images only.
+    formats = [*limits.file_formats, *limits.image_formats, "jpg"]
+    header: dict[str, Any] = {
+        "folder": "cloud_space",
+        "cloud_space": mode >= 2,
+        "allowed_formats": formats,
+        "unsupported_field": "file",
+    }
     if mode == 3:
         header["ingest"] = files_pb2.IngestIntent(index_name=RESOURCES_INDEX)
     return header
 
 
-def _voice(form: FormData) -> dict[str, Any]:
+def _voice(form: FormData, limits: files_pb2.Limits) -> dict[str, Any]:
     transcribe = form_int(form, "voiceType", default=2, allowed=(1, 2)) == 2
     return {"folder": "voice", "kind": files_pb2.OBJECT_KIND_VOICE, "transcribe": transcribe}
 
@@ -96,10 +102,6 @@ def _voice(form: FormData) -> dict[str, Any]:
 async def add_file_or_img(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
     """multipartFile + auto_cloud_training: 1 stored only, 2 in the cloud space, 3 cloud space and training."""
     info, limits = await _store_one(request, limit_name="max_file_bytes", build=_file_or_image)
-    if info.format not in (*limits.file_formats, *limits.image_formats, "jpg"):
-        await delete_quietly(request.app.state.clients, [info.id])
-        allowed = ", ".join(dict.fromkeys((*limits.file_formats, *limits.image_formats)))
-        raise InvalidArgument(f"unsupported file type; allowed: {allowed}", reason="unsupported_type", field="file")
     return ok({"fileId": info.id, "fileUrl": await _long_url(request, info, limits)})
 
 

@@ -16,7 +16,6 @@ from gateway.clients import ServiceClients
 from gateway.dialects.lbai import ROUTERS
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.uploads import (
-    delete_quietly,
     files_limits,
     form_files,
     header_for,
@@ -50,15 +49,16 @@ async def add(request: Request, principal: CurrentPrincipal) -> dict[str, Any] |
         uploads = form_files(form, "multipartFile")
         if not uploads:
             raise InvalidArgument("multipartFile is required", field="multipartFile")
-        header = header_for(request, uploads[0], folder="training")
+        header = header_for(
+            request,
+            uploads[0],
+            folder="training",
+            allowed_formats=list(TRAINABLE),
+            unsupported_field="multipartFile",
+        )
         info = await put_upload(clients, uploads[0], header, limit=limits.max_file_bytes)
     finally:
         await form.close()
-    if info.format not in TRAINABLE:
-        await delete_quietly(clients, [info.id])
-        raise InvalidArgument(
-            f"unsupported file type; allowed: {', '.join(TRAINABLE)}", reason="unsupported_type", field="multipartFile"
-        )
     await clients.call(
         clients.retrieval.AddTraining, retrieval_pb2.AddTrainingRequest(object_id=info.id, file_name=info.name)
     )

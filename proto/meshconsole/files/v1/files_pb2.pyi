@@ -31,7 +31,7 @@ class IngestIntent(_message.Message):
     def __init__(self, index_name: _Optional[str] = ..., chunking_strategy: _Optional[str] = ...) -> None: ...
 
 class PutObjectHeader(_message.Message):
-    __slots__ = ("name", "folder", "kind", "content_type", "size", "cloud_space", "ingest", "transcribe", "sha256", "public_base_url")
+    __slots__ = ("name", "folder", "kind", "content_type", "size", "cloud_space", "ingest", "transcribe", "sha256", "public_base_url", "allowed_formats", "unsupported_field")
     NAME_FIELD_NUMBER: _ClassVar[int]
     FOLDER_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +42,8 @@ class PutObjectHeader(_message.Message):
     TRANSCRIBE_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_FORMATS_FIELD_NUMBER: _ClassVar[int]
+    UNSUPPORTED_FIELD_FIELD_NUMBER: _ClassVar[int]
     name: str
     folder: str
     kind: ObjectKind
@@ -52,7 +54,9 @@ class PutObjectHeader(_message.Message):
     transcribe: bool
     sha256: str
     public_base_url: str
-    def __init__(self, name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., cloud_space: _Optional[bool] = ..., ingest: _Optional[_Union[IngestIntent, _Mapping]] = ..., transcribe: _Optional[bool] = ..., sha256: _Optional[str] = ..., public_base_url: _Optional[str] = ...) -> None: ...
+    allowed_formats: _containers.RepeatedScalarFieldContainer[str]
+    unsupported_field: str
+    def __init__(self, name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., cloud_space: _Optional[bool] = ..., ingest: _Optional[_Union[IngestIntent, _Mapping]] = ..., transcribe: _Optional[bool] = ..., sha256: _Optional[str] = ..., public_base_url: _Optional[str] = ..., allowed_formats: _Optional[_Iterable[str]] = ..., unsupported_field: _Optional[str] = ...) -> None: ...
 
 class PutObjectChunk(_message.Message):
     __slots__ = ("header", "data")
