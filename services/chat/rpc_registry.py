@@ -27,22 +27,11 @@ from services.chat.upstream import UpstreamClients
 from services.kit.clock import as_utc
 from services.kit.crypto import mask_secret
 from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, Unavailable
+from services.kit.proto_enums import wire_names
 
-TYPES = {
-    "llm": chat_pb2.MODEL_TYPE_LLM,
-    "embedding": chat_pb2.MODEL_TYPE_EMBEDDING,
-    "rerank": chat_pb2.MODEL_TYPE_RERANK,
-    "stt": chat_pb2.MODEL_TYPE_STT,
-    "tts": chat_pb2.MODEL_TYPE_TTS,
-    "vlm": chat_pb2.MODEL_TYPE_VLM,
-}
+TYPES = wire_names(chat_pb2.ModelType, prefix="MODEL_TYPE_")
 TYPE_NAMES = {value: key for key, value in TYPES.items()}
-STATUSES = {
-    "not_detected": chat_pb2.CONNECT_STATUS_NOT_DETECTED,
-    "detecting": chat_pb2.CONNECT_STATUS_DETECTING,
-    "available": chat_pb2.CONNECT_STATUS_AVAILABLE,
-    "unavailable": chat_pb2.CONNECT_STATUS_UNAVAILABLE,
-}
+STATUSES = wire_names(chat_pb2.ConnectStatus, prefix="CONNECT_STATUS_")
 STATUS_NAMES = {value: key for key, value in STATUSES.items()}
 PLATFORM_KEY_MASK = "********"
 

@@ -14,6 +14,7 @@ from gateway.auth import CurrentPrincipal
 from gateway.dialects.nexent import ROUTERS
 from gateway.dialects.nexent.envelope import model_ok
 from services.kit.errors import InvalidArgument
+from services.kit.proto_enums import wire_names
 
 # Decisions: a failed check is still HTTP 200 (status "Disconnected", the upstream's message in desc); /me/*
 # spells connect_status in capitals as the seed shows, /model/* uses Nexent's lower-case values; GET routes
@@ -22,21 +23,9 @@ router = APIRouter(prefix="/api")
 # Checks are bounded by the chat service's own short timeout; the RPC deadline only has to outlast it.
 CHECK_DEADLINE_S = 60.0
 MAX_TIMEOUT_S = 60
-MODEL_TYPES = {
-    "llm": chat_pb2.MODEL_TYPE_LLM,
-    "embedding": chat_pb2.MODEL_TYPE_EMBEDDING,
-    "rerank": chat_pb2.MODEL_TYPE_RERANK,
-    "stt": chat_pb2.MODEL_TYPE_STT,
-    "tts": chat_pb2.MODEL_TYPE_TTS,
-    "vlm": chat_pb2.MODEL_TYPE_VLM,
-}
+MODEL_TYPES = wire_names(chat_pb2.ModelType, prefix="MODEL_TYPE_")
 TYPE_NAMES = {value: key for key, value in MODEL_TYPES.items()}
-CONNECT_STATUSES = {
-    "not_detected": chat_pb2.CONNECT_STATUS_NOT_DETECTED,
-    "detecting": chat_pb2.CONNECT_STATUS_DETECTING,
-    "available": chat_pb2.CONNECT_STATUS_AVAILABLE,
-    "unavailable": chat_pb2.CONNECT_STATUS_UNAVAILABLE,
-}
+CONNECT_STATUSES = wire_names(chat_pb2.ConnectStatus, prefix="CONNECT_STATUS_")
 STATUS_NAMES = {value: key for key, value in CONNECT_STATUSES.items()}
 TimeoutQuery = Query(
     default=None, alias="timeout", ge=1, le=MAX_TIMEOUT_S, description="seconds; capped by the service's own limit"
