@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from meshconsole.chat.v1 import chat_pb2
@@ -179,3 +179,58 @@ async def collect(stream: GenerationStream) -> WholeAnswer:
     finally:
         stream.cancel()
     return WholeAnswer(first=stream.first, text="".join(text), reasoning="".join(reasoning), end=end)
+
+
+class FrameEncoder(Protocol):
+    """A dialect's stream format: bytes for an event (None to skip it), its error frame and its keep-alive."""
+
+    keepalive: bytes
+
+    def frame(self, event: chat_pb2.GenerateEvent) -> bytes | None: ...
+
+    def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes: ...
+
+
+async def relay(
+    stream: GenerationStream,
+    encoder: FrameEncoder,
+    *,
+    prologue: bytes = b"",
+    epilogue: bytes = b"",
+    keepalive_s: float = KEEPALIVE_S,
+) -> AsyncIterator[bytes]:
+    """The one pump behind every streaming route: whatever arrived together goes out as one write, silence
+    becomes keep-alives, a failure becomes the dialect's error frame and ends the stream (the epilogue, such
+    as OpenAI's `[DONE]`, still follows), and the RPC never outlives the response (done, client gone or error)."""
+    last: chat_pb2.GenerateEvent | None = None
+    try:
+        if prologue:
+            yield prologue
+        async for batch in stream.batches(keepalive_s=keepalive_s):
+            if batch is None:
+                yield encoder.keepalive
+                continue
+            out: list[bytes] = []
+            failed: MeshError | None = None
+            for item in batch:
+                if isinstance(item, MeshError):
+                    failed = item
+                    break
+                if item.WhichOneof("event") == "error":
+                    failed = stream_error(item)
+                    last = item
+                    break
+                last = item
+                frame = encoder.frame(item)
+                if frame:
+                    out.append(frame)
+            if failed is not None:
+                out.append(encoder.error(failed, last))
+            if out:
+                yield b"".join(out)
+            if failed is not None:
+                break
+        if epilogue:
+            yield epilogue
+    finally:
+        stream.cancel()

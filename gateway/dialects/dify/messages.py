@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.dify import ROUTERS
 from gateway.errors import http_status, public_error
-from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, stream_error
+from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError
 
@@ -92,44 +92,43 @@ def _error_payload(event: chat_pb2.GenerateEvent | None, error: MeshError) -> di
     }
 
 
-async def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
-    last: chat_pb2.GenerateEvent | None = None
-    thinking = False
-    try:
-        async for batch in stream.batches():
-            if batch is None:
-                yield b"event: ping\n\n"
-                continue
-            out: list[bytes] = []
-            for item in batch:
-                if isinstance(item, MeshError):
-                    out.append(_frame(_error_payload(last, item)))
-                    break
-                last = item
-                kind = item.WhichOneof("event")
-                base = {
-                    "task_id": item.task_id,
-                    "id": item.message_id,
-                    "message_id": item.message_id,
-                    "conversation_id": item.conversation_id,
-                }
-                if kind == "text_delta" or kind == "reasoning_delta":
-                    text = item.text_delta.text if kind == "text_delta" else item.reasoning_delta.text
-                    if kind == "reasoning_delta" and not thinking:
-                        text, thinking = "<think>\n" + text, True
-                    elif kind == "text_delta" and thinking:
-                        text, thinking = "\n</think>\n\n" + text, False
-                    payload = {"event": "message", **base, "mode": mode, "answer": text, "created_at": item.created_at}
-                    out.append(_frame(payload))
-                elif kind == "message_end":
-                    metadata = {"usage": _usage(item.message_end), "retriever_resources": resources(item.message_end)}
-                    out.append(_frame({"event": "message_end", **base, "metadata": metadata}))
-                elif kind == "error":
-                    out.append(_frame(_error_payload(item, stream_error(item))))
-            if out:
-                yield b"".join(out)
-    finally:
-        stream.cancel()
+class DifyEvents:
+    """Dify's SSE events: `message` (reasoning wrapped in <think>), `message_end` with usage and sources, `ping`."""
+
+    keepalive = b"event: ping\n\n"
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.thinking = False
+
+    def frame(self, item: chat_pb2.GenerateEvent) -> bytes | None:
+        kind = item.WhichOneof("event")
+        base = {
+            "task_id": item.task_id,
+            "id": item.message_id,
+            "message_id": item.message_id,
+            "conversation_id": item.conversation_id,
+        }
+        if kind == "text_delta" or kind == "reasoning_delta":
+            text = item.text_delta.text if kind == "text_delta" else item.reasoning_delta.text
+            if kind == "reasoning_delta" and not self.thinking:
+                text, self.thinking = "<think>\n" + text, True
+            elif kind == "text_delta" and self.thinking:
+                text, self.thinking = "\n</think>\n\n" + text, False
+            return _frame(
+                {"event": "message", **base, "mode": self.mode, "answer": text, "created_at": item.created_at}
+            )
+        if kind == "message_end":
+            metadata = {"usage": _usage(item.message_end), "retriever_resources": resources(item.message_end)}
+            return _frame({"event": "message_end", **base, "metadata": metadata})
+        return None
+
+    def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes:
+        return _frame(_error_payload(last, error))
+
+
+def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
+    return relay(stream, DifyEvents(mode))
 
 
 async def _blocking(stream: GenerationStream, mode: str) -> Response:

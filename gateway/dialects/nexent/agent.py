@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.nexent import ROUTERS
 from gateway.errors import public_error
-from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation
+from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation, relay
 from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/api/agent")
@@ -42,64 +42,53 @@ def _frame(kind: str, content: str) -> bytes:
     return b"data: " + orjson.dumps({"type": kind, "content": content}) + b"\n\n"
 
 
-async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
-    first = stream.first
-    yield _frame("agent_new_run", "")
-    yield _frame("step_count", "步骤 1")
-    try:
-        async for batch in stream.batches():
-            if batch is None:
-                yield b": keep-alive\n\n"
-                continue
-            out: list[bytes] = []
-            done = False
-            for item in batch:
-                if isinstance(item, MeshError):
-                    out.append(_frame("error", public_error(item).message))
-                    done = True
-                    break
-                kind = item.WhichOneof("event")
-                if kind == "retriever_resources":
-                    found = [
-                        {
-                            "title": r.title,
-                            "text": r.content,
-                            "source_type": r.source_type or "file",
-                            "filename": r.document_name,
-                            "url": r.url,
-                            "score": r.score,
-                            "score_details": {
-                                "accurate": r.score_details.accurate,
-                                "semantic": r.score_details.semantic,
-                            },
-                        }
-                        for r in item.retriever_resources.resources
-                    ]
-                    out.append(_frame("search_content", orjson.dumps(found).decode()))
-                elif kind == "reasoning_delta":
-                    out.append(_frame("model_output_thinking", item.reasoning_delta.text))
-                elif kind == "text_delta":
-                    out.append(_frame("final_answer", item.text_delta.text))
-                elif kind == "message_end":
-                    usage = item.message_end.usage
-                    counts = {
-                        "prompt_tokens": usage.prompt_tokens,
-                        "completion_tokens": usage.completion_tokens,
-                        "total_tokens": usage.total_tokens,
-                        "conversation_id": first.conversation_id,
-                        "message_id": first.message_id,
-                    }
-                    out.append(_frame("token_count", orjson.dumps(counts).decode()))
-                elif kind == "error":
-                    out.append(_frame("error", item.error.message))
-                    done = True
-                    break
-            if out:
-                yield b"".join(out)
-            if done:
-                return
-    finally:
-        stream.cancel()
+class AgentFrames:
+    """Nexent's `{"type", "content"}` process frames."""
+
+    keepalive = b": keep-alive\n\n"
+
+    def __init__(self, first: chat_pb2.GenerateEvent) -> None:
+        self.first = first
+
+    def frame(self, item: chat_pb2.GenerateEvent) -> bytes | None:
+        kind = item.WhichOneof("event")
+        if kind == "retriever_resources":
+            found = [
+                {
+                    "title": r.title,
+                    "text": r.content,
+                    "source_type": r.source_type or "file",
+                    "filename": r.document_name,
+                    "url": r.url,
+                    "score": r.score,
+                    "score_details": {"accurate": r.score_details.accurate, "semantic": r.score_details.semantic},
+                }
+                for r in item.retriever_resources.resources
+            ]
+            return _frame("search_content", orjson.dumps(found).decode())
+        if kind == "reasoning_delta":
+            return _frame("model_output_thinking", item.reasoning_delta.text)
+        if kind == "text_delta":
+            return _frame("final_answer", item.text_delta.text)
+        if kind == "message_end":
+            usage = item.message_end.usage
+            counts = {
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "total_tokens": usage.total_tokens,
+                "conversation_id": self.first.conversation_id,
+                "message_id": self.first.message_id,
+            }
+            return _frame("token_count", orjson.dumps(counts).decode())
+        return None
+
+    def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes:
+        return _frame("error", public_error(error).message)
+
+
+def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
+    prologue = _frame("agent_new_run", "") + _frame("step_count", "步骤 1")
+    return relay(stream, AgentFrames(stream.first), prologue=prologue)
 
 
 @router.post("/run")

@@ -19,7 +19,7 @@ from gateway.auth import CurrentPrincipal
 from gateway.dialects.nextconsole import ROUTERS
 from gateway.dialects.nextconsole.envelope import ok
 from gateway.errors import http_status, public_error
-from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, stream_error
+from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
 from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/next_console/app_center/app_run")
@@ -98,8 +98,14 @@ async def init_session(request: Request, principal: CurrentPrincipal, body: Init
     return ok(session)
 
 
-def _chunk(event: chat_pb2.GenerateEvent, model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
-    payload = {
+def _chunk(
+    event: chat_pb2.GenerateEvent,
+    model: str,
+    delta: dict[str, Any],
+    finish: str | None = None,
+    usage: dict[str, int] | None = None,
+) -> bytes:
+    payload: dict[str, Any] = {
         "id": f"chatcmpl-{event.message_id}",
         "object": "chat.completion.chunk",
         "created": event.created_at,
@@ -108,6 +114,8 @@ def _chunk(event: chat_pb2.GenerateEvent, model: str, delta: dict[str, Any], fin
         "task_id": event.task_id,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
+    if usage is not None:
+        payload["usage"] = usage
     return b"data: " + orjson.dumps(payload) + b"\n\n"
 
 
@@ -131,53 +139,40 @@ def _error_frame(error: MeshError, status: int) -> bytes:
     return b"data: " + orjson.dumps(body) + b"\n\n"
 
 
-async def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
-    model = stream.first.message_start.model
-    sent_role = False
-    try:
-        async for batch in stream.batches():
-            if batch is None:
-                yield b": keep-alive\n\n"
-                continue
-            out: list[bytes] = []
-            done = False
-            for item in batch:
-                if isinstance(item, MeshError):
-                    out.append(_error_frame(item, http_status(item)))
-                    done = True
-                    break
-                kind = item.WhichOneof("event")
-                if kind == "message_start":
-                    model = item.message_start.model or model
-                    continue
-                delta: dict[str, Any] = {} if sent_role else {"role": "assistant"}
-                if kind == "text_delta":
-                    delta["content"] = item.text_delta.text
-                elif kind == "reasoning_delta":
-                    delta["reason_content"] = item.reasoning_delta.text
-                elif kind == "message_end":
-                    end = item.message_end
-                    finish = "stop" if end.finish_reason in ("", "stopped") else end.finish_reason
-                    payload = orjson.loads(_chunk(item, model, {}, finish)[6:])
-                    payload["usage"] = _usage(end)
-                    out.append(b"data: " + orjson.dumps(payload) + b"\n\n")
-                    continue
-                elif kind == "error":
-                    error = stream_error(item)
-                    out.append(_error_frame(error, http_status(error)))
-                    done = True
-                    break
-                else:
-                    continue
-                sent_role = True
-                out.append(_chunk(item, model, delta))
-            if out:
-                yield b"".join(out)
-            if done:
-                break
-        yield b"data: [DONE]\n\n"
-    finally:
-        stream.cancel()
+class CompletionChunks:
+    """OpenAI `chat.completion.chunk` frames, with the role on the first delta and usage on the last chunk."""
+
+    keepalive = b": keep-alive\n\n"
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.sent_role = False
+
+    def frame(self, item: chat_pb2.GenerateEvent) -> bytes | None:
+        kind = item.WhichOneof("event")
+        if kind == "message_start":
+            self.model = item.message_start.model or self.model
+            return None
+        if kind == "message_end":
+            end = item.message_end
+            finish = "stop" if end.finish_reason in ("", "stopped") else end.finish_reason
+            return _chunk(item, self.model, {}, finish, usage=_usage(end))
+        delta: dict[str, Any] = {} if self.sent_role else {"role": "assistant"}
+        if kind == "text_delta":
+            delta["content"] = item.text_delta.text
+        elif kind == "reasoning_delta":
+            delta["reason_content"] = item.reasoning_delta.text
+        else:
+            return None
+        self.sent_role = True
+        return _chunk(item, self.model, delta)
+
+    def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes:
+        return _error_frame(error, http_status(error))
+
+
+def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
+    return relay(stream, CompletionChunks(stream.first.message_start.model), epilogue=b"data: [DONE]\n\n")
 
 
 async def _whole(stream: GenerationStream) -> Response:
