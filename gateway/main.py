@@ -10,16 +10,39 @@ import orjson
 import structlog
 from fastapi import FastAPI
 
-from gateway import dialects
 from gateway.auth import Authenticator
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
-from gateway.dialects import dify, lbai, nexent, nextconsole
 from gateway.dialects.admin import routes as admin
+from gateway.dialects.dify import app_config as dify_app_config
+from gateway.dialects.dify import apps as dify_apps
+from gateway.dialects.dify import conversation_messages as dify_conversation_messages
+from gateway.dialects.dify import conversations as dify_conversations
 from gateway.dialects.dify import envelope as dify_envelope
+from gateway.dialects.dify import feedback as dify_feedback
+from gateway.dialects.dify import messages as dify_messages
+from gateway.dialects.dify import statistics as dify_statistics
+from gateway.dialects.lbai import chat as lbai_chat
+from gateway.dialects.lbai import cloud_space as lbai_cloud_space
 from gateway.dialects.lbai import envelope as lbai_envelope
+from gateway.dialects.lbai import mini_programs as lbai_mini_programs
+from gateway.dialects.lbai import training as lbai_training
+from gateway.dialects.nexent import agent as nexent_agent
+from gateway.dialects.nexent import config as nexent_config
+from gateway.dialects.nexent import conversations as nexent_conversations
 from gateway.dialects.nexent import envelope as nexent_envelope
+from gateway.dialects.nexent import files as nexent_files
+from gateway.dialects.nexent import indices as nexent_indices
+from gateway.dialects.nexent import models as nexent_models
+from gateway.dialects.nexent import preprocess as nexent_preprocess
+from gateway.dialects.nexent import proxy as nexent_proxy
+from gateway.dialects.nexent import tasks as nexent_tasks
+from gateway.dialects.nextconsole import app_run as nextconsole_app_run
+from gateway.dialects.nextconsole import downloads as nextconsole_downloads
 from gateway.dialects.nextconsole import envelope as nextconsole_envelope
+from gateway.dialects.nextconsole import resource_search as nextconsole_resource_search
+from gateway.dialects.nextconsole import resources as nextconsole_resources
+from gateway.dialects.nextconsole import users as nextconsole_users
 from gateway.errors import ErrorMapper, install_error_handlers
 from gateway.middleware import RequestContextMiddleware
 from services.kit import nats as mesh_nats
@@ -27,6 +50,38 @@ from services.kit.errors import MeshError
 from services.kit.redis import create_redis
 
 log = structlog.get_logger(__name__)
+# Every dialect route module, in the order FastAPI matches them.
+DIALECT_ROUTERS = (
+    # NextConsole
+    nextconsole_users.router,
+    nextconsole_app_run.router,
+    nextconsole_resource_search.router,
+    nextconsole_resources.router,
+    nextconsole_downloads.router,
+    # Dify console
+    dify_apps.router,
+    dify_app_config.router,
+    dify_conversation_messages.router,
+    dify_conversations.router,
+    dify_feedback.router,
+    dify_messages.router,
+    dify_statistics.router,
+    # Nexent
+    nexent_agent.router,
+    nexent_config.router,
+    nexent_conversations.router,
+    nexent_files.router,
+    nexent_indices.router,
+    nexent_models.router,
+    nexent_preprocess.router,
+    nexent_proxy.router,
+    nexent_tasks.router,
+    # lbai
+    lbai_chat.router,
+    lbai_cloud_space.router,
+    lbai_mini_programs.router,
+    lbai_training.router,
+)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -76,9 +131,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app, mapper)
     app.include_router(admin.probes)
     app.include_router(admin.router)
-    dialects.load_route_modules()
-    for dialect in (nextconsole, dify, nexent, lbai):
-        for router in dialect.ROUTERS:
-            app.include_router(router)
+    for router in DIALECT_ROUTERS:
+        app.include_router(router)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -9,7 +9,6 @@ from meshconsole.apps.v1 import apps_pb2
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.dify import ROUTERS
 from gateway.dialects.dify.apps import base_url
 from gateway.dialects.dify.envelope import PREFIX
 from gateway.dialects.dify.shapes import site, to_struct, uuid_param
@@ -61,6 +60,3 @@ async def reset_access_token(request: Request, principal: CurrentPrincipal, app_
     reset = apps_pb2.ResetSiteAccessTokenRequest(app_id=uuid_param(app_id, field="app_id"))
     reply = await clients.call(clients.apps.ResetSiteAccessToken, reset, principal=principal)
     return site(reply, base_url=base_url(request))
-
-
-ROUTERS.append(router)

@@ -10,7 +10,6 @@ from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.dify import ROUTERS
 from gateway.dialects.dify.envelope import PREFIX, page
 from gateway.dialects.dify.shapes import app_detail, app_partial, mode_param, uuid_param
 from services.kit.context import Principal
@@ -172,6 +171,3 @@ async def api_enable(request: Request, principal: CurrentPrincipal, app_id: str,
     """Turn the app's API access on or off."""
     update = apps_pb2.UpdateAppRequest(app_id=uuid_param(app_id, field="app_id"), enable_api=body.enable_api)
     return await _update(request, principal, update)
-
-
-ROUTERS.append(router)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from meshconsole.chat.v1 import chat_pb2
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.dify import ROUTERS
 from gateway.dialects.dify.conversation_shapes import message_detail
 from gateway.dialects.dify.envelope import PREFIX
 from gateway.dialects.dify.shapes import uuid_param
@@ -60,6 +59,3 @@ async def suggested_questions(
     )
     reply = await clients.call(clients.chat.SuggestQuestions, query, principal=principal, timeout_s=LLM_CALL_TIMEOUT_S)
     return {"data": list(reply.questions)}
-
-
-ROUTERS.append(router)

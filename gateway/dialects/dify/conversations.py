@@ -9,7 +9,6 @@ from meshconsole.chat.v1 import chat_pb2
 from meshconsole.common.v1 import common_pb2
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.dify import ROUTERS
 from gateway.dialects.dify.conversation_shapes import chat_detail, chat_item, completion_detail, completion_item
 from gateway.dialects.dify.envelope import PREFIX, page
 from gateway.dialects.dify.shapes import uuid_param
@@ -118,6 +117,3 @@ async def delete_completion_conversation(
 ) -> Response:
     """Delete a completion run (204, as Dify)."""
     return await _delete(request, principal, app_id, conversation_id, kind="completion")
-
-
-ROUTERS.append(router)

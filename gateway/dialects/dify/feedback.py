@@ -9,7 +9,6 @@ from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.dify import ROUTERS
 from gateway.dialects.dify.conversation_shapes import annotation
 from gateway.dialects.dify.envelope import PREFIX
 from gateway.dialects.dify.shapes import uuid_param
@@ -73,6 +72,3 @@ async def count_annotations(request: Request, principal: CurrentPrincipal, app_i
     count = chat_pb2.CountAnnotationsRequest(app_id=uuid_param(app_id, field="app_id"))
     reply = await clients.call(clients.chat.CountAnnotations, count, principal=principal)
     return {"count": int(reply.count)}
-
-
-ROUTERS.append(router)

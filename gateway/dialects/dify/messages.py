@@ -14,7 +14,6 @@ from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.dify import ROUTERS
 from gateway.errors import http_status, public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
 from services.kit.context import Principal
@@ -215,6 +214,3 @@ async def stop_chat(request: Request, principal: CurrentPrincipal, app_id: AppId
 async def stop_completion(request: Request, principal: CurrentPrincipal, app_id: AppId, task_id: str) -> dict[str, str]:
     """Stop a running completion generation."""
     return await _stop(request, app_id, task_id)
-
-
-ROUTERS.append(router)

@@ -12,7 +12,6 @@ from google.protobuf import timestamp_pb2
 from meshconsole.chat.v1 import chat_pb2
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.dify import ROUTERS
 from gateway.dialects.dify.envelope import PREFIX
 from gateway.dialects.dify.shapes import uuid_param
 from services.kit.errors import Internal, InvalidArgument
@@ -87,5 +86,3 @@ def _route(name: str, metric: int, shape: Shape) -> Callable[..., Awaitable[dict
 
 for _name, (_metric, _shape) in METRICS.items():
     router.add_api_route(f"/{_name}", _route(_name, _metric, _shape), methods=["GET"])
-
-ROUTERS.append(router)

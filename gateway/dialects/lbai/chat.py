@@ -12,7 +12,6 @@ from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.lbai import ROUTERS
 from gateway.dialects.lbai.envelope import ok, page
 
 router = APIRouter(prefix="/ai-api/v1")
@@ -144,6 +143,3 @@ async def message_list(
         for item in reply.items
     ]
     return ok(page(items, page_num=page_num, page_size=page_size, total=int(reply.page.total)))
-
-
-ROUTERS.append(router)

@@ -15,7 +15,6 @@ from starlette.datastructures import FormData
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.lbai import ROUTERS
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.uploads import (
     files_limits,
@@ -172,6 +171,3 @@ async def delete_cloud_space(
     if refs:
         await clients.call(clients.files.DeleteObjects, files_pb2.DeleteObjectsRequest(refs=refs))
     return ok(None)
-
-
-ROUTERS.append(router)

@@ -12,7 +12,6 @@ from meshconsole.apps.v1 import apps_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.lbai import ROUTERS
 from gateway.dialects.lbai.envelope import PREFIX, ok
 from services.kit.errors import InvalidArgument
 
@@ -147,6 +146,3 @@ async def chat_list(
     query = apps_pb2.ListChatSessionsRequest(session_type=session_type)
     reply = await clients.call(clients.apps.ListChatSessions, query, principal=principal)
     return ok([session_entry(s) for s in reply.sessions])
-
-
-ROUTERS.append(router)

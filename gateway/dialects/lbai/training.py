@@ -13,7 +13,6 @@ from meshconsole.retrieval.v1 import retrieval_pb2
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.lbai import ROUTERS
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.uploads import (
     files_limits,
@@ -124,6 +123,3 @@ async def _urls(request: Request, object_ids: list[str]) -> dict[str, str]:
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime(TIME_FORMAT)
-
-
-ROUTERS.append(router)

@@ -13,7 +13,6 @@ from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.nexent import ROUTERS
 from gateway.errors import public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation, relay
 from services.kit.errors import InvalidArgument, MeshError
@@ -129,6 +128,3 @@ async def reload_config(request: Request, principal: CurrentPrincipal) -> dict[s
     clients = request.app.state.clients
     reply = await clients.call(clients.chat.ReloadAgentConfig, common_pb2.Empty())
     return {"success": reply.success, "message": reply.message, "status": "reloaded" if reply.success else "failed"}
-
-
-ROUTERS.append(router)

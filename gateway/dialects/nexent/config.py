@@ -9,7 +9,6 @@ from meshconsole.apps.v1 import apps_pb2
 
 from gateway.auth import CurrentPrincipal
 from gateway.dialects.dify.shapes import struct_dict, to_struct
-from gateway.dialects.nexent import ROUTERS
 
 router = APIRouter(prefix="/api/config")
 
@@ -31,6 +30,3 @@ async def load_config(request: Request, principal: CurrentPrincipal) -> dict[str
     clients = request.app.state.clients
     reply = await clients.call(clients.apps.LoadNexentConfig, apps_pb2.LoadNexentConfigRequest(), principal=principal)
     return {"config": struct_dict(reply.config)}
-
-
-ROUTERS.append(router)

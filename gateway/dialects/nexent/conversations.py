@@ -13,7 +13,6 @@ from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.nexent import ROUTERS
 from gateway.dialects.nexent.envelope import conversation_ok
 from services.kit.errors import InvalidArgument
 
@@ -229,6 +228,3 @@ async def get_conversation(
             "message": history,
         }
     )
-
-
-ROUTERS.append(router)

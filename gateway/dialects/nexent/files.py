@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.nexent import ROUTERS
 from gateway.uploads import (
     delete_quietly,
     files_limits,
@@ -212,6 +211,3 @@ async def batch_urls(request: Request, principal: CurrentPrincipal, body: BatchU
             item["error"] = entry.error
         urls.append(item)
     return {"urls": urls}
-
-
-ROUTERS.append(router)

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.nexent import ROUTERS
 
 router = APIRouter(prefix="/api/indices")
 
@@ -283,6 +282,3 @@ async def delete_documents(
         retrieval_pb2.DeleteDocumentsRequest(index_name=index_name, path_or_url=target),
     )
     return {"status": "success", "deleted_count": reply.deleted_count}
-
-
-ROUTERS.append(router)

@@ -11,7 +11,6 @@ from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.nexent import ROUTERS
 from gateway.dialects.nexent.envelope import model_ok
 from services.kit.errors import InvalidArgument
 from services.kit.proto_enums import wire_names
@@ -287,6 +286,3 @@ async def me_model_healthcheck(
     result = await clients.call(clients.chat.CheckUpstreamHealth, check, timeout_s=CHECK_DEADLINE_S)
     message = "Model health check successful" if result.connected else "Model health check failed"
     return model_ok(health_dict(result, upper=True), message)
-
-
-ROUTERS.append(router)

@@ -16,7 +16,6 @@ from starlette.background import BackgroundTask
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.nexent import ROUTERS
 from gateway.streaming import KEEPALIVE_S, SSE_HEADERS
 from gateway.uploads import (
     delete_quietly,
@@ -155,6 +154,3 @@ async def preprocess(request: Request, principal: CurrentPrincipal) -> Response:
     # The stream deletes the uploads when it ends; the background task covers a client gone before it began.
     cleanup = BackgroundTask(delete_quietly, clients, list(names), principal)
     return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS, background=cleanup)
-
-
-ROUTERS.append(router)

@@ -10,7 +10,6 @@ from meshconsole.files.v1 import files_pb2
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.nexent import ROUTERS
 
 router = APIRouter(prefix="/api/proxy")
 
@@ -25,6 +24,3 @@ async def proxy_image(
     if not reply.success:
         return {"success": False, "error": reply.error, "base64": "", "content_type": ""}
     return {"success": True, "base64": base64.b64encode(reply.data).decode("ascii"), "content_type": reply.content_type}
-
-
-ROUTERS.append(router)

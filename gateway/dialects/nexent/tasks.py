@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.nexent import ROUTERS
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/api/tasks")
@@ -138,6 +137,3 @@ async def task_details(request: Request, principal: CurrentPrincipal, task_id: s
         clients.retrieval.GetTask, retrieval_pb2.GetTaskRequest(task_id=task_id, include_results=True)
     )
     return task_view(task, results=True)
-
-
-ROUTERS.append(router)

@@ -16,7 +16,6 @@ from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.nextconsole import ROUTERS
 from gateway.dialects.nextconsole.envelope import ok
 from gateway.errors import http_status, public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
@@ -230,6 +229,3 @@ async def chat_completions(request: Request, principal: CurrentPrincipal, body: 
     if body.stream:
         return StreamingResponse(_stream(stream), media_type="text/event-stream", headers=SSE_HEADERS)
     return await _whole(stream)
-
-
-ROUTERS.append(router)

@@ -15,7 +15,6 @@ from fastapi.responses import StreamingResponse
 from meshconsole.files.v1 import files_pb2
 
 from gateway.clients import ServiceClients
-from gateway.dialects.nextconsole import ROUTERS
 from services.kit import grpc_client
 from services.kit.errors import MeshError
 
@@ -70,6 +69,3 @@ async def download(request: Request, token: str) -> Response:
         "ETag": f'"{info.sha256}"',
     }
     return StreamingResponse(body(), media_type=info.content_type or "application/octet-stream", headers=headers)
-
-
-ROUTERS.append(router)

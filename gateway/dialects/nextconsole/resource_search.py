@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.nextconsole import ROUTERS
 from gateway.dialects.nextconsole.envelope import ok
 from services.kit.errors import MeshError
 
@@ -100,6 +99,3 @@ async def rebuild(request: Request, principal: CurrentPrincipal, body: RebuildBo
         retrieval_pb2.RebuildResourcesRequest(resource_ids=[str(r) for r in body.resource_list]),
     )
     return ok({"build_cnt": reply.build_cnt})
-
-
-ROUTERS.append(router)

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.dialects.nextconsole import ROUTERS
 from gateway.dialects.nextconsole.envelope import ok
 from gateway.uploads import files_limits, form_files, header_for, public_base_url, put_upload, read_form
 from services.kit.errors import InvalidArgument
@@ -77,6 +76,3 @@ async def download_resource(request: Request, principal: CurrentPrincipal, body:
         ),
     )
     return ok({"download_url": reply.url})
-
-
-ROUTERS.append(router)

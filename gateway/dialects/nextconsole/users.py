@@ -12,7 +12,6 @@ from meshconsole.identity.v1 import identity_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.dialects.nextconsole import ROUTERS
 from gateway.dialects.nextconsole.envelope import ok
 from services.kit.errors import InvalidArgument
 
@@ -135,6 +134,3 @@ async def refresh_token(request: Request, principal: CurrentPrincipal, body: Ref
         clients.identity.IssueToken, identity_pb2.IssueTokenRequest(expire_at_unix=int(expire_at.timestamp()))
     )
     return ok(token_result(reply))
-
-
-ROUTERS.append(router)
