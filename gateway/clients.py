@@ -27,7 +27,12 @@ class ServiceClients:
         }
         self.identity = identity_pb2_grpc.IdentityServiceStub(self.channels["identity"])
         self.apps = apps_pb2_grpc.AppsServiceStub(self.channels["apps"])
-        self.chat = chat_pb2_grpc.ChatServiceStub(self.channels["chat"])
+        chat = self.channels["chat"]
+        self.generation = chat_pb2_grpc.GenerationServiceStub(chat)
+        self.agents = chat_pb2_grpc.AgentServiceStub(chat)
+        self.conversations = chat_pb2_grpc.ConversationServiceStub(chat)
+        self.insights = chat_pb2_grpc.InsightsServiceStub(chat)
+        self.models = chat_pb2_grpc.ModelRegistryServiceStub(chat)
         self.files = files_pb2_grpc.FilesServiceStub(self.channels["files"])
         self.retrieval = retrieval_pb2_grpc.RetrievalServiceStub(self.channels["retrieval"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}

@@ -30,7 +30,7 @@ from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_serv
 from services.kit.service_main import ServiceProcess
 
 log = structlog.get_logger(__name__)
-SERVICE_NAME = chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name
+CHAT_SERVICES = ("GenerationService", "AgentService", "ConversationService", "InsightsService", "ModelRegistryService")
 
 
 async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServiceProcess, GenerationService]:
@@ -97,7 +97,14 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
     servicer = ChatServicer(generation=generation, lbai=lbai)
     server, port = create_server(
         address,
-        bindings=[ServiceBinding(SERVICE_NAME, chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer)],
+        bindings=[
+            ServiceBinding(
+                chat_pb2.DESCRIPTOR.services_by_name[name].full_name,
+                getattr(chat_pb2_grpc, f"add_{name}Servicer_to_server"),
+                servicer,
+            )
+            for name in CHAT_SERVICES
+        ],
         health=health,
     )
 

@@ -16,7 +16,16 @@ from services.chat.store import ChatStore
 
 
 class ChatServicer(
-    GenerationRpcs, SessionRpcs, LbaiRpcs, RegistryRpcs, ConversationRpcs, chat_pb2_grpc.ChatServiceServicer
+    GenerationRpcs,
+    SessionRpcs,
+    LbaiRpcs,
+    RegistryRpcs,
+    ConversationRpcs,
+    chat_pb2_grpc.GenerationServiceServicer,
+    chat_pb2_grpc.AgentServiceServicer,
+    chat_pb2_grpc.ConversationServiceServicer,
+    chat_pb2_grpc.InsightsServiceServicer,
+    chat_pb2_grpc.ModelRegistryServiceServicer,
 ):
     """RPCs not implemented by a mixin answer UNIMPLEMENTED (the generated base)."""
 

@@ -33,7 +33,7 @@ class Peers:
     def __init__(self, *, files_addr: str, chat_addr: str, deadline_s: float, extract_timeout_s: float) -> None:
         self.channels = [grpc_client.create_channel(files_addr), grpc_client.create_channel(chat_addr)]
         self.files = files_pb2_grpc.FilesServiceStub(self.channels[0])
-        self.chat = chat_pb2_grpc.ChatServiceStub(self.channels[1])
+        self.models = chat_pb2_grpc.ModelRegistryServiceStub(self.channels[1])
         self.deadline_s = deadline_s
         self.extract_timeout_s = extract_timeout_s
 
@@ -109,7 +109,7 @@ class Peers:
     async def embed(self, request: chat_pb2.EmbedRequest, principal: Principal) -> chat_pb2.EmbedResponse:
         """chat.Embed through the company's registry entry."""
         reply: chat_pb2.EmbedResponse = await grpc_client.unary(
-            self.chat.Embed, request, timeout_s=max(self.deadline_s, 60.0), principal=principal
+            self.models.Embed, request, timeout_s=max(self.deadline_s, 60.0), principal=principal
         )
         return reply
 
@@ -124,7 +124,7 @@ class Peers:
         parts: list[str] = []
         try:
             stream = grpc_client.server_stream(
-                self.chat.Generate, request, timeout_s=timeout_s, idle_timeout_s=timeout_s, principal=principal
+                self.generation.Generate, request, timeout_s=timeout_s, idle_timeout_s=timeout_s, principal=principal
             )
             async for event in stream:
                 kind = event.WhichOneof("event")

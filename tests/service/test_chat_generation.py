@@ -36,7 +36,7 @@ def upstream() -> AsyncIterator[ScriptedUpstream]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def chat(
     upstream: ScriptedUpstream, tmp_path: Path, nats_server: NatsServer, valkey_server: ValkeyServer
-) -> AsyncIterator[tuple[ServiceProcess, GenerationService, chat_pb2_grpc.ChatServiceStub]]:
+) -> AsyncIterator[tuple[ServiceProcess, GenerationService, chat_pb2_grpc.GenerationServiceStub]]:
     upstream.reset()
     settings = ChatSettings(
         data_dir=tmp_path,
@@ -53,7 +53,7 @@ async def chat(
     await process.server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
     try:
-        yield process, generation, chat_pb2_grpc.ChatServiceStub(channel)
+        yield process, generation, chat_pb2_grpc.GenerationServiceStub(channel)
     finally:
         await channel.close()
         await process.server.stop(1)

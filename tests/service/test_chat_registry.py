@@ -35,7 +35,17 @@ DEFAULT_KEY = "sk-platform-secret-0123456789"
 PRIVATE_KEY = "sk-private-upstream-key-abcdef"
 LLM, EMBEDDING, RERANK = chat_pb2.MODEL_TYPE_LLM, chat_pb2.MODEL_TYPE_EMBEDDING, chat_pb2.MODEL_TYPE_RERANK
 AVAILABLE, UNAVAILABLE = chat_pb2.CONNECT_STATUS_AVAILABLE, chat_pb2.CONNECT_STATUS_UNAVAILABLE
-Chat = tuple[GenerationService, chat_pb2_grpc.ChatServiceStub]
+
+
+class RegistryStub(chat_pb2_grpc.ModelRegistryServiceStub):
+    """The registry's RPCs plus Generate, to check that generation uses what the registry stored."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        super().__init__(channel)
+        self.Generate = chat_pb2_grpc.GenerationServiceStub(channel).Generate
+
+
+Chat = tuple[GenerationService, RegistryStub]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +95,7 @@ async def running_chat(
     await process.server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
     try:
-        yield generation, chat_pb2_grpc.ChatServiceStub(channel)
+        yield generation, RegistryStub(channel)
     finally:
         await channel.close()
         await process.server.stop(1)

@@ -34,7 +34,7 @@ async def list_chat_messages(
         first_id=uuid_param(first_id, field="first_id") if first_id else "",
         limit=limit,
     )
-    reply = await clients.call(clients.chat.ListMessages, query, principal=principal)
+    reply = await clients.call(clients.conversations.ListMessages, query, principal=principal)
     return {"limit": limit, "has_more": reply.has_more, "data": [message_detail(m) for m in reply.messages]}
 
 
@@ -45,7 +45,7 @@ async def get_message(request: Request, principal: CurrentPrincipal, app_id: str
     query = chat_pb2.GetMessageRequest(
         app_id=uuid_param(app_id, field="app_id"), message_id=uuid_param(message_id, field="message_id")
     )
-    return message_detail(await clients.call(clients.chat.GetMessage, query, principal=principal))
+    return message_detail(await clients.call(clients.conversations.GetMessage, query, principal=principal))
 
 
 @router.get("/chat-messages/{message_id}/suggested-questions")
@@ -57,5 +57,7 @@ async def suggested_questions(
     query = chat_pb2.SuggestQuestionsRequest(
         app_id=uuid_param(app_id, field="app_id"), message_id=uuid_param(message_id, field="message_id")
     )
-    reply = await clients.call(clients.chat.SuggestQuestions, query, principal=principal, timeout_s=LLM_CALL_TIMEOUT_S)
+    reply = await clients.call(
+        clients.insights.SuggestQuestions, query, principal=principal, timeout_s=LLM_CALL_TIMEOUT_S
+    )
     return {"data": list(reply.questions)}

@@ -31,7 +31,7 @@ async def _list(
         keyword=keyword,
         page=common_pb2.PageRequest(page=number, limit=limit),
     )
-    reply = await clients.call(clients.chat.ListConversations, query, principal=principal)
+    reply = await clients.call(clients.conversations.ListConversations, query, principal=principal)
     shape = chat_item if kind == "chat" else completion_item
     return page([shape(c) for c in reply.conversations], page=number, limit=limit, total=reply.page.total)
 
@@ -47,7 +47,7 @@ async def _get(
         include_messages=kind == "completion",
         mode=MODES[kind],
     )
-    return await clients.call(clients.chat.GetConversation, query, principal=principal)  # type: ignore[no-any-return]
+    return await clients.call(clients.conversations.GetConversation, query, principal=principal)  # type: ignore[no-any-return]
 
 
 async def _delete(request: Request, principal: Principal, app_id: str, conversation_id: str, *, kind: str) -> Response:
@@ -57,7 +57,7 @@ async def _delete(request: Request, principal: Principal, app_id: str, conversat
         conversation_id=uuid_param(conversation_id, field="conversation_id"),
         mode=MODES[kind],
     )
-    await clients.call(clients.chat.DeleteConversation, remove, principal=principal)
+    await clients.call(clients.conversations.DeleteConversation, remove, principal=principal)
     return Response(status_code=204)
 
 

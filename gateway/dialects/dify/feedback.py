@@ -46,7 +46,7 @@ async def set_feedback(
         content=body.content or "",
         from_source="admin",
     )
-    await clients.call(clients.chat.SetFeedback, rate, principal=principal)
+    await clients.call(clients.conversations.SetFeedback, rate, principal=principal)
     return {"result": "success"}
 
 
@@ -62,7 +62,7 @@ async def create_annotation(
         question=body.question or "",
         answer=body.answer,
     )
-    return annotation(await clients.call(clients.chat.CreateAnnotation, create, principal=principal))
+    return annotation(await clients.call(clients.conversations.CreateAnnotation, create, principal=principal))
 
 
 @router.get("/annotations/count")
@@ -70,5 +70,5 @@ async def count_annotations(request: Request, principal: CurrentPrincipal, app_i
     """How many annotations the app has."""
     clients = request.app.state.clients
     count = chat_pb2.CountAnnotationsRequest(app_id=uuid_param(app_id, field="app_id"))
-    reply = await clients.call(clients.chat.CountAnnotations, count, principal=principal)
+    reply = await clients.call(clients.conversations.CountAnnotations, count, principal=principal)
     return {"count": int(reply.count)}

@@ -176,7 +176,7 @@ async def _run(
     settings = request.app.state.settings
     clients = request.app.state.clients
     stream = await open_generation(
-        clients.chat.Generate, generate, principal=principal, timeout_s=settings.gateway_stream_timeout_s
+        clients.generation.Generate, generate, principal=principal, timeout_s=settings.gateway_stream_timeout_s
     )
     mode = "completion" if completion else "chat"
     if body.response_mode == "blocking":
@@ -200,7 +200,9 @@ async def completion_messages(
 
 async def _stop(request: Request, app_id: uuid.UUID, task_id: str) -> dict[str, str]:
     clients = request.app.state.clients
-    await clients.call(clients.chat.StopGeneration, chat_pb2.StopGenerationRequest(task_id=task_id, app_id=str(app_id)))
+    await clients.call(
+        clients.generation.StopGeneration, chat_pb2.StopGenerationRequest(task_id=task_id, app_id=str(app_id))
+    )
     return {"result": "success"}
 
 

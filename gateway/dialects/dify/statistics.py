@@ -76,7 +76,7 @@ def _route(name: str, metric: int, shape: Shape) -> Callable[..., Awaitable[dict
             timezone=settings.timezone,
         )
         clients = request.app.state.clients
-        reply = await clients.call(clients.chat.GetStatistics, query, principal=principal)
+        reply = await clients.call(clients.insights.GetStatistics, query, principal=principal)
         return {"data": [{"date": row.date, **shape(row)} for row in reply.rows]}
 
     statistic.__name__ = f"statistics_{name.replace('-', '_')}"

@@ -86,7 +86,7 @@ def _chat_request(body: ChatBody) -> chat_pb2.SessionChatRequest:
 async def chat_completions(request: Request, principal: CurrentPrincipal, body: ChatBody) -> dict[str, Any]:
     """Ask the AI partner (or any session) a question; the answer comes back whole."""
     clients = request.app.state.clients
-    reply = await clients.call(clients.chat.SessionChat, _chat_request(body), timeout_s=LLM_TIMEOUT_S)
+    reply = await clients.call(clients.generation.SessionChat, _chat_request(body), timeout_s=LLM_TIMEOUT_S)
     return ok(_reply(reply, request))
 
 
@@ -94,7 +94,7 @@ async def chat_completions(request: Request, principal: CurrentPrincipal, body: 
 async def mini_program_chat(request: Request, principal: CurrentPrincipal, body: ChatBody) -> dict[str, Any]:
     """Chat with a mini program through its session_id."""
     clients = request.app.state.clients
-    reply = await clients.call(clients.chat.MiniProgramChat, _chat_request(body), timeout_s=LLM_TIMEOUT_S)
+    reply = await clients.call(clients.generation.MiniProgramChat, _chat_request(body), timeout_s=LLM_TIMEOUT_S)
     return ok(_reply(reply, request))
 
 
@@ -105,7 +105,7 @@ async def mini_program_create(request: Request, principal: CurrentPrincipal, bod
     build = chat_pb2.BuildMiniProgramRequest(
         command_session_id=body.command_session_id, user_question=_question(body.user_question)
     )
-    reply = await clients.call(clients.chat.BuildMiniProgram, build, timeout_s=LLM_TIMEOUT_S)
+    reply = await clients.call(clients.generation.BuildMiniProgram, build, timeout_s=LLM_TIMEOUT_S)
     return ok(_reply(reply, request))
 
 
@@ -120,7 +120,7 @@ async def message_list(
     """A session's messages, newest page first, each page in time order."""
     clients = request.app.state.clients
     reply = await clients.call(
-        clients.chat.ListSessionMessages,
+        clients.conversations.ListSessionMessages,
         chat_pb2.ListSessionMessagesRequest(
             session_id=session_id, page=common_pb2.PageRequest(page=page_num, limit=page_size)
         ),

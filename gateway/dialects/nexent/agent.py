@@ -114,7 +114,7 @@ async def run_agent(request: Request, principal: CurrentPrincipal, body: AgentRu
     )
     clients = request.app.state.clients
     stream = await open_generation(
-        clients.chat.Generate,
+        clients.generation.Generate,
         generate,
         principal=principal,
         timeout_s=request.app.state.settings.gateway_stream_timeout_s,
@@ -126,5 +126,5 @@ async def run_agent(request: Request, principal: CurrentPrincipal, body: AgentRu
 async def reload_config(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     """Drop cached agent configuration so the next run reads it afresh."""
     clients = request.app.state.clients
-    reply = await clients.call(clients.chat.ReloadAgentConfig, common_pb2.Empty())
+    reply = await clients.call(clients.agents.ReloadAgentConfig, common_pb2.Empty())
     return {"success": reply.success, "message": reply.message, "status": "reloaded" if reply.success else "failed"}

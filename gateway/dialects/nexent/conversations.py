@@ -141,7 +141,9 @@ async def create_conversation(request: Request, principal: CurrentPrincipal, bod
     """A new, empty conversation on the caller's Nexent agent."""
     clients = request.app.state.clients
     create = chat_pb2.CreateConversationRequest(name=body.title, origin=chat_pb2.ORIGIN_NEXENT)
-    return conversation_ok(item(await clients.call(clients.chat.CreateConversation, create, principal=principal)))
+    return conversation_ok(
+        item(await clients.call(clients.conversations.CreateConversation, create, principal=principal))
+    )
 
 
 @router.get("/list")
@@ -149,7 +151,7 @@ async def list_conversations(request: Request, principal: CurrentPrincipal) -> d
     """The caller's Nexent conversations, latest activity first."""
     clients = request.app.state.clients
     query = chat_pb2.ListConversationsRequest(origin=chat_pb2.ORIGIN_NEXENT)
-    reply = await clients.call(clients.chat.ListConversations, query, principal=principal)
+    reply = await clients.call(clients.conversations.ListConversations, query, principal=principal)
     return conversation_ok([item(c) for c in reply.conversations])
 
 
@@ -158,7 +160,7 @@ async def rename_conversation(request: Request, principal: CurrentPrincipal, bod
     """Rename a conversation."""
     clients = request.app.state.clients
     rename = chat_pb2.RenameConversationRequest(conversation_id=ref(body.conversation_id), name=body.name)
-    await clients.call(clients.chat.RenameConversation, rename, principal=principal)
+    await clients.call(clients.conversations.RenameConversation, rename, principal=principal)
     return conversation_ok(True)
 
 
@@ -171,7 +173,7 @@ async def message_sources(request: Request, principal: CurrentPrincipal, body: S
         message_id=body.message_id or "",
         type=body.type,
     )
-    reply = await clients.call(clients.chat.GetMessageSources, query, principal=principal)
+    reply = await clients.call(clients.conversations.GetMessageSources, query, principal=principal)
     return conversation_ok({"searches": [search(s) for s in reply.searches], "images": list(reply.images)})
 
 
@@ -183,7 +185,7 @@ async def generate_title(request: Request, principal: CurrentPrincipal, body: Ti
         conversation_id=ref(body.conversation_id),
         history=[chat_pb2.InputMessage(role=h.role, content=h.content) for h in body.history],
     )
-    reply = await clients.call(clients.chat.GenerateTitle, title, principal=principal, timeout_s=LLM_CALL_TIMEOUT_S)
+    reply = await clients.call(clients.insights.GenerateTitle, title, principal=principal, timeout_s=LLM_CALL_TIMEOUT_S)
     return conversation_ok(reply.title)
 
 
@@ -194,7 +196,7 @@ async def update_opinion(request: Request, principal: CurrentPrincipal, body: Op
     rate = chat_pb2.SetFeedbackRequest(
         message_id=body.message_id.strip(), rating=OPINIONS[body.opinion], from_source="user"
     )
-    await clients.call(clients.chat.SetFeedback, rate, principal=principal)
+    await clients.call(clients.conversations.SetFeedback, rate, principal=principal)
     return conversation_ok(True)
 
 
@@ -208,7 +210,7 @@ async def delete_conversation(
     """Delete a conversation with its messages."""
     clients = request.app.state.clients
     remove = chat_pb2.DeleteConversationRequest(conversation_id=conversation_id.strip())
-    await clients.call(clients.chat.DeleteConversation, remove, principal=principal)
+    await clients.call(clients.conversations.DeleteConversation, remove, principal=principal)
     return conversation_ok(True)
 
 
@@ -219,7 +221,7 @@ async def get_conversation(
     """The conversation's history: each exchange as a user entry and an assistant entry."""
     clients = request.app.state.clients
     query = chat_pb2.GetConversationRequest(conversation_id=conversation_id.strip(), include_messages=True)
-    detail = await clients.call(clients.chat.GetConversation, query, principal=principal)
+    detail = await clients.call(clients.conversations.GetConversation, query, principal=principal)
     history = [entry for m in detail.messages for entry in exchange(m)]
     return conversation_ok(
         {

@@ -144,7 +144,7 @@ async def create_model(request: Request, principal: CurrentPrincipal, body: Mode
         connect_status=connect_status(body.connect_status),
         is_default=bool(body.is_default),
     )
-    await clients.call(clients.chat.CreateModel, chat_pb2.CreateModelRequest(model=entry))
+    await clients.call(clients.models.CreateModel, chat_pb2.CreateModelRequest(model=entry))
     return model_ok(None, "Model created successfully")
 
 
@@ -164,7 +164,7 @@ async def update_model(request: Request, principal: CurrentPrincipal, body: Mode
         update.model_type = model_type(body.model_type)
     if body.connect_status is not None and body.connect_status.strip():
         update.connect_status = connect_status(body.connect_status)
-    entry = await clients.call(clients.chat.UpdateModel, update)
+    entry = await clients.call(clients.models.UpdateModel, update)
     return model_ok({"model_name": entry.model_name}, "Model updated successfully")
 
 
@@ -172,7 +172,7 @@ async def update_model(request: Request, principal: CurrentPrincipal, body: Mode
 async def delete_model(request: Request, principal: CurrentPrincipal, body: NameBody) -> dict[str, Any]:
     """Remove a company model."""
     clients = request.app.state.clients
-    await clients.call(clients.chat.DeleteModel, chat_pb2.DeleteModelRequest(model_name=body.model_name))
+    await clients.call(clients.models.DeleteModel, chat_pb2.DeleteModelRequest(model_name=body.model_name))
     return model_ok({"model_name": body.model_name.strip()}, "Model deleted successfully")
 
 
@@ -183,7 +183,7 @@ async def list_models(
     """The platform default and the company's models."""
     clients = request.app.state.clients
     reply = await clients.call(
-        clients.chat.ListModels, chat_pb2.ListModelsRequest(model_type=model_type(model_type_filter))
+        clients.models.ListModels, chat_pb2.ListModelsRequest(model_type=model_type(model_type_filter))
     )
     return model_ok([entry_dict(m) for m in reply.models], "Successfully retrieved model list")
 
@@ -196,7 +196,7 @@ async def model_healthcheck(
     clients = request.app.state.clients
     name = await model_name_param(request, model_name)
     check = chat_pb2.CheckModelHealthRequest(model_name=name, timeout_seconds=wait_s or 0)
-    result = await clients.call(clients.chat.CheckModelHealth, check, timeout_s=CHECK_DEADLINE_S)
+    result = await clients.call(clients.models.CheckModelHealth, check, timeout_s=CHECK_DEADLINE_S)
     message = "Model health check successful" if result.connected else "Model health check failed"
     return model_ok(health_dict(result), message)
 
@@ -208,7 +208,7 @@ async def get_connect_status(
     """The recorded connect_status of a model."""
     clients = request.app.state.clients
     name = await model_name_param(request, model_name)
-    entry = await clients.call(clients.chat.GetModel, chat_pb2.GetModelRequest(model_name=name))
+    entry = await clients.call(clients.models.GetModel, chat_pb2.GetModelRequest(model_name=name))
     data = {"model_name": entry.model_name, "connect_status": STATUS_NAMES.get(entry.connect_status, "not_detected")}
     return model_ok(data, "Successfully retrieved connection status")
 
@@ -221,7 +221,7 @@ async def update_connect_status(request: Request, principal: CurrentPrincipal, b
     if status == chat_pb2.CONNECT_STATUS_UNSPECIFIED:
         raise InvalidArgument("connect_status is required", field="connect_status")
     update = chat_pb2.UpdateModelRequest(model_name=body.model_name, connect_status=status)
-    entry = await clients.call(clients.chat.UpdateModel, update)
+    entry = await clients.call(clients.models.UpdateModel, update)
     data = {"model_name": entry.model_name, "connect_status": STATUS_NAMES[entry.connect_status]}
     return model_ok(data, "Successfully updated connection status")
 
@@ -239,7 +239,7 @@ async def verify_config(request: Request, principal: CurrentPrincipal, body: Mod
         embedding_dim=_limit(body.embedding_dim),
         timeout_seconds=body.timeout or 0,
     )
-    result = await clients.call(clients.chat.VerifyModelConfig, check, timeout_s=CHECK_DEADLINE_S)
+    result = await clients.call(clients.models.VerifyModelConfig, check, timeout_s=CHECK_DEADLINE_S)
     data = {
         "connectivity": result.connectivity,
         "message": result.message,
@@ -258,7 +258,7 @@ async def me_model_list(
     """The models the default upstream (OPENAI_BASE_URL) serves, optionally of one type."""
     clients = request.app.state.clients
     listing = chat_pb2.ListUpstreamModelsRequest(type=(kind or "").strip(), timeout_seconds=wait_s or 0)
-    reply = await clients.call(clients.chat.ListUpstreamModels, listing, timeout_s=CHECK_DEADLINE_S)
+    reply = await clients.call(clients.models.ListUpstreamModels, listing, timeout_s=CHECK_DEADLINE_S)
     models = [json_format.MessageToDict(m, always_print_fields_with_no_presence=True) for m in reply.models]
     return model_ok(models, "Successfully retrieved")
 
@@ -270,7 +270,7 @@ async def me_healthcheck(
     """Whether the default upstream answers."""
     clients = request.app.state.clients
     check = chat_pb2.CheckUpstreamHealthRequest(timeout_seconds=wait_s or 0)
-    result = await clients.call(clients.chat.CheckUpstreamHealth, check, timeout_s=CHECK_DEADLINE_S)
+    result = await clients.call(clients.models.CheckUpstreamHealth, check, timeout_s=CHECK_DEADLINE_S)
     message = "Connection successful" if result.connected else "Connection failed"
     return model_ok(health_dict(result, upper=True), message)
 
@@ -283,6 +283,6 @@ async def me_model_healthcheck(
     clients = request.app.state.clients
     name = await model_name_param(request, model_name)
     check = chat_pb2.CheckUpstreamHealthRequest(model_name=name, timeout_seconds=wait_s or 0)
-    result = await clients.call(clients.chat.CheckUpstreamHealth, check, timeout_s=CHECK_DEADLINE_S)
+    result = await clients.call(clients.models.CheckUpstreamHealth, check, timeout_s=CHECK_DEADLINE_S)
     message = "Model health check successful" if result.connected else "Model health check failed"
     return model_ok(health_dict(result, upper=True), message)

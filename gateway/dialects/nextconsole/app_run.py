@@ -69,7 +69,8 @@ async def init_session(request: Request, principal: CurrentPrincipal, body: Init
     """Create a session of an app (or return the named one) before running it."""
     clients = request.app.state.clients
     reply = await clients.call(
-        clients.chat.InitSession, chat_pb2.InitSessionRequest(app_code=body.app_code, session_code=body.session_code)
+        clients.conversations.InitSession,
+        chat_pb2.InitSessionRequest(app_code=body.app_code, session_code=body.session_code),
     )
     tz = ZoneInfo(request.app.state.settings.timezone)
     session = json_format.MessageToDict(
@@ -221,7 +222,7 @@ async def chat_completions(request: Request, principal: CurrentPrincipal, body: 
             setattr(request_message.params, name, value)
     clients = request.app.state.clients
     stream = await open_generation(
-        clients.chat.Generate,
+        clients.generation.Generate,
         request_message,
         principal=request.state.principal,
         timeout_s=request.app.state.settings.gateway_stream_timeout_s,

@@ -26,9 +26,12 @@ if _version_not_supported:
     )
 
 
-class ChatServiceStub:
+class GenerationServiceStub:
     """Every call is scoped to the caller's principal (gRPC metadata). Conversation and message ids are uuid strings;
-    a conversation or message of another tenant answers NOT_FOUND.
+    a conversation or message of another tenant answers NOT_FOUND. The chat process serves five services, one per
+    domain; each has its own servicer in services/chat/<domain>/.
+
+    Generation: one turn of a model, streamed (Dify, NextConsole, Nexent) or as one reply (lbai).
     """
 
     def __init__(self, channel):
@@ -38,185 +41,42 @@ class ChatServiceStub:
             channel: A grpc.Channel.
         """
         self.Generate = channel.unary_stream(
-                '/meshconsole.chat.v1.ChatService/Generate',
+                '/meshconsole.chat.v1.GenerationService/Generate',
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateEvent.FromString,
                 _registered_method=True)
         self.StopGeneration = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/StopGeneration',
+                '/meshconsole.chat.v1.GenerationService/StopGeneration',
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationResponse.FromString,
                 _registered_method=True)
-        self.RunAgent = channel.unary_stream(
-                '/meshconsole.chat.v1.ChatService/RunAgent',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RunAgentRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.AgentEvent.FromString,
-                _registered_method=True)
-        self.ReloadAgentConfig = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/ReloadAgentConfig',
-                request_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ReloadAgentConfigResponse.FromString,
-                _registered_method=True)
-        self.CreateConversation = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/CreateConversation',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateConversationRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
-                _registered_method=True)
-        self.ListConversations = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/ListConversations',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsResponse.FromString,
-                _registered_method=True)
-        self.GetConversation = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/GetConversation',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetConversationRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ConversationDetail.FromString,
-                _registered_method=True)
-        self.DeleteConversation = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/DeleteConversation',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteConversationRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
-                _registered_method=True)
-        self.RenameConversation = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/RenameConversation',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RenameConversationRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
-                _registered_method=True)
-        self.GenerateTitle = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/GenerateTitle',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleResponse.FromString,
-                _registered_method=True)
-        self.InitSession = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/InitSession',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.InitSessionRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Session.FromString,
-                _registered_method=True)
-        self.ListMessages = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/ListMessages',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesResponse.FromString,
-                _registered_method=True)
-        self.GetMessage = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/GetMessage',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Message.FromString,
-                _registered_method=True)
-        self.SuggestQuestions = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/SuggestQuestions',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsResponse.FromString,
-                _registered_method=True)
-        self.SetFeedback = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/SetFeedback',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SetFeedbackRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
-                _registered_method=True)
-        self.GetMessageSources = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/GetMessageSources',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageSourcesRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.MessageSources.FromString,
-                _registered_method=True)
-        self.CreateAnnotation = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/CreateAnnotation',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateAnnotationRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Annotation.FromString,
-                _registered_method=True)
-        self.CountAnnotations = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/CountAnnotations',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsResponse.FromString,
-                _registered_method=True)
-        self.GetStatistics = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/GetStatistics',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsResponse.FromString,
-                _registered_method=True)
         self.SessionChat = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/SessionChat',
+                '/meshconsole.chat.v1.GenerationService/SessionChat',
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
                 _registered_method=True)
         self.MiniProgramChat = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/MiniProgramChat',
+                '/meshconsole.chat.v1.GenerationService/MiniProgramChat',
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
                 _registered_method=True)
         self.BuildMiniProgram = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/BuildMiniProgram',
+                '/meshconsole.chat.v1.GenerationService/BuildMiniProgram',
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.BuildMiniProgramRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
                 _registered_method=True)
-        self.ListSessionMessages = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/ListSessionMessages',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesResponse.FromString,
-                _registered_method=True)
-        self.GetStockInfo = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/GetStockInfo',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
-                _registered_method=True)
-        self.CreateModel = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/CreateModel',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateModelRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
-                _registered_method=True)
-        self.UpdateModel = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/UpdateModel',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.UpdateModelRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
-                _registered_method=True)
-        self.DeleteModel = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/DeleteModel',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteModelRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
-                _registered_method=True)
-        self.ListModels = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/ListModels',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListModelsRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListModelsResponse.FromString,
-                _registered_method=True)
-        self.GetModel = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/GetModel',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetModelRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
-                _registered_method=True)
-        self.CheckModelHealth = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/CheckModelHealth',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CheckModelHealthRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.HealthResult.FromString,
-                _registered_method=True)
-        self.VerifyModelConfig = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/VerifyModelConfig',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.VerifyModelConfigRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.VerifyModelConfigResponse.FromString,
-                _registered_method=True)
-        self.ListUpstreamModels = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/ListUpstreamModels',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListUpstreamModelsRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListUpstreamModelsResponse.FromString,
-                _registered_method=True)
-        self.CheckUpstreamHealth = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/CheckUpstreamHealth',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CheckUpstreamHealthRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.HealthResult.FromString,
-                _registered_method=True)
-        self.Embed = channel.unary_unary(
-                '/meshconsole.chat.v1.ChatService/Embed',
-                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedRequest.SerializeToString,
-                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedResponse.FromString,
-                _registered_method=True)
 
 
-class ChatServiceServicer:
+class GenerationServiceServicer:
     """Every call is scoped to the caller's principal (gRPC metadata). Conversation and message ids are uuid strings;
-    a conversation or message of another tenant answers NOT_FOUND.
+    a conversation or message of another tenant answers NOT_FOUND. The chat process serves five services, one per
+    domain; each has its own servicer in services/chat/<domain>/.
+
+    Generation: one turn of a model, streamed (Dify, NextConsole, Nexent) or as one reply (lbai).
     """
 
     def Generate(self, request, context):
-        """---- Generation ----
-        Runs one turn and streams it. The first event is message_start, the last is message_end or error.
+        """Runs one turn and streams it. The first event is message_start, the last is message_end or error.
         Cancelling the call cancels the upstream request; the partial answer is saved.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -229,6 +89,238 @@ class ChatServiceServicer:
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
+
+    def SessionChat(self, request, context):
+        """lbai /chat/completions: AI partner (or any chat session) turn. Sessions come from apps.GetChatSession.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MiniProgramChat(self, request, context):
+        """lbai /miniProgram/chat: same shape; refuses a session that is not a mini program chat session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BuildMiniProgram(self, request, context):
+        """lbai /miniProgram/create: one builder turn on the command session; updates the setting through apps.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_GenerationServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Generate': grpc.unary_stream_rpc_method_handler(
+                    servicer.Generate,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateEvent.SerializeToString,
+            ),
+            'StopGeneration': grpc.unary_unary_rpc_method_handler(
+                    servicer.StopGeneration,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationResponse.SerializeToString,
+            ),
+            'SessionChat': grpc.unary_unary_rpc_method_handler(
+                    servicer.SessionChat,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.SerializeToString,
+            ),
+            'MiniProgramChat': grpc.unary_unary_rpc_method_handler(
+                    servicer.MiniProgramChat,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.SerializeToString,
+            ),
+            'BuildMiniProgram': grpc.unary_unary_rpc_method_handler(
+                    servicer.BuildMiniProgram,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.BuildMiniProgramRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'meshconsole.chat.v1.GenerationService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('meshconsole.chat.v1.GenerationService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class GenerationService:
+    """Every call is scoped to the caller's principal (gRPC metadata). Conversation and message ids are uuid strings;
+    a conversation or message of another tenant answers NOT_FOUND. The chat process serves five services, one per
+    domain; each has its own servicer in services/chat/<domain>/.
+
+    Generation: one turn of a model, streamed (Dify, NextConsole, Nexent) or as one reply (lbai).
+    """
+
+    @staticmethod
+    def Generate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/meshconsole.chat.v1.GenerationService/Generate',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StopGeneration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.GenerationService/StopGeneration',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SessionChat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.GenerationService/SessionChat',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MiniProgramChat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.GenerationService/MiniProgramChat',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BuildMiniProgram(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.GenerationService/BuildMiniProgram',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.BuildMiniProgramRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class AgentServiceStub:
+    """Agents: tool-using runs.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.RunAgent = channel.unary_stream(
+                '/meshconsole.chat.v1.AgentService/RunAgent',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RunAgentRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.AgentEvent.FromString,
+                _registered_method=True)
+        self.ReloadAgentConfig = channel.unary_unary(
+                '/meshconsole.chat.v1.AgentService/ReloadAgentConfig',
+                request_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ReloadAgentConfigResponse.FromString,
+                _registered_method=True)
+        self.GetStockInfo = channel.unary_unary(
+                '/meshconsole.chat.v1.AgentService/GetStockInfo',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
+                _registered_method=True)
+
+
+class AgentServiceServicer:
+    """Agents: tool-using runs.
+    """
 
     def RunAgent(self, request, context):
         """Nexent /agent/run: the agent loop as Nexent process units.
@@ -244,9 +336,210 @@ class ChatServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CreateConversation(self, request, context):
-        """---- Conversations (Dify completion/chat conversations, Nexent conversations, NextConsole sessions) ----
+    def GetStockInfo(self, request, context):
+        """lbai /stock/info: market data from the provider interface plus an LLM analysis.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AgentServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'RunAgent': grpc.unary_stream_rpc_method_handler(
+                    servicer.RunAgent,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RunAgentRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.AgentEvent.SerializeToString,
+            ),
+            'ReloadAgentConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReloadAgentConfig,
+                    request_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ReloadAgentConfigResponse.SerializeToString,
+            ),
+            'GetStockInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStockInfo,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'meshconsole.chat.v1.AgentService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('meshconsole.chat.v1.AgentService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AgentService:
+    """Agents: tool-using runs.
+    """
+
+    @staticmethod
+    def RunAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/meshconsole.chat.v1.AgentService/RunAgent',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.RunAgentRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.AgentEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReloadAgentConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.AgentService/ReloadAgentConfig',
+            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ReloadAgentConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStockInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.AgentService/GetStockInfo',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class ConversationServiceStub:
+    """Conversations (Dify completion/chat conversations, Nexent conversations, NextConsole and lbai sessions), their
+    messages, feedback and annotations.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateConversation = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/CreateConversation',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateConversationRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
+                _registered_method=True)
+        self.ListConversations = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/ListConversations',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsResponse.FromString,
+                _registered_method=True)
+        self.GetConversation = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/GetConversation',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetConversationRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ConversationDetail.FromString,
+                _registered_method=True)
+        self.DeleteConversation = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/DeleteConversation',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteConversationRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+                _registered_method=True)
+        self.RenameConversation = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/RenameConversation',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RenameConversationRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
+                _registered_method=True)
+        self.InitSession = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/InitSession',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.InitSessionRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Session.FromString,
+                _registered_method=True)
+        self.ListMessages = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/ListMessages',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesResponse.FromString,
+                _registered_method=True)
+        self.GetMessage = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/GetMessage',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Message.FromString,
+                _registered_method=True)
+        self.ListSessionMessages = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/ListSessionMessages',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesResponse.FromString,
+                _registered_method=True)
+        self.SetFeedback = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/SetFeedback',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SetFeedbackRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+                _registered_method=True)
+        self.GetMessageSources = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/GetMessageSources',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageSourcesRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.MessageSources.FromString,
+                _registered_method=True)
+        self.CreateAnnotation = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/CreateAnnotation',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateAnnotationRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Annotation.FromString,
+                _registered_method=True)
+        self.CountAnnotations = channel.unary_unary(
+                '/meshconsole.chat.v1.ConversationService/CountAnnotations',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsResponse.FromString,
+                _registered_method=True)
+
+
+class ConversationServiceServicer:
+    """Conversations (Dify completion/chat conversations, Nexent conversations, NextConsole and lbai sessions), their
+    messages, feedback and annotations.
+    """
+
+    def CreateConversation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -275,13 +568,6 @@ class ChatServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GenerateTitle(self, request, context):
-        """Nexent /conversation/generate_title: a title from the history (or the stored messages), saved as the name.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def InitSession(self, request, context):
         """NextConsole init_session: a new session for app_code, or the existing one for session_code.
         """
@@ -290,8 +576,7 @@ class ChatServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListMessages(self, request, context):
-        """---- Messages ----
-        Dify chat-messages list: the `limit` messages before first_id (oldest first), has_more.
+        """Dify chat-messages list: the `limit` messages before first_id (oldest first), has_more.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -303,8 +588,9 @@ class ChatServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def SuggestQuestions(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+    def ListSessionMessages(self, request, context):
+        """lbai /chat/msgList: one item per side of each exchange, newest page first.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -324,7 +610,7 @@ class ChatServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateAnnotation(self, request, context):
-        """---- Annotations and statistics (Dify) ----
+        """Dify annotations.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -336,51 +622,670 @@ class ChatServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetStatistics(self, request, context):
+
+def add_ConversationServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateConversation,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateConversationRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.SerializeToString,
+            ),
+            'ListConversations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConversations,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsResponse.SerializeToString,
+            ),
+            'GetConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConversation,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetConversationRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ConversationDetail.SerializeToString,
+            ),
+            'DeleteConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteConversation,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteConversationRequest.FromString,
+                    response_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
+            ),
+            'RenameConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameConversation,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RenameConversationRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.SerializeToString,
+            ),
+            'InitSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.InitSession,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.InitSessionRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Session.SerializeToString,
+            ),
+            'ListMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMessages,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesResponse.SerializeToString,
+            ),
+            'GetMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMessage,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Message.SerializeToString,
+            ),
+            'ListSessionMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessionMessages,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesResponse.SerializeToString,
+            ),
+            'SetFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFeedback,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SetFeedbackRequest.FromString,
+                    response_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
+            ),
+            'GetMessageSources': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMessageSources,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageSourcesRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.MessageSources.SerializeToString,
+            ),
+            'CreateAnnotation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAnnotation,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateAnnotationRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Annotation.SerializeToString,
+            ),
+            'CountAnnotations': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountAnnotations,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'meshconsole.chat.v1.ConversationService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('meshconsole.chat.v1.ConversationService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ConversationService:
+    """Conversations (Dify completion/chat conversations, Nexent conversations, NextConsole and lbai sessions), their
+    messages, feedback and annotations.
+    """
+
+    @staticmethod
+    def CreateConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/CreateConversation',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateConversationRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConversations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/ListConversations',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/GetConversation',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetConversationRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ConversationDetail.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/DeleteConversation',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteConversationRequest.SerializeToString,
+            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenameConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/RenameConversation',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.RenameConversationRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InitSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/InitSession',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.InitSessionRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/ListMessages',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/GetMessage',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Message.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessionMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/ListSessionMessages',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/SetFeedback',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SetFeedbackRequest.SerializeToString,
+            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMessageSources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/GetMessageSources',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageSourcesRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.MessageSources.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateAnnotation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/CreateAnnotation',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateAnnotationRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Annotation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountAnnotations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ConversationService/CountAnnotations',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class InsightsServiceStub:
+    """Insights derived from conversations: titles, suggested questions, statistics.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GenerateTitle = channel.unary_unary(
+                '/meshconsole.chat.v1.InsightsService/GenerateTitle',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleResponse.FromString,
+                _registered_method=True)
+        self.SuggestQuestions = channel.unary_unary(
+                '/meshconsole.chat.v1.InsightsService/SuggestQuestions',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsResponse.FromString,
+                _registered_method=True)
+        self.GetStatistics = channel.unary_unary(
+                '/meshconsole.chat.v1.InsightsService/GetStatistics',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsResponse.FromString,
+                _registered_method=True)
+
+
+class InsightsServiceServicer:
+    """Insights derived from conversations: titles, suggested questions, statistics.
+    """
+
+    def GenerateTitle(self, request, context):
+        """Nexent /conversation/generate_title: a title from the history (or the stored messages), saved as the name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuggestQuestions(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def SessionChat(self, request, context):
-        """---- lbai (one JSON reply per turn; sessions come from apps.GetChatSession) ----
-        /chat/completions: AI partner (or any chat session) turn.
+    def GetStatistics(self, request, context):
+        """Dify statistics, one point per day in the caller's timezone.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def MiniProgramChat(self, request, context):
-        """/miniProgram/chat: same shape; refuses a session that is not a mini program chat session.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
 
-    def BuildMiniProgram(self, request, context):
-        """/miniProgram/create: one builder turn on the command session; updates the setting through apps.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
+def add_InsightsServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GenerateTitle': grpc.unary_unary_rpc_method_handler(
+                    servicer.GenerateTitle,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleResponse.SerializeToString,
+            ),
+            'SuggestQuestions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuggestQuestions,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsResponse.SerializeToString,
+            ),
+            'GetStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatistics,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'meshconsole.chat.v1.InsightsService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('meshconsole.chat.v1.InsightsService', rpc_method_handlers)
 
-    def ListSessionMessages(self, request, context):
-        """/chat/msgList: one item per side of each exchange, newest page first.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
 
-    def GetStockInfo(self, request, context):
-        """/stock/info: market data from the provider interface plus an LLM analysis.
+ # This class is part of an EXPERIMENTAL API.
+class InsightsService:
+    """Insights derived from conversations: titles, suggested questions, statistics.
+    """
+
+    @staticmethod
+    def GenerateTitle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.InsightsService/GenerateTitle',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuggestQuestions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.InsightsService/SuggestQuestions',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.InsightsService/GetStatistics',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class ModelRegistryServiceStub:
+    """Model registry (Nexent /model/* and /me/*) and embeddings.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
         """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
+        self.CreateModel = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/CreateModel',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateModelRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
+                _registered_method=True)
+        self.UpdateModel = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/UpdateModel',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.UpdateModelRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
+                _registered_method=True)
+        self.DeleteModel = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/DeleteModel',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteModelRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ListModels = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/ListModels',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListModelsRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListModelsResponse.FromString,
+                _registered_method=True)
+        self.GetModel = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/GetModel',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetModelRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
+                _registered_method=True)
+        self.CheckModelHealth = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/CheckModelHealth',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CheckModelHealthRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.HealthResult.FromString,
+                _registered_method=True)
+        self.VerifyModelConfig = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/VerifyModelConfig',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.VerifyModelConfigRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.VerifyModelConfigResponse.FromString,
+                _registered_method=True)
+        self.ListUpstreamModels = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/ListUpstreamModels',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListUpstreamModelsRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListUpstreamModelsResponse.FromString,
+                _registered_method=True)
+        self.CheckUpstreamHealth = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/CheckUpstreamHealth',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CheckUpstreamHealthRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.HealthResult.FromString,
+                _registered_method=True)
+        self.Embed = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/Embed',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedResponse.FromString,
+                _registered_method=True)
+
+
+class ModelRegistryServiceServicer:
+    """Model registry (Nexent /model/* and /me/*) and embeddings.
+    """
 
     def CreateModel(self, request, context):
-        """---- Model registry (Nexent /model/*) ----
-        """
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -446,128 +1351,8 @@ class ChatServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
 
-def add_ChatServiceServicer_to_server(servicer, server):
+def add_ModelRegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'Generate': grpc.unary_stream_rpc_method_handler(
-                    servicer.Generate,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateEvent.SerializeToString,
-            ),
-            'StopGeneration': grpc.unary_unary_rpc_method_handler(
-                    servicer.StopGeneration,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationResponse.SerializeToString,
-            ),
-            'RunAgent': grpc.unary_stream_rpc_method_handler(
-                    servicer.RunAgent,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RunAgentRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.AgentEvent.SerializeToString,
-            ),
-            'ReloadAgentConfig': grpc.unary_unary_rpc_method_handler(
-                    servicer.ReloadAgentConfig,
-                    request_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ReloadAgentConfigResponse.SerializeToString,
-            ),
-            'CreateConversation': grpc.unary_unary_rpc_method_handler(
-                    servicer.CreateConversation,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateConversationRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.SerializeToString,
-            ),
-            'ListConversations': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListConversations,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsResponse.SerializeToString,
-            ),
-            'GetConversation': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetConversation,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetConversationRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ConversationDetail.SerializeToString,
-            ),
-            'DeleteConversation': grpc.unary_unary_rpc_method_handler(
-                    servicer.DeleteConversation,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteConversationRequest.FromString,
-                    response_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
-            ),
-            'RenameConversation': grpc.unary_unary_rpc_method_handler(
-                    servicer.RenameConversation,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RenameConversationRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.SerializeToString,
-            ),
-            'GenerateTitle': grpc.unary_unary_rpc_method_handler(
-                    servicer.GenerateTitle,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleResponse.SerializeToString,
-            ),
-            'InitSession': grpc.unary_unary_rpc_method_handler(
-                    servicer.InitSession,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.InitSessionRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Session.SerializeToString,
-            ),
-            'ListMessages': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListMessages,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesResponse.SerializeToString,
-            ),
-            'GetMessage': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetMessage,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Message.SerializeToString,
-            ),
-            'SuggestQuestions': grpc.unary_unary_rpc_method_handler(
-                    servicer.SuggestQuestions,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsResponse.SerializeToString,
-            ),
-            'SetFeedback': grpc.unary_unary_rpc_method_handler(
-                    servicer.SetFeedback,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SetFeedbackRequest.FromString,
-                    response_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
-            ),
-            'GetMessageSources': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetMessageSources,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageSourcesRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.MessageSources.SerializeToString,
-            ),
-            'CreateAnnotation': grpc.unary_unary_rpc_method_handler(
-                    servicer.CreateAnnotation,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateAnnotationRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.Annotation.SerializeToString,
-            ),
-            'CountAnnotations': grpc.unary_unary_rpc_method_handler(
-                    servicer.CountAnnotations,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsResponse.SerializeToString,
-            ),
-            'GetStatistics': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetStatistics,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsResponse.SerializeToString,
-            ),
-            'SessionChat': grpc.unary_unary_rpc_method_handler(
-                    servicer.SessionChat,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.SerializeToString,
-            ),
-            'MiniProgramChat': grpc.unary_unary_rpc_method_handler(
-                    servicer.MiniProgramChat,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.SerializeToString,
-            ),
-            'BuildMiniProgram': grpc.unary_unary_rpc_method_handler(
-                    servicer.BuildMiniProgram,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.BuildMiniProgramRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.SerializeToString,
-            ),
-            'ListSessionMessages': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListSessionMessages,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesResponse.SerializeToString,
-            ),
-            'GetStockInfo': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetStockInfo,
-                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.FromString,
-                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.SerializeToString,
-            ),
             'CreateModel': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateModel,
                     request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateModelRequest.FromString,
@@ -620,664 +1405,15 @@ def add_ChatServiceServicer_to_server(servicer, server):
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'meshconsole.chat.v1.ChatService', rpc_method_handlers)
+            'meshconsole.chat.v1.ModelRegistryService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('meshconsole.chat.v1.ChatService', rpc_method_handlers)
+    server.add_registered_method_handlers('meshconsole.chat.v1.ModelRegistryService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
-class ChatService:
-    """Every call is scoped to the caller's principal (gRPC metadata). Conversation and message ids are uuid strings;
-    a conversation or message of another tenant answers NOT_FOUND.
+class ModelRegistryService:
+    """Model registry (Nexent /model/* and /me/*) and embeddings.
     """
-
-    @staticmethod
-    def Generate(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/Generate',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateEvent.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def StopGeneration(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/StopGeneration',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.StopGenerationResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RunAgent(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/RunAgent',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.RunAgentRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.AgentEvent.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ReloadAgentConfig(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/ReloadAgentConfig',
-            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ReloadAgentConfigResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CreateConversation(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/CreateConversation',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateConversationRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListConversations(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/ListConversations',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListConversationsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetConversation(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/GetConversation',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetConversationRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ConversationDetail.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def DeleteConversation(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/DeleteConversation',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteConversationRequest.SerializeToString,
-            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RenameConversation(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/RenameConversation',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.RenameConversationRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Conversation.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GenerateTitle(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/GenerateTitle',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GenerateTitleResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def InitSession(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/InitSession',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.InitSessionRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Session.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListMessages(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/ListMessages',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMessagesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetMessage(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/GetMessage',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Message.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def SuggestQuestions(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/SuggestQuestions',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SuggestQuestionsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def SetFeedback(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/SetFeedback',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SetFeedbackRequest.SerializeToString,
-            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetMessageSources(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/GetMessageSources',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetMessageSourcesRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.MessageSources.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CreateAnnotation(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/CreateAnnotation',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateAnnotationRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.Annotation.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CountAnnotations(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/CountAnnotations',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.CountAnnotationsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetStatistics(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/GetStatistics',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStatisticsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def SessionChat(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/SessionChat',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def MiniProgramChat(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/MiniProgramChat',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BuildMiniProgram(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/BuildMiniProgram',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.BuildMiniProgramRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SessionChatReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListSessionMessages(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/ListSessionMessages',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListSessionMessagesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetStockInfo(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/meshconsole.chat.v1.ChatService/GetStockInfo',
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
-            meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
 
     @staticmethod
     def CreateModel(request,
@@ -1293,7 +1429,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/CreateModel',
+            '/meshconsole.chat.v1.ModelRegistryService/CreateModel',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.CreateModelRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
             options,
@@ -1320,7 +1456,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/UpdateModel',
+            '/meshconsole.chat.v1.ModelRegistryService/UpdateModel',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.UpdateModelRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
             options,
@@ -1347,7 +1483,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/DeleteModel',
+            '/meshconsole.chat.v1.ModelRegistryService/DeleteModel',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteModelRequest.SerializeToString,
             meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
             options,
@@ -1374,7 +1510,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/ListModels',
+            '/meshconsole.chat.v1.ModelRegistryService/ListModels',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListModelsRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListModelsResponse.FromString,
             options,
@@ -1401,7 +1537,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/GetModel',
+            '/meshconsole.chat.v1.ModelRegistryService/GetModel',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetModelRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.ModelEntry.FromString,
             options,
@@ -1428,7 +1564,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/CheckModelHealth',
+            '/meshconsole.chat.v1.ModelRegistryService/CheckModelHealth',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.CheckModelHealthRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.HealthResult.FromString,
             options,
@@ -1455,7 +1591,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/VerifyModelConfig',
+            '/meshconsole.chat.v1.ModelRegistryService/VerifyModelConfig',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.VerifyModelConfigRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.VerifyModelConfigResponse.FromString,
             options,
@@ -1482,7 +1618,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/ListUpstreamModels',
+            '/meshconsole.chat.v1.ModelRegistryService/ListUpstreamModels',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListUpstreamModelsRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListUpstreamModelsResponse.FromString,
             options,
@@ -1509,7 +1645,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/CheckUpstreamHealth',
+            '/meshconsole.chat.v1.ModelRegistryService/CheckUpstreamHealth',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.CheckUpstreamHealthRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.HealthResult.FromString,
             options,
@@ -1536,7 +1672,7 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/meshconsole.chat.v1.ChatService/Embed',
+            '/meshconsole.chat.v1.ModelRegistryService/Embed',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedResponse.FromString,
             options,
