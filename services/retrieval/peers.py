@@ -34,6 +34,7 @@ class Peers:
         self.channels = [grpc_client.create_channel(files_addr), grpc_client.create_channel(chat_addr)]
         self.files = files_pb2_grpc.FilesServiceStub(self.channels[0])
         self.models = chat_pb2_grpc.ModelRegistryServiceStub(self.channels[1])
+        self.generation = chat_pb2_grpc.GenerationServiceStub(self.channels[1])
         self.deadline_s = deadline_s
         self.extract_timeout_s = extract_timeout_s
 
