@@ -1,14 +1,15 @@
-"""Opens a Generate stream, surfaces pre-token failures as HTTP errors, and relays events with keep-alives."""
+"""The one stream pump: any gRPC server stream relayed as bytes, with batching, keep-alives, errors and cancel."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import grpc
+from fastapi.responses import StreamingResponse
 from meshconsole.chat.v1 import chat_pb2
 
 from services.kit import grpc_client
@@ -20,21 +21,24 @@ KEEPALIVE_S = 10.0
 # How long a response waits for the first token before it starts anyway (and keep-alives begin).
 COMMIT_AFTER_S = 5.0
 _END = object()
+M = TypeVar("M")
+M_contra = TypeVar("M_contra", contravariant=True)
 
 
-class GenerationStream:
-    """A running Generate call, read by a pump into a buffer from the moment it starts."""
+class EventStreamResponse(StreamingResponse):
+    """A server-sent events response; as a route's response_class it names text/event-stream in OpenAPI."""
+
+    media_type = "text/event-stream"
+
+
+class ServerStream(Generic[M]):
+    """A running gRPC server-streaming call, read into a buffer by a task from the moment it starts."""
 
     def __init__(self, call: Any) -> None:
         self.call = call
-        self.head: list[chat_pb2.GenerateEvent] = []
         self._buffer: deque[Any] = deque()
         self._ready = asyncio.Event()
         self._pump: asyncio.Task[None] = asyncio.create_task(self._run_pump())
-
-    @property
-    def first(self) -> chat_pb2.GenerateEvent:
-        return self.head[0]
 
     async def _run_pump(self) -> None:
         buffer, ready = self._buffer, self._ready
@@ -51,6 +55,105 @@ class GenerationStream:
         finally:
             buffer.append(_END)
             ready.set()
+
+    async def batches(self, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[list[M | MeshError] | None]:
+        """Lists of whatever arrived together (messages, or a final MeshError); None after keepalive_s of silence.
+
+        Sending what piled up during one write as one write keeps the per-message cost flat under load.
+        """
+        buffer, ready = self._buffer, self._ready
+        while True:
+            if not buffer:
+                ready.clear()
+                try:
+                    async with asyncio.timeout(keepalive_s):
+                        await ready.wait()
+                except TimeoutError:
+                    yield None
+                    continue
+            batch = list(buffer)
+            buffer.clear()
+            if batch[-1] is _END:
+                if len(batch) > 1:
+                    yield batch[:-1]
+                return
+            yield batch
+
+    async def items(self, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[M | MeshError | None]:
+        """The same stream one item at a time, for consumers that collect a whole answer."""
+        async for batch in self.batches(keepalive_s=keepalive_s):
+            if batch is None:
+                yield None
+                continue
+            for item in batch:
+                yield item
+
+    def cancel(self) -> None:
+        """Cancel the RPC (the service then cancels whatever it runs for it)."""
+        self.call.cancel()
+        self._pump.cancel()
+
+
+class StreamEncoder(Protocol[M_contra]):
+    """A stream's wire format: bytes for a message (None to skip it; MeshError raised for an in-band failure
+    that ends the stream), the error frame, the keep-alive, and what closes the stream."""
+
+    keepalive: bytes
+
+    def frame(self, message: M_contra) -> bytes | None: ...
+
+    def error(self, error: MeshError) -> bytes: ...
+
+    def end(self, *, failed: bool) -> bytes: ...
+
+
+async def pump(
+    stream: ServerStream[M], encoder: StreamEncoder[M], *, prologue: bytes = b"", keepalive_s: float = KEEPALIVE_S
+) -> AsyncGenerator[bytes, None]:
+    """The one pump behind every streaming route: whatever arrived together goes out as one write, silence
+    becomes keep-alives, a failure becomes the encoder's error frame and ends the stream (its end frame still
+    follows), and the RPC never outlives the response (done, client gone or error)."""
+    failed = False
+    try:
+        if prologue:
+            yield prologue
+        async for batch in stream.batches(keepalive_s=keepalive_s):
+            if batch is None:
+                yield encoder.keepalive
+                continue
+            out: list[bytes] = []
+            for item in batch:
+                try:
+                    if isinstance(item, MeshError):
+                        raise item
+                    frame = encoder.frame(item)
+                except MeshError as error:
+                    out.append(encoder.error(error))
+                    failed = True
+                    break
+                if frame:
+                    out.append(frame)
+            if out:
+                yield b"".join(out)
+            if failed:
+                break
+        closing = encoder.end(failed=failed)
+        if closing:
+            yield closing
+    finally:
+        stream.cancel()
+
+
+class GenerationStream(ServerStream[chat_pb2.GenerateEvent]):
+    """A running Generate call, whose head (the message_start) is awaited before the response starts."""
+
+    def __init__(self, call: Any) -> None:
+        super().__init__(call)
+        self.head: list[chat_pb2.GenerateEvent] = []
+
+    @property
+    def first(self) -> chat_pb2.GenerateEvent:
+        return self.head[0]
 
     def _first_answer(self) -> Any:
         """The first buffered item that is not a message_start (an event, a MeshError or the end), if any."""
@@ -81,44 +184,8 @@ class GenerationStream:
             raise MeshError("generation ended without events", reason="empty_stream")
         self.head = events[:1]
 
-    async def batches(self, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[list[Any] | None]:
-        """Lists of whatever arrived together (events, or a final MeshError); None after keepalive_s of silence.
-
-        Sending what piled up during one write as one write keeps the per-token cost flat under load.
-        """
-        buffer, ready = self._buffer, self._ready
-        while True:
-            if not buffer:
-                ready.clear()
-                try:
-                    async with asyncio.timeout(keepalive_s):
-                        await ready.wait()
-                except TimeoutError:
-                    yield None
-                    continue
-            batch = list(buffer)
-            buffer.clear()
-            if batch[-1] is _END:
-                if len(batch) > 1:
-                    yield batch[:-1]
-                return
-            yield batch
-
-    async def events(
-        self, *, keepalive_s: float = KEEPALIVE_S
-    ) -> AsyncIterator[chat_pb2.GenerateEvent | MeshError | None]:
-        """The same stream one item at a time, for consumers that collect a whole answer."""
-        async for batch in self.batches(keepalive_s=keepalive_s):
-            if batch is None:
-                yield None
-                continue
-            for item in batch:
-                yield item
-
-    def cancel(self) -> None:
-        """Cancel the RPC (the chat service then cancels its upstream request)."""
-        self.call.cancel()
-        self._pump.cancel()
+    def events(self, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[chat_pb2.GenerateEvent | MeshError | None]:
+        return self.items(keepalive_s=keepalive_s)
 
 
 async def open_generation(
@@ -182,7 +249,7 @@ async def collect(stream: GenerationStream) -> WholeAnswer:
 
 
 class FrameEncoder(Protocol):
-    """A dialect's stream format: bytes for an event (None to skip it), its error frame and its keep-alive."""
+    """A chat dialect's stream format: bytes for an event (None to skip it), its error frame and its keep-alive."""
 
     keepalive: bytes
 
@@ -191,46 +258,36 @@ class FrameEncoder(Protocol):
     def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes: ...
 
 
-async def relay(
+class _GenerateFrames:
+    """A chat FrameEncoder as a StreamEncoder: an error event ends the stream, and the error frame is told the
+    last event (the error event itself when there is one: it carries the turn's ids)."""
+
+    def __init__(self, encoder: FrameEncoder, epilogue: bytes) -> None:
+        self.encoder = encoder
+        self.keepalive = encoder.keepalive
+        self.epilogue = epilogue
+        self.last: chat_pb2.GenerateEvent | None = None
+
+    def frame(self, message: chat_pb2.GenerateEvent) -> bytes | None:
+        self.last = message
+        if message.WhichOneof("event") == "error":
+            raise stream_error(message)
+        return self.encoder.frame(message)
+
+    def error(self, error: MeshError) -> bytes:
+        return self.encoder.error(error, self.last)
+
+    def end(self, *, failed: bool) -> bytes:
+        return self.epilogue  # OpenAI's `[DONE]` follows an error frame too
+
+
+def relay(
     stream: GenerationStream,
     encoder: FrameEncoder,
     *,
     prologue: bytes = b"",
     epilogue: bytes = b"",
     keepalive_s: float = KEEPALIVE_S,
-) -> AsyncIterator[bytes]:
-    """The one pump behind every streaming route: whatever arrived together goes out as one write, silence
-    becomes keep-alives, a failure becomes the dialect's error frame and ends the stream (the epilogue, such
-    as OpenAI's `[DONE]`, still follows), and the RPC never outlives the response (done, client gone or error)."""
-    last: chat_pb2.GenerateEvent | None = None
-    try:
-        if prologue:
-            yield prologue
-        async for batch in stream.batches(keepalive_s=keepalive_s):
-            if batch is None:
-                yield encoder.keepalive
-                continue
-            out: list[bytes] = []
-            failed: MeshError | None = None
-            for item in batch:
-                if isinstance(item, MeshError):
-                    failed = item
-                    break
-                if item.WhichOneof("event") == "error":
-                    failed = stream_error(item)
-                    last = item
-                    break
-                last = item
-                frame = encoder.frame(item)
-                if frame:
-                    out.append(frame)
-            if failed is not None:
-                out.append(encoder.error(failed, last))
-            if out:
-                yield b"".join(out)
-            if failed is not None:
-                break
-        if epilogue:
-            yield epilogue
-    finally:
-        stream.cancel()
+) -> AsyncGenerator[bytes, None]:
+    """A Generate stream through the pump, in a chat dialect's frames, between prologue and epilogue."""
+    return pump(stream, _GenerateFrames(encoder, epilogue), prologue=prologue, keepalive_s=keepalive_s)

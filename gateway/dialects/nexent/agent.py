@@ -6,15 +6,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter
+from fastapi.responses import Response
 from meshconsole.chat.v1 import chat_pb2
 from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients, Settings
+from gateway.dialects.nexent.schemas import ReloadConfig, sse
 from gateway.errors import public_error
-from gateway.streaming import SSE_HEADERS, GenerationStream, open_generation, relay
+from gateway.streaming import SSE_HEADERS, EventStreamResponse, GenerationStream, open_generation, relay
 from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/api/agent")
@@ -90,8 +92,13 @@ def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
     return relay(stream, AgentFrames(stream.first), prologue=prologue)
 
 
-@router.post("/run")
-async def run_agent(request: Request, principal: CurrentPrincipal, body: AgentRunBody) -> Response:
+@router.post(
+    "/run",
+    response_model=None,
+    response_class=EventStreamResponse,
+    responses=sse('Nexent process frames: `data: {"type", "content"}`'),
+)
+async def run_agent(principal: CurrentPrincipal, clients: Clients, settings: Settings, body: AgentRunBody) -> Response:
     """Run the caller's agent on a query; the answer streams as Nexent process frames."""
     if not body.query.strip():
         raise InvalidArgument("query must not be empty", field="query")
@@ -112,19 +119,14 @@ async def run_agent(request: Request, principal: CurrentPrincipal, body: AgentRu
         history=[chat_pb2.InputMessage(role=h.role, content=h.content) for h in body.history],
         files=files,
     )
-    clients = request.app.state.clients
     stream = await open_generation(
-        clients.generation.Generate,
-        generate,
-        principal=principal,
-        timeout_s=request.app.state.settings.gateway_stream_timeout_s,
+        clients.generation.Generate, generate, principal=principal, timeout_s=settings.gateway_stream_timeout_s
     )
-    return StreamingResponse(_stream(stream), media_type="text/event-stream", headers=SSE_HEADERS)
+    return EventStreamResponse(_stream(stream), headers=SSE_HEADERS)
 
 
-@router.post("/reload_config")
-async def reload_config(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.post("/reload_config", response_model=ReloadConfig)
+async def reload_config(principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """Drop cached agent configuration so the next run reads it afresh."""
-    clients = request.app.state.clients
     reply = await clients.call(clients.agents.ReloadAgentConfig, common_pb2.Empty())
     return {"success": reply.success, "message": reply.message, "status": "reloaded" if reply.success else "failed"}

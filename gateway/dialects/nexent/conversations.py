@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients
 from gateway.dialects.nexent.envelope import conversation_ok
+from gateway.dialects.nexent.schemas import ConversationDetail, ConversationItem, Envelope, Sources
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/api/conversation")
@@ -136,38 +138,34 @@ def exchange(message: chat_pb2.Message) -> list[dict[str, Any]]:
     return [user, assistant]
 
 
-@router.put("/create")
-async def create_conversation(request: Request, principal: CurrentPrincipal, body: CreateBody) -> dict[str, Any]:
+@router.put("/create", response_model=Envelope[ConversationItem])
+async def create_conversation(principal: CurrentPrincipal, clients: Clients, body: CreateBody) -> dict[str, Any]:
     """A new, empty conversation on the caller's Nexent agent."""
-    clients = request.app.state.clients
     create = chat_pb2.CreateConversationRequest(name=body.title, origin=chat_pb2.ORIGIN_NEXENT)
     return conversation_ok(
         item(await clients.call(clients.conversations.CreateConversation, create, principal=principal))
     )
 
 
-@router.get("/list")
-async def list_conversations(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/list", response_model=Envelope[list[ConversationItem]])
+async def list_conversations(principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """The caller's Nexent conversations, latest activity first."""
-    clients = request.app.state.clients
     query = chat_pb2.ListConversationsRequest(origin=chat_pb2.ORIGIN_NEXENT)
     reply = await clients.call(clients.conversations.ListConversations, query, principal=principal)
     return conversation_ok([item(c) for c in reply.conversations])
 
 
-@router.post("/rename")
-async def rename_conversation(request: Request, principal: CurrentPrincipal, body: RenameBody) -> dict[str, Any]:
+@router.post("/rename", response_model=Envelope[bool])
+async def rename_conversation(principal: CurrentPrincipal, clients: Clients, body: RenameBody) -> dict[str, Any]:
     """Rename a conversation."""
-    clients = request.app.state.clients
     rename = chat_pb2.RenameConversationRequest(conversation_id=ref(body.conversation_id), name=body.name)
     await clients.call(clients.conversations.RenameConversation, rename, principal=principal)
     return conversation_ok(True)
 
 
-@router.post("/sources")
-async def message_sources(request: Request, principal: CurrentPrincipal, body: SourcesBody) -> dict[str, Any]:
+@router.post("/sources", response_model=Envelope[Sources])
+async def message_sources(principal: CurrentPrincipal, clients: Clients, body: SourcesBody) -> dict[str, Any]:
     """The search results and images behind one answer (or every answer of the conversation)."""
-    clients = request.app.state.clients
     query = chat_pb2.GetMessageSourcesRequest(
         conversation_id=ref(body.conversation_id) if body.conversation_id is not None else "",
         message_id=body.message_id or "",
@@ -177,10 +175,9 @@ async def message_sources(request: Request, principal: CurrentPrincipal, body: S
     return conversation_ok({"searches": [search(s) for s in reply.searches], "images": list(reply.images)})
 
 
-@router.post("/generate_title")
-async def generate_title(request: Request, principal: CurrentPrincipal, body: TitleBody) -> dict[str, Any]:
+@router.post("/generate_title", response_model=Envelope[str])
+async def generate_title(principal: CurrentPrincipal, clients: Clients, body: TitleBody) -> dict[str, Any]:
     """The model writes a short title from the history (or the stored messages); it becomes the name."""
-    clients = request.app.state.clients
     title = chat_pb2.GenerateTitleRequest(
         conversation_id=ref(body.conversation_id),
         history=[chat_pb2.InputMessage(role=h.role, content=h.content) for h in body.history],
@@ -189,10 +186,9 @@ async def generate_title(request: Request, principal: CurrentPrincipal, body: Ti
     return conversation_ok(reply.title)
 
 
-@router.post("/message/update_opinion")
-async def update_opinion(request: Request, principal: CurrentPrincipal, body: OpinionBody) -> dict[str, Any]:
+@router.post("/message/update_opinion", response_model=Envelope[bool])
+async def update_opinion(principal: CurrentPrincipal, clients: Clients, body: OpinionBody) -> dict[str, Any]:
     """Like (Y), dislike (N) or clear (null) an answer."""
-    clients = request.app.state.clients
     rate = chat_pb2.SetFeedbackRequest(
         message_id=body.message_id.strip(), rating=OPINIONS[body.opinion], from_source="user"
     )
@@ -203,23 +199,21 @@ async def update_opinion(request: Request, principal: CurrentPrincipal, body: Op
 ConversationPath = Annotated[str, Path(max_length=64)]
 
 
-@router.delete("/{conversation_id}")
+@router.delete("/{conversation_id}", response_model=Envelope[bool])
 async def delete_conversation(
-    request: Request, principal: CurrentPrincipal, conversation_id: ConversationPath
+    principal: CurrentPrincipal, clients: Clients, conversation_id: ConversationPath
 ) -> dict[str, Any]:
     """Delete a conversation with its messages."""
-    clients = request.app.state.clients
     remove = chat_pb2.DeleteConversationRequest(conversation_id=conversation_id.strip())
     await clients.call(clients.conversations.DeleteConversation, remove, principal=principal)
     return conversation_ok(True)
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", response_model=Envelope[ConversationDetail])
 async def get_conversation(
-    request: Request, principal: CurrentPrincipal, conversation_id: ConversationPath
+    principal: CurrentPrincipal, clients: Clients, conversation_id: ConversationPath
 ) -> dict[str, Any]:
     """The conversation's history: each exchange as a user entry and an assistant entry."""
-    clients = request.app.state.clients
     query = chat_pb2.GetConversationRequest(conversation_id=conversation_id.strip(), include_messages=True)
     detail = await clients.call(clients.conversations.GetConversation, query, principal=principal)
     history = [entry for m in detail.messages for entry in exchange(m)]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from meshconsole.common.v1 import common_pb2
 from meshconsole.files.v1 import files_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.clients import ServiceClients
+from gateway.deps import Clients
+from gateway.dialects.nexent.schemas import BatchUrls, StorageList, StorageUploaded, StorageUrl, Success, Uploaded
 from gateway.uploads import (
     delete_quietly,
     files_limits,
@@ -46,11 +47,10 @@ def _stored(info: files_pb2.ObjectInfo) -> dict[str, Any]:
     }
 
 
-@router.post("/upload", response_model=None)
-async def upload(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+@router.post("/upload", response_model=Uploaded)
+async def upload(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipart `file` (one or more), `chunking_strategy`, `index_name`: store, then queue ingestion."""
     limits = await files_limits(request)
-    clients: ServiceClients = request.app.state.clients
     form = await read_form(request, max_files=limits.max_files_per_upload)
     stored: list[files_pb2.ObjectInfo] = []
     try:
@@ -82,11 +82,10 @@ async def upload(request: Request, principal: CurrentPrincipal) -> dict[str, Any
     }
 
 
-@router.post("/storage", response_model=None)
-async def upload_storage(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+@router.post("/storage", response_model=StorageUploaded)
+async def upload_storage(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipart `files` and `folder`: store each file and report per-file results with a URL."""
     limits = await files_limits(request)
-    clients: ServiceClients = request.app.state.clients
     form = await read_form(request, max_files=limits.max_files_per_upload)
     stored: list[files_pb2.ObjectInfo] = []
     results: list[dict[str, Any]] = []
@@ -120,16 +119,16 @@ async def upload_storage(request: Request, principal: CurrentPrincipal) -> dict[
     }
 
 
-@router.get("/storage")
+@router.get("/storage", response_model=StorageList, response_model_exclude_unset=True)
 async def list_storage(
     request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     prefix: str = Query(default="", max_length=512),
     limit: int = Query(default=100, ge=1, le=1000),
     include_urls: bool = Query(default=True),
 ) -> dict[str, Any]:
     """The caller's objects (newest first), optionally under a prefix, with presigned URLs."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.files.ListObjects,
         files_pb2.ListObjectsRequest(
@@ -155,16 +154,16 @@ async def list_storage(
     return {"total": reply.page.total, "files": files}
 
 
-@router.get("/storage/{object_name:path}")
+@router.get("/storage/{object_name:path}", response_model=StorageUrl)
 async def get_storage_url(
     request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     object_name: str,
     download: bool = Query(default=False),
     expires: int = Query(default=DEFAULT_EXPIRES_S, ge=1, le=7 * 86_400),
 ) -> dict[str, Any]:
     """A presigned URL for one object (attachment disposition with download=true)."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.files.PresignUrl,
         files_pb2.PresignUrlRequest(
@@ -177,10 +176,9 @@ async def get_storage_url(
     return {"success": True, "url": reply.url, "expires": reply.expires_at.ToDatetime().isoformat() + "Z"}
 
 
-@router.delete("/storage/{object_name:path}")
-async def delete_storage(request: Request, principal: CurrentPrincipal, object_name: str) -> dict[str, Any]:
+@router.delete("/storage/{object_name:path}", response_model=Success)
+async def delete_storage(principal: CurrentPrincipal, clients: Clients, object_name: str) -> dict[str, Any]:
     """Delete one object: its bytes, its metadata and (through files.deleted) its indexed chunks."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.files.DeleteObjects,
         files_pb2.DeleteObjectsRequest(refs=[files_pb2.ObjectRef(object_name=object_name)]),
@@ -190,10 +188,11 @@ async def delete_storage(request: Request, principal: CurrentPrincipal, object_n
     return {"success": True, "message": f"File {object_name} deleted successfully"}
 
 
-@router.post("/storage/batch-urls")
-async def batch_urls(request: Request, principal: CurrentPrincipal, body: BatchUrlsBody) -> dict[str, Any]:
+@router.post("/storage/batch-urls", response_model=BatchUrls, response_model_exclude_unset=True)
+async def batch_urls(
+    request: Request, principal: CurrentPrincipal, clients: Clients, body: BatchUrlsBody
+) -> dict[str, Any]:
     """Presigned URLs for several objects; a missing one is reported, not fatal."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.files.BatchPresign,
         files_pb2.BatchPresignRequest(

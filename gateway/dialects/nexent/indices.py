@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query
 from meshconsole.common.v1 import common_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
+from gateway.deps import Clients
+from gateway.dialects.nexent.schemas import (
+    DocumentsDeleted,
+    IndexCreated,
+    Indexed,
+    IndexInfo,
+    IndexList,
+    IndicesHealth,
+    SearchResults,
+    Status,
+)
 
 router = APIRouter(prefix="/api/indices")
 
@@ -63,15 +74,9 @@ class DeleteDocumentsBody(BaseModel):
     path_or_url: StrictStr = Field(min_length=1, max_length=2048)
 
 
-def _clients(request: Request) -> ServiceClients:
-    clients: ServiceClients = request.app.state.clients
-    return clients
-
-
-@router.get("/health")
-async def health(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/health", response_model=IndicesHealth)
+async def health(principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """Whether the search backend answers, and how many indices exist."""
-    clients = _clients(request)
     reply = await clients.call(clients.retrieval.GetHealth, common_pb2.Empty())
     return {
         "status": reply.status,
@@ -81,15 +86,14 @@ async def health(request: Request, principal: CurrentPrincipal) -> dict[str, Any
     }
 
 
-@router.get("")
+@router.get("", response_model=IndexList, response_model_exclude_unset=True)
 async def list_indices(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     pattern: str = Query(default="*", max_length=256),
     include_stats: bool = Query(default=False),
 ) -> dict[str, Any]:
     """The company's index names (and stats with include_stats)."""
-    clients = _clients(request)
     reply = await clients.call(
         clients.retrieval.ListIndices, retrieval_pb2.ListIndicesRequest(pattern=pattern, include_stats=include_stats)
     )
@@ -101,26 +105,25 @@ async def list_indices(
     return body
 
 
-@router.post("/search/accurate")
-async def search_accurate(request: Request, principal: CurrentPrincipal, body: SearchBody) -> dict[str, Any]:
+@router.post("/search/accurate", response_model=SearchResults, response_model_exclude_unset=True)
+async def search_accurate(principal: CurrentPrincipal, clients: Clients, body: SearchBody) -> dict[str, Any]:
     """BM25 over the named indices."""
-    return await _search(request, body, retrieval_pb2.SEARCH_MODE_ACCURATE)
+    return await _search(clients, body, retrieval_pb2.SEARCH_MODE_ACCURATE)
 
 
-@router.post("/search/semantic")
-async def search_semantic(request: Request, principal: CurrentPrincipal, body: SearchBody) -> dict[str, Any]:
+@router.post("/search/semantic", response_model=SearchResults, response_model_exclude_unset=True)
+async def search_semantic(principal: CurrentPrincipal, clients: Clients, body: SearchBody) -> dict[str, Any]:
     """Cosine kNN over the named indices."""
-    return await _search(request, body, retrieval_pb2.SEARCH_MODE_SEMANTIC)
+    return await _search(clients, body, retrieval_pb2.SEARCH_MODE_SEMANTIC)
 
 
-@router.post("/search/hybrid")
-async def search_hybrid(request: Request, principal: CurrentPrincipal, body: HybridBody) -> dict[str, Any]:
+@router.post("/search/hybrid", response_model=SearchResults, response_model_exclude_unset=True)
+async def search_hybrid(principal: CurrentPrincipal, clients: Clients, body: HybridBody) -> dict[str, Any]:
     """Both, normalised and fused with weight_accurate (or reciprocal rank fusion with fusion=rrf)."""
-    return await _search(request, body, retrieval_pb2.SEARCH_MODE_HYBRID)
+    return await _search(clients, body, retrieval_pb2.SEARCH_MODE_HYBRID)
 
 
-async def _search(request: Request, body: SearchBody, mode: int) -> dict[str, Any]:
-    clients = _clients(request)
+async def _search(clients: ServiceClients, body: SearchBody, mode: int) -> dict[str, Any]:
     search = retrieval_pb2.SearchRequest(
         mode=mode,
         index_names=body.index_names,
@@ -148,15 +151,14 @@ async def _search(request: Request, body: SearchBody, mode: int) -> dict[str, An
     return {"results": results, "total": reply.total, "query_time_ms": round(reply.query_time_ms, 3)}
 
 
-@router.post("/{index_name}")
+@router.post("/{index_name}", response_model=IndexCreated)
 async def create_index(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     index_name: str,
     embedding_dim: int | None = Query(default=None, ge=1),
 ) -> dict[str, Any]:
     """Create an index (embedding_dim defaults to the embedding model's)."""
-    clients = _clients(request)
     reply = await clients.call(
         clients.retrieval.CreateIndex,
         retrieval_pb2.CreateIndexRequest(index_name=index_name, embedding_dim=embedding_dim or 0),
@@ -165,24 +167,22 @@ async def create_index(
     return {"status": "success", "message": message, "embedding_dim": reply.embedding_dim}
 
 
-@router.delete("/{index_name}")
-async def delete_index(request: Request, principal: CurrentPrincipal, index_name: str) -> dict[str, Any]:
+@router.delete("/{index_name}", response_model=Status)
+async def delete_index(principal: CurrentPrincipal, clients: Clients, index_name: str) -> dict[str, Any]:
     """Delete an index with its chunks and tasks."""
-    clients = _clients(request)
     await clients.call(clients.retrieval.DeleteIndex, retrieval_pb2.DeleteIndexRequest(index_name=index_name))
     return {"status": "success", "message": f"Index {index_name} deleted successfully"}
 
 
-@router.get("/{index_name}/info")
+@router.get("/{index_name}/info", response_model=IndexInfo, response_model_exclude_unset=True)
 async def index_info(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     index_name: str,
     include_files: bool = Query(default=True),
     include_chunks: bool = Query(default=False),
 ) -> dict[str, Any]:
     """Stats, search performance, fields, and the files with their status (and chunks)."""
-    clients = _clients(request)
     info = await clients.call(
         clients.retrieval.GetIndexInfo,
         retrieval_pb2.GetIndexInfoRequest(
@@ -226,12 +226,11 @@ def _file(item: retrieval_pb2.IndexedFile, include_chunks: bool) -> dict[str, An
     return out
 
 
-@router.post("/{index_name}/documents")
+@router.post("/{index_name}/documents", response_model=Indexed)
 async def index_documents(
-    request: Request, principal: CurrentPrincipal, index_name: str, body: DocumentsBody
+    principal: CurrentPrincipal, clients: Clients, index_name: str, body: DocumentsBody
 ) -> dict[str, Any]:
     """Chunk, embed and index parsed results given directly (created on first use)."""
-    clients = _clients(request)
     results = []
     for item in body.results:
         meta = item.metadata
@@ -266,16 +265,15 @@ async def index_documents(
     }
 
 
-@router.delete("/{index_name}/documents")
+@router.delete("/{index_name}/documents", response_model=DocumentsDeleted)
 async def delete_documents(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     index_name: str,
     body: Annotated[DeleteDocumentsBody | None, Body()] = None,
     path_or_url: str = Query(default="", max_length=2048),
 ) -> dict[str, Any]:
     """Remove one source's chunks (path_or_url in the body, or as a query parameter)."""
-    clients = _clients(request)
     target = body.path_or_url if body is not None else path_or_url
     reply = await clients.call(
         clients.retrieval.DeleteDocuments,

@@ -11,7 +11,17 @@ from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients
 from gateway.dialects.nexent.envelope import model_ok
+from gateway.dialects.nexent.schemas import (
+    Connectivity,
+    Envelope,
+    Health,
+    ModelItem,
+    ModelName,
+    ModelStatus,
+    UpstreamModel,
+)
 from services.kit.errors import InvalidArgument
 from services.kit.proto_enums import wire_names
 
@@ -128,10 +138,9 @@ async def model_name_param(request: Request, model_name: str | None) -> str:
     return model_name
 
 
-@router.post("/model/create")
-async def create_model(request: Request, principal: CurrentPrincipal, body: ModelBody) -> dict[str, Any]:
+@router.post("/model/create", response_model=Envelope[None])
+async def create_model(principal: CurrentPrincipal, clients: Clients, body: ModelBody) -> dict[str, Any]:
     """Register a model for the caller's company."""
-    clients = request.app.state.clients
     entry = chat_pb2.ModelEntry(
         model_name=body.model_name,
         model_repo=body.model_repo or "",
@@ -148,10 +157,9 @@ async def create_model(request: Request, principal: CurrentPrincipal, body: Mode
     return model_ok(None, "Model created successfully")
 
 
-@router.post("/model/update")
-async def update_model(request: Request, principal: CurrentPrincipal, body: ModelBody) -> dict[str, Any]:
+@router.post("/model/update", response_model=Envelope[ModelName])
+async def update_model(principal: CurrentPrincipal, clients: Clients, body: ModelBody) -> dict[str, Any]:
     """Change the given fields of a company model."""
-    clients = request.app.state.clients
     update = chat_pb2.UpdateModelRequest(model_name=body.model_name)
     for name in ("display_name", "base_url", "api_key", "model_repo", "is_default"):
         value = getattr(body, name)
@@ -168,32 +176,33 @@ async def update_model(request: Request, principal: CurrentPrincipal, body: Mode
     return model_ok({"model_name": entry.model_name}, "Model updated successfully")
 
 
-@router.post("/model/delete")
-async def delete_model(request: Request, principal: CurrentPrincipal, body: NameBody) -> dict[str, Any]:
+@router.post("/model/delete", response_model=Envelope[ModelName])
+async def delete_model(principal: CurrentPrincipal, clients: Clients, body: NameBody) -> dict[str, Any]:
     """Remove a company model."""
-    clients = request.app.state.clients
     await clients.call(clients.models.DeleteModel, chat_pb2.DeleteModelRequest(model_name=body.model_name))
     return model_ok({"model_name": body.model_name.strip()}, "Model deleted successfully")
 
 
-@router.get("/model/list")
+@router.get("/model/list", response_model=Envelope[list[ModelItem]])
 async def list_models(
-    request: Request, principal: CurrentPrincipal, model_type_filter: str | None = Query(None, alias="model_type")
+    principal: CurrentPrincipal, clients: Clients, model_type_filter: str | None = Query(None, alias="model_type")
 ) -> dict[str, Any]:
     """The platform default and the company's models."""
-    clients = request.app.state.clients
     reply = await clients.call(
         clients.models.ListModels, chat_pb2.ListModelsRequest(model_type=model_type(model_type_filter))
     )
     return model_ok([entry_dict(m) for m in reply.models], "Successfully retrieved model list")
 
 
-@router.get("/model/healthcheck")
+@router.get("/model/healthcheck", response_model=Envelope[Health])
 async def model_healthcheck(
-    request: Request, principal: CurrentPrincipal, model_name: str | None = None, wait_s: int | None = TimeoutQuery
+    request: Request,
+    principal: CurrentPrincipal,
+    clients: Clients,
+    model_name: str | None = None,
+    wait_s: int | None = TimeoutQuery,
 ) -> dict[str, Any]:
     """A live check of a registered model; its connect_status is recorded."""
-    clients = request.app.state.clients
     name = await model_name_param(request, model_name)
     check = chat_pb2.CheckModelHealthRequest(model_name=name, timeout_seconds=wait_s or 0)
     result = await clients.call(clients.models.CheckModelHealth, check, timeout_s=CHECK_DEADLINE_S)
@@ -201,22 +210,20 @@ async def model_healthcheck(
     return model_ok(health_dict(result), message)
 
 
-@router.get("/model/get_connect_status")
+@router.get("/model/get_connect_status", response_model=Envelope[ModelStatus])
 async def get_connect_status(
-    request: Request, principal: CurrentPrincipal, model_name: str | None = None
+    request: Request, principal: CurrentPrincipal, clients: Clients, model_name: str | None = None
 ) -> dict[str, Any]:
     """The recorded connect_status of a model."""
-    clients = request.app.state.clients
     name = await model_name_param(request, model_name)
     entry = await clients.call(clients.models.GetModel, chat_pb2.GetModelRequest(model_name=name))
     data = {"model_name": entry.model_name, "connect_status": STATUS_NAMES.get(entry.connect_status, "not_detected")}
     return model_ok(data, "Successfully retrieved connection status")
 
 
-@router.post("/model/update_connect_status")
-async def update_connect_status(request: Request, principal: CurrentPrincipal, body: StatusBody) -> dict[str, Any]:
+@router.post("/model/update_connect_status", response_model=Envelope[ModelStatus])
+async def update_connect_status(principal: CurrentPrincipal, clients: Clients, body: StatusBody) -> dict[str, Any]:
     """Set a company model's connect_status."""
-    clients = request.app.state.clients
     status = connect_status(body.connect_status)
     if status == chat_pb2.CONNECT_STATUS_UNSPECIFIED:
         raise InvalidArgument("connect_status is required", field="connect_status")
@@ -226,10 +233,9 @@ async def update_connect_status(request: Request, principal: CurrentPrincipal, b
     return model_ok(data, "Successfully updated connection status")
 
 
-@router.post("/model/verify_config")
-async def verify_config(request: Request, principal: CurrentPrincipal, body: ModelBody) -> dict[str, Any]:
+@router.post("/model/verify_config", response_model=Envelope[Connectivity])
+async def verify_config(principal: CurrentPrincipal, clients: Clients, body: ModelBody) -> dict[str, Any]:
     """A real connectivity check of an unsaved configuration; nothing is stored."""
-    clients = request.app.state.clients
     check = chat_pb2.VerifyModelConfigRequest(
         model_name=body.model_name,
         model_type=model_type(body.model_type),
@@ -248,39 +254,40 @@ async def verify_config(request: Request, principal: CurrentPrincipal, body: Mod
     return model_ok(data, "模型配置连通性验证成功" if result.connectivity else "模型配置连通性验证失败")
 
 
-@router.get("/me/model/list")
+@router.get("/me/model/list", response_model=Envelope[list[UpstreamModel]])
 async def me_model_list(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     kind: str | None = Query(None, alias="type", max_length=32),
     wait_s: int | None = TimeoutQuery,
 ) -> dict[str, Any]:
     """The models the default upstream (OPENAI_BASE_URL) serves, optionally of one type."""
-    clients = request.app.state.clients
     listing = chat_pb2.ListUpstreamModelsRequest(type=(kind or "").strip(), timeout_seconds=wait_s or 0)
     reply = await clients.call(clients.models.ListUpstreamModels, listing, timeout_s=CHECK_DEADLINE_S)
     models = [json_format.MessageToDict(m, always_print_fields_with_no_presence=True) for m in reply.models]
     return model_ok(models, "Successfully retrieved")
 
 
-@router.get("/me/healthcheck")
+@router.get("/me/healthcheck", response_model=Envelope[Health])
 async def me_healthcheck(
-    request: Request, principal: CurrentPrincipal, wait_s: int | None = TimeoutQuery
+    principal: CurrentPrincipal, clients: Clients, wait_s: int | None = TimeoutQuery
 ) -> dict[str, Any]:
     """Whether the default upstream answers."""
-    clients = request.app.state.clients
     check = chat_pb2.CheckUpstreamHealthRequest(timeout_seconds=wait_s or 0)
     result = await clients.call(clients.models.CheckUpstreamHealth, check, timeout_s=CHECK_DEADLINE_S)
     message = "Connection successful" if result.connected else "Connection failed"
     return model_ok(health_dict(result, upper=True), message)
 
 
-@router.get("/me/model/healthcheck")
+@router.get("/me/model/healthcheck", response_model=Envelope[Health])
 async def me_model_healthcheck(
-    request: Request, principal: CurrentPrincipal, model_name: str | None = None, wait_s: int | None = TimeoutQuery
+    request: Request,
+    principal: CurrentPrincipal,
+    clients: Clients,
+    model_name: str | None = None,
+    wait_s: int | None = TimeoutQuery,
 ) -> dict[str, Any]:
     """Whether the default upstream serves one model and it answers."""
-    clients = request.app.state.clients
     name = await model_name_param(request, model_name)
     check = chat_pb2.CheckUpstreamHealthRequest(model_name=name, timeout_seconds=wait_s or 0)
     result = await clients.call(clients.models.CheckUpstreamHealth, check, timeout_s=CHECK_DEADLINE_S)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
 import orjson
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
 from meshconsole.files.v1 import files_pb2
 from starlette.background import BackgroundTask
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
-from gateway.streaming import KEEPALIVE_S, SSE_HEADERS
+from gateway.deps import Clients
+from gateway.dialects.nexent.schemas import sse
+from gateway.streaming import SSE_HEADERS, EventStreamResponse, ServerStream, pump
 from gateway.uploads import (
     delete_quietly,
     files_limits,
@@ -27,11 +26,10 @@ from gateway.uploads import (
     read_form,
 )
 from services.kit import grpc_client
-from services.kit.errors import InvalidArgument, from_rpc_error
+from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/api/file")
 EXTRACT_TIMEOUT_S = 600.0
-_END = object()
 
 
 def frame(payload: dict[str, Any]) -> bytes:
@@ -69,70 +67,67 @@ def _payload(event: files_pb2.ExtractTextEvent, names: dict[str, str]) -> dict[s
     }
 
 
+class PreprocessFrames:
+    """Preprocess SSE: each event's frame, a file_processed frame before a file's `done`, then complete."""
+
+    keepalive = b": ping\n\n"
+
+    def __init__(self, count: int, names: dict[str, str]) -> None:
+        self.count = count
+        self.names = names
+        self.failed: set[str] = set()
+        self.texts: dict[str, int] = {}
+
+    def frame(self, message: files_pb2.ExtractTextEvent) -> bytes:
+        payload = _payload(message, self.names)
+        file_id = payload["file_id"]
+        if payload["type"] == "error":
+            self.failed.add(file_id)
+        elif payload["type"] == "text":
+            self.texts[file_id] = self.texts.get(file_id, 0) + len(payload["content"])
+        elif payload["stage"] == "done":
+            chars = self.texts.get(file_id, 0)
+            done = {"type": "file_processed", "file_id": file_id, "filename": payload["filename"], "chars": chars}
+            return frame(done) + frame(payload)
+        return frame(payload)
+
+    def error(self, error: MeshError) -> bytes:
+        return frame({"type": "error", "reason": error.reason, "message": error.message})
+
+    def end(self, *, failed: bool) -> bytes:
+        if failed:
+            return b""
+        processed = self.count - len(self.failed)
+        return frame({"type": "complete", "progress": 100, "processed": processed, "failed": len(self.failed)})
+
+
 async def _relay(clients: ServiceClients, ids: list[str], names: dict[str, str], query: str) -> AsyncIterator[bytes]:
     call = clients.files.ExtractText(
         files_pb2.ExtractTextRequest(object_ids=ids, query=query),
         timeout=EXTRACT_TIMEOUT_S,
         metadata=grpc_client.outgoing_metadata(),
     )
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def pump() -> None:
-        try:
-            async for message in call:
-                queue.put_nowait(message)
-        except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.CANCELLED:
-                queue.put_nowait(from_rpc_error(error))
-        finally:
-            queue.put_nowait(_END)
-
-    task = asyncio.create_task(pump())
-    failed: set[str] = set()
-    texts: dict[str, int] = {}
+    start = frame({"type": "progress", "progress": 0, "stage": "start", "message": f"{len(ids)} file(s) received"})
     try:
-        yield frame({"type": "progress", "progress": 0, "stage": "start", "message": f"{len(ids)} file(s) received"})
-        while True:
-            try:
-                async with asyncio.timeout(KEEPALIVE_S):
-                    item = await queue.get()
-            except TimeoutError:
-                yield b": ping\n\n"
-                continue
-            if item is _END:
-                break
-            if isinstance(item, Exception):
-                yield frame({"type": "error", "reason": getattr(item, "reason", "error"), "message": str(item)})
-                return
-            payload = _payload(item, names)
-            if payload["type"] == "error":
-                failed.add(payload["file_id"])
-            elif payload["type"] == "text":
-                texts[payload["file_id"]] = texts.get(payload["file_id"], 0) + len(payload["content"])
-            elif payload["stage"] == "done":
-                yield frame(
-                    {
-                        "type": "file_processed",
-                        "file_id": payload["file_id"],
-                        "filename": payload["filename"],
-                        "chars": texts.get(payload["file_id"], 0),
-                    }
-                )
-            yield frame(payload)
-        yield frame({"type": "complete", "progress": 100, "processed": len(ids) - len(failed), "failed": len(failed)})
+        # aclosing: a client gone mid-stream closes the pump now, which cancels the call.
+        async with contextlib.aclosing(
+            pump(ServerStream(call), PreprocessFrames(len(ids), names), prologue=start)
+        ) as out:
+            async for chunk in out:
+                yield chunk
     finally:
-        call.cancel()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         # The uploads existed only to be read here.
         await delete_quietly(clients, ids)
 
 
-@router.post("/preprocess", response_model=None)
-async def preprocess(request: Request, principal: CurrentPrincipal) -> Response:
+@router.post(
+    "/preprocess",
+    response_model=None,
+    response_class=EventStreamResponse,
+    responses=sse("progress, text, per-file error and file_processed frames, then complete"),
+)
+async def preprocess(request: Request, principal: CurrentPrincipal, clients: Clients) -> Response:
     """multipart `files` and `query`: SSE of progress, text pieces, per-file errors, then complete."""
-    clients: ServiceClients = request.app.state.clients
     limits = await files_limits(request)
     form = await read_form(request, max_files=limits.max_files_per_upload)
     stored: list[files_pb2.ObjectInfo] = []
@@ -153,4 +148,4 @@ async def preprocess(request: Request, principal: CurrentPrincipal) -> Response:
     body = _relay(clients, [info.id for info in stored], names, query)
     # The stream deletes the uploads when it ends; the background task covers a client gone before it began.
     cleanup = BackgroundTask(delete_quietly, clients, list(names), principal)
-    return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS, background=cleanup)
+    return EventStreamResponse(body, headers=SSE_HEADERS, background=cleanup)

@@ -5,21 +5,21 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 from meshconsole.files.v1 import files_pb2
 
 from gateway.auth import CurrentPrincipal
-from gateway.clients import ServiceClients
+from gateway.deps import Clients
+from gateway.dialects.nexent.schemas import ProxiedImage
 
 router = APIRouter(prefix="/api/proxy")
 
 
-@router.get("/image", response_model=None)
+@router.get("/image", response_model=ProxiedImage, response_model_exclude_unset=True)
 async def proxy_image(
-    request: Request, principal: CurrentPrincipal, url: str = Query(min_length=1, max_length=4096)
-) -> dict[str, Any] | Response:
+    principal: CurrentPrincipal, clients: Clients, url: str = Query(min_length=1, max_length=4096)
+) -> dict[str, Any]:
     """Private, loopback, link-local and metadata addresses are refused (also via redirects and DNS)."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(clients.files.FetchImage, files_pb2.FetchImageRequest(url=url), timeout_s=30.0)
     if not reply.success:
         return {"success": False, "error": reply.error, "base64": "", "content_type": ""}

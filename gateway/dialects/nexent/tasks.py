@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from google.protobuf import json_format
 from meshconsole.common.v1 import common_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.clients import ServiceClients
+from gateway.deps import Clients
+from gateway.dialects.nexent.schemas import IndexTasks, TaskCreated, TaskList, TasksCreated, TaskView
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/api/tasks")
@@ -65,28 +66,26 @@ def task_view(task: retrieval_pb2.Task, *, results: bool = False) -> dict[str, A
     return view
 
 
-@router.post("")
-async def create_task(request: Request, principal: CurrentPrincipal, body: TaskBody) -> dict[str, Any]:
+@router.post("", response_model=TaskCreated)
+async def create_task(principal: CurrentPrincipal, clients: Clients, body: TaskBody) -> dict[str, Any]:
     """Queue one source for parsing and indexing."""
-    clients: ServiceClients = request.app.state.clients
     task = await clients.call(clients.retrieval.CreateTask, retrieval_pb2.CreateTaskRequest(source=_source(body)))
     return {"task_id": task.id}
 
 
-@router.post("/batch")
-async def create_batch(request: Request, principal: CurrentPrincipal, body: BatchBody) -> dict[str, Any]:
+@router.post("/batch", response_model=TasksCreated)
+async def create_batch(principal: CurrentPrincipal, clients: Clients, body: BatchBody) -> dict[str, Any]:
     """Queue several sources; all are validated before any is queued."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.retrieval.CreateTasks, retrieval_pb2.CreateTasksRequest(sources=[_source(s) for s in body.sources])
     )
     return {"task_ids": list(reply.task_ids)}
 
 
-@router.get("")
+@router.get("", response_model=TaskList, response_model_exclude_unset=True)
 async def list_tasks(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     index_name: str = Query(default="", max_length=256),
     status: str = Query(default="", max_length=32),
     limit: int = Query(default=100, ge=1, le=1000),
@@ -98,7 +97,6 @@ async def list_tasks(
         if key not in retrieval_pb2.TaskStatus.keys():
             raise InvalidArgument("unknown task status", field="status")
         value = retrieval_pb2.TaskStatus.Value(key)
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.retrieval.ListTasks,
         retrieval_pb2.ListTasksRequest(
@@ -110,10 +108,9 @@ async def list_tasks(
     return {"tasks": [task_view(t) for t in reply.tasks]}
 
 
-@router.get("/indices/{index_name}/tasks")
-async def index_tasks(request: Request, principal: CurrentPrincipal, index_name: str) -> dict[str, Any]:
+@router.get("/indices/{index_name}/tasks", response_model=IndexTasks)
+async def index_tasks(principal: CurrentPrincipal, clients: Clients, index_name: str) -> dict[str, Any]:
     """The active tasks of one index, one entry per source."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.retrieval.ListIndexTasks, retrieval_pb2.ListIndexTasksRequest(index_name=index_name, active_only=True)
     )
@@ -121,18 +118,16 @@ async def index_tasks(request: Request, principal: CurrentPrincipal, index_name:
     return {"index_name": reply.index_name, "files": files}
 
 
-@router.get("/{task_id}")
-async def get_task(request: Request, principal: CurrentPrincipal, task_id: str) -> dict[str, Any]:
+@router.get("/{task_id}", response_model=TaskView, response_model_exclude_unset=True)
+async def get_task(principal: CurrentPrincipal, clients: Clients, task_id: str) -> dict[str, Any]:
     """One task's status."""
-    clients: ServiceClients = request.app.state.clients
     task = await clients.call(clients.retrieval.GetTask, retrieval_pb2.GetTaskRequest(task_id=task_id))
     return task_view(task)
 
 
-@router.get("/{task_id}/details")
-async def task_details(request: Request, principal: CurrentPrincipal, task_id: str) -> dict[str, Any]:
+@router.get("/{task_id}/details", response_model=TaskView, response_model_exclude_unset=True)
+async def task_details(principal: CurrentPrincipal, clients: Clients, task_id: str) -> dict[str, Any]:
     """One task's status and results."""
-    clients: ServiceClients = request.app.state.clients
     task = await clients.call(
         clients.retrieval.GetTask, retrieval_pb2.GetTaskRequest(task_id=task_id, include_results=True)
     )

@@ -1,4 +1,4 @@
-"""relay(): the one stream pump. Batching, keep-alives, error frames, epilogue and cancellation, per encoder."""
+"""pump() over any server stream, and relay() over Generate: batching, keep-alives, error frames, cancellation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 from meshconsole.chat.v1 import chat_pb2
 
-from gateway.streaming import GenerationStream, relay
+from gateway.streaming import GenerationStream, ServerStream, pump, relay
 from services.kit.errors import MeshError
 
 
@@ -89,3 +89,72 @@ async def test_a_client_that_goes_away_cancels_the_rpc() -> None:
     assert await anext(writes) == b"a"
     await writes.aclose()  # type: ignore[attr-defined]
     assert call.cancelled
+
+
+class Words:
+    """A generic encoder over plain strings: "!" marks an in-band failure; end() reports how the stream ended."""
+
+    keepalive = b"."
+
+    def frame(self, message: str) -> bytes | None:
+        if message == "!":
+            raise MeshError("told to fail", reason="in_band")
+        return message.encode() + b" " if message else None
+
+    def error(self, error: MeshError) -> bytes:
+        return f"[{error.reason}]".encode()
+
+    def end(self, *, failed: bool) -> bytes:
+        return b"<failed>" if failed else b"<done>"
+
+
+def unavailable() -> grpc.aio.AioRpcError:
+    metadata = grpc.aio.Metadata()
+    return grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, metadata, metadata, details="gone")
+
+
+async def test_the_pump_keeps_an_idle_stream_alive_and_ends_with_the_end_frame() -> None:
+    call = ScriptedCall()
+    writes = pump(ServerStream[str](call), Words(), prologue=b"<start>", keepalive_s=0.01)
+    assert await anext(writes) == b"<start>"
+    assert await anext(writes) == b"."
+    assert await anext(writes) == b"."
+    call.queue.put_nowait("one")
+    call.queue.put_nowait("")  # skipped by the encoder
+    call.queue.put_nowait("two")
+    call.queue.put_nowait(grpc.aio.EOF)
+    rest = [w async for w in writes if w != b"."]
+    assert b"".join(rest) == b"one two <done>" and rest[-1] == b"<done>"
+    assert call.cancelled
+
+
+async def test_a_failing_stream_ends_with_the_error_frame() -> None:
+    call = ScriptedCall()
+    call.queue.put_nowait("one")
+    writes = pump(ServerStream[str](call), Words())
+    assert await anext(writes) == b"one "
+    call.queue.put_nowait(unavailable())
+    assert [w async for w in writes] == [b"[service_unavailable]", b"<failed>"]
+    assert call.cancelled
+
+
+async def test_an_in_band_failure_ends_the_stream_after_what_came_before_it() -> None:
+    call = ScriptedCall()
+    for message in ("a", "!", "never"):
+        call.queue.put_nowait(message)
+    writes = pump(ServerStream[str](call), Words())
+    await asyncio.sleep(0.01)  # let the reader buffer all three
+    assert [w async for w in writes] == [b"a [in_band]", b"<failed>"]
+    assert call.cancelled
+
+
+async def test_a_consumer_that_stops_cancels_the_call() -> None:
+    call = ScriptedCall()
+    call.queue.put_nowait("one")
+    stream = ServerStream[str](call)
+    writes = pump(stream, Words())
+    assert await anext(writes) == b"one "
+    await writes.aclose()
+    assert call.cancelled
+    await asyncio.sleep(0)
+    assert stream._pump.cancelled() or stream._pump.done()
