@@ -9,7 +9,8 @@ upload in memory, and an upload over a limit answers 413 in the caller's dialect
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -21,6 +22,7 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
 from gateway.clients import ServiceClients
+from gateway.deps import gateway_settings, service_clients
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError, ResourceExhausted, from_rpc_error
@@ -29,6 +31,8 @@ CHUNK_BYTES = 256 * 1024
 UPLOAD_TIMEOUT_S = 900.0
 MULTIPART_SLACK = 1024 * 1024
 _LIMITS_TTL_S = 60.0
+# One cached Limits per ServiceClients (that is, per running app), dropped with it.
+_limits_cache: weakref.WeakKeyDictionary[ServiceClients, tuple[float, files_pb2.Limits]] = weakref.WeakKeyDictionary()
 
 
 def public_base_url(request: Request) -> str:
@@ -36,15 +40,19 @@ def public_base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def files_limits(request: Request) -> files_pb2.Limits:
+async def upload_limits(clients: ServiceClients) -> files_pb2.Limits:
     """The files service's limits, cached for a minute per gateway."""
-    cached = getattr(request.app.state, "files_limits", None)
+    cached = _limits_cache.get(clients)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    clients: ServiceClients = request.app.state.clients
     limits = await clients.call(clients.files.GetLimits, common_pb2.Empty())
-    request.app.state.files_limits = (time.monotonic() + _LIMITS_TTL_S, limits)
+    _limits_cache[clients] = (time.monotonic() + _LIMITS_TTL_S, limits)
     return limits
+
+
+async def files_limits(request: Request) -> files_pb2.Limits:
+    """upload_limits for the request's app, for callers that do not receive Clients yet."""
+    return await upload_limits(service_clients(request))
 
 
 def too_large(limit: int, *, reason: str = "file_too_large") -> ResourceExhausted:
@@ -53,7 +61,7 @@ def too_large(limit: int, *, reason: str = "file_too_large") -> ResourceExhauste
 
 async def read_form(request: Request, *, max_files: int) -> FormData:
     """Parse a multipart body, refusing (413) one longer than the gateway's body limit as it arrives."""
-    cap = request.app.state.settings.gateway_max_body_mb * 1024 * 1024 + MULTIPART_SLACK
+    cap = gateway_settings(request).gateway_max_body_mb * 1024 * 1024 + MULTIPART_SLACK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise too_large(cap - MULTIPART_SLACK, reason="body_too_large")
@@ -139,6 +147,27 @@ def header_for(request: Request, upload: UploadFile, **fields: Any) -> files_pb2
         public_base_url=public_base_url(request),
         **fields,
     )
+
+
+async def store_form_file(
+    request: Request,
+    clients: ServiceClients,
+    *,
+    field: str,
+    limit: int,
+    from_form: Callable[[FormData], dict[str, Any]] | None = None,
+    **header: Any,
+) -> files_pb2.ObjectInfo:
+    """Read a form of one file under `field` and stream it into files with these header fields (and from_form's)."""
+    form = await read_form(request, max_files=1)
+    try:
+        uploads = form_files(form, field)
+        if not uploads:
+            raise InvalidArgument(f"{field} is required", field=field)
+        fields = {**header, **(from_form(form) if from_form else {})}
+        return await put_upload(clients, uploads[0], header_for(request, uploads[0], **fields), limit=limit)
+    finally:
+        await form.close()
 
 
 async def delete_quietly(clients: ServiceClients, ids: Sequence[str], principal: Principal | None = None) -> None:

@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from meshconsole.chat.v1 import chat_pb2
 from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients, Settings
 from gateway.dialects.lbai.envelope import ok, page
+from gateway.dialects.lbai.schemas import ChatReply, HistoryMessage, LbaiEnvelope, LbaiPage
 
 router = APIRouter(prefix="/ai-api/v1")
 LLM_TIMEOUT_S = 300.0
@@ -57,15 +59,15 @@ def _question(question: UserQuestion) -> chat_pb2.UserQuestion:
     return chat_pb2.UserQuestion(text=question.content)
 
 
-def _time(stamp: Any, request: Request) -> str:
-    return datetime.fromtimestamp(stamp.seconds, tz=ZoneInfo(request.app.state.settings.timezone)).strftime(TIME_FORMAT)
+def _time(stamp: Any, timezone: str) -> str:
+    return datetime.fromtimestamp(stamp.seconds, tz=ZoneInfo(timezone)).strftime(TIME_FORMAT)
 
 
-def _reply(reply: chat_pb2.SessionChatReply, request: Request) -> dict[str, Any]:
+def _reply(reply: chat_pb2.SessionChatReply, timezone: str) -> dict[str, Any]:
     return {
         "id": reply.id,
         "session_id": reply.session_id,
-        "create_time": _time(reply.create_time, request),
+        "create_time": _time(reply.create_time, timezone),
         "message": {"text": reply.text, "text_type": reply.text_type or None, "file_attachs": []},
     }
 
@@ -82,43 +84,46 @@ def _chat_request(body: ChatBody) -> chat_pb2.SessionChatRequest:
     )
 
 
-@router.post("/chat/completions")
-async def chat_completions(request: Request, principal: CurrentPrincipal, body: ChatBody) -> dict[str, Any]:
+@router.post("/chat/completions", response_model=LbaiEnvelope[ChatReply])
+async def chat_completions(
+    principal: CurrentPrincipal, clients: Clients, settings: Settings, body: ChatBody
+) -> dict[str, Any]:
     """Ask the AI partner (or any session) a question; the answer comes back whole."""
-    clients = request.app.state.clients
     reply = await clients.call(clients.generation.SessionChat, _chat_request(body), timeout_s=LLM_TIMEOUT_S)
-    return ok(_reply(reply, request))
+    return ok(_reply(reply, settings.timezone))
 
 
-@router.post("/miniProgram/chat")
-async def mini_program_chat(request: Request, principal: CurrentPrincipal, body: ChatBody) -> dict[str, Any]:
+@router.post("/miniProgram/chat", response_model=LbaiEnvelope[ChatReply])
+async def mini_program_chat(
+    principal: CurrentPrincipal, clients: Clients, settings: Settings, body: ChatBody
+) -> dict[str, Any]:
     """Chat with a mini program through its session_id."""
-    clients = request.app.state.clients
     reply = await clients.call(clients.generation.MiniProgramChat, _chat_request(body), timeout_s=LLM_TIMEOUT_S)
-    return ok(_reply(reply, request))
+    return ok(_reply(reply, settings.timezone))
 
 
-@router.post("/miniProgram/create")
-async def mini_program_create(request: Request, principal: CurrentPrincipal, body: BuildBody) -> dict[str, Any]:
+@router.post("/miniProgram/create", response_model=LbaiEnvelope[ChatReply])
+async def mini_program_create(
+    principal: CurrentPrincipal, clients: Clients, settings: Settings, body: BuildBody
+) -> dict[str, Any]:
     """Build a mini program by chat in its command session; the proposed settings are saved."""
-    clients = request.app.state.clients
     build = chat_pb2.BuildMiniProgramRequest(
         command_session_id=body.command_session_id, user_question=_question(body.user_question)
     )
     reply = await clients.call(clients.generation.BuildMiniProgram, build, timeout_s=LLM_TIMEOUT_S)
-    return ok(_reply(reply, request))
+    return ok(_reply(reply, settings.timezone))
 
 
-@router.get("/chat/msgList")
+@router.get("/chat/msgList", response_model=LbaiEnvelope[LbaiPage[HistoryMessage]])
 async def message_list(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
+    settings: Settings,
     session_id: str = Query(min_length=1, max_length=64),
     page_size: int = Query(default=10, ge=1, le=100),
     page_num: int = Query(default=1, ge=1),
 ) -> dict[str, Any]:
     """A session's messages, newest page first, each page in time order."""
-    clients = request.app.state.clients
     reply = await clients.call(
         clients.conversations.ListSessionMessages,
         chat_pb2.ListSessionMessagesRequest(
@@ -137,7 +142,7 @@ async def message_list(
                     for f in item.file_attachs
                 ],
             },
-            "create_time": _time(item.create_time, request),
+            "create_time": _time(item.create_time, settings.timezone),
             "user_type": "AI" if item.user_type == chat_pb2.SPEAKER_TYPE_AI else "human",
         }
         for item in reply.items

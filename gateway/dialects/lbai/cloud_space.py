@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request
 from meshconsole.common.v1 import common_pb2
 from meshconsole.files.v1 import files_pb2
 from pydantic import StrictInt, StrictStr
@@ -15,16 +14,10 @@ from starlette.datastructures import FormData
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
+from gateway.deps import Clients, Settings
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
-from gateway.uploads import (
-    files_limits,
-    form_files,
-    form_int,
-    header_for,
-    public_base_url,
-    put_upload,
-    read_form,
-)
+from gateway.dialects.lbai.schemas import CloudFile, LbaiEnvelope, LbaiPage, UploadedFile
+from gateway.uploads import form_int, public_base_url, store_form_file, upload_limits
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix=PREFIX)
@@ -46,35 +39,19 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-async def _store_one(
-    request: Request, *, limit_name: str, build: Callable[[FormData, files_pb2.Limits], dict[str, Any]]
-) -> tuple[files_pb2.ObjectInfo, files_pb2.Limits]:
-    """Stream the form's one `multipartFile` into files with the header fields `build` reads from the form."""
-    clients: ServiceClients = request.app.state.clients
-    limits = await files_limits(request)
-    form = await read_form(request, max_files=1)
-    try:
-        uploads = form_files(form, "multipartFile")
-        if not uploads:
-            raise InvalidArgument("multipartFile is required", field="multipartFile")
-        header = header_for(request, uploads[0], **build(form, limits))
-        info = await put_upload(clients, uploads[0], header, limit=getattr(limits, limit_name))
-    finally:
-        await form.close()
-    return info, limits
-
-
-async def _long_url(request: Request, info: files_pb2.ObjectInfo, limits: files_pb2.Limits) -> str:
-    clients: ServiceClients = request.app.state.clients
+async def _stored_reply(
+    request: Request, clients: ServiceClients, info: files_pb2.ObjectInfo, expires_s: int
+) -> dict[str, Any]:
+    """lbai's reply for a stored file: its id and a presigned URL that lasts as long as files allows."""
     reply = await clients.call(
         clients.files.PresignUrl,
         files_pb2.PresignUrlRequest(
             ref=files_pb2.ObjectRef(id=info.id),
-            expires_seconds=limits.max_presign_seconds,
+            expires_seconds=expires_s,
             public_base_url=public_base_url(request),
         ),
     )
-    return str(reply.url)
+    return ok({"fileId": info.id, "fileUrl": str(reply.url)})
 
 
 def _file_or_image(form: FormData, limits: files_pb2.Limits) -> dict[str, Any]:
@@ -92,29 +69,41 @@ def _file_or_image(form: FormData, limits: files_pb2.Limits) -> dict[str, Any]:
     return header
 
 
-def _voice(form: FormData, limits: files_pb2.Limits) -> dict[str, Any]:
+def _voice(form: FormData) -> dict[str, Any]:
     transcribe = form_int(form, "voiceType", default=2, allowed=(1, 2)) == 2
     return {"folder": "voice", "kind": files_pb2.OBJECT_KIND_VOICE, "transcribe": transcribe}
 
 
-@router.post("/trainingSpace/addFileOrImg", response_model=None)
-async def add_file_or_img(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+@router.post("/trainingSpace/addFileOrImg", response_model=LbaiEnvelope[UploadedFile])
+async def add_file_or_img(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipartFile + auto_cloud_training: 1 stored only, 2 in the cloud space, 3 cloud space and training."""
-    info, limits = await _store_one(request, limit_name="max_file_bytes", build=_file_or_image)
-    return ok({"fileId": info.id, "fileUrl": await _long_url(request, info, limits)})
+    limits = await upload_limits(clients)
+    info = await store_form_file(
+        request,
+        clients,
+        field="multipartFile",
+        limit=limits.max_file_bytes,
+        from_form=lambda form: _file_or_image(form, limits),
+    )
+    return await _stored_reply(request, clients, info, limits.max_presign_seconds)
 
 
-@router.post("/trainingSpace/addVoice", response_model=None)
-async def add_voice(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+@router.post("/trainingSpace/addVoice", response_model=LbaiEnvelope[UploadedFile])
+async def add_voice(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipartFile (mp3, wav or m4a) + voiceType: 1 keep the file, 2 (default) also transcribe it."""
-    info, limits = await _store_one(request, limit_name="max_voice_bytes", build=_voice)
-    return ok({"fileId": info.id, "fileUrl": await _long_url(request, info, limits)})
+    limits = await upload_limits(clients)
+    info = await store_form_file(
+        request, clients, field="multipartFile", limit=limits.max_voice_bytes, from_form=_voice
+    )
+    return await _stored_reply(request, clients, info, limits.max_presign_seconds)
 
 
-@router.get("/cloudSpace/list")
+@router.get("/cloudSpace/list", response_model=LbaiEnvelope[LbaiPage[CloudFile]])
 async def list_cloud_space(
     request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
+    settings: Settings,
     pageSize: int = Query(default=10, ge=1, le=100),
     pageNum: int = Query(default=1, ge=1),
     format: int = Query(default=1),
@@ -122,8 +111,7 @@ async def list_cloud_space(
     """The caller's cloud space, newest first: format 1 files, 2 images."""
     if format not in _FORMAT_KINDS:
         raise InvalidArgument("format must be 1 (files) or 2 (images)", field="format")
-    clients: ServiceClients = request.app.state.clients
-    limits = await files_limits(request)
+    limits = await upload_limits(clients)
     reply = await clients.call(
         clients.files.ListObjects,
         files_pb2.ListObjectsRequest(
@@ -135,7 +123,7 @@ async def list_cloud_space(
             public_base_url=public_base_url(request),
         ),
     )
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    zone = ZoneInfo(settings.timezone)
     items = [
         {
             "fileId": info.id,
@@ -154,10 +142,10 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime(TIME_FORMAT)
 
 
-@router.post("/cloudSpace/del")
+@router.post("/cloudSpace/del", response_model=LbaiEnvelope[None])
 async def delete_cloud_space(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     body: Annotated[list[StrictStr | StrictInt] | dict[str, list[StrictStr | StrictInt]], Body()],
 ) -> dict[str, Any]:
     """Delete files by id (a JSON array, or {"fileIds": [...]}): bytes, parsed text and vectors. Idempotent."""
@@ -166,7 +154,6 @@ async def delete_cloud_space(
         raise InvalidArgument("fileIds is required", field="fileIds")
     if len(ids) > 1000:
         raise InvalidArgument("at most 1000 fileIds per call", field="fileIds")
-    clients: ServiceClients = request.app.state.clients
     refs = [files_pb2.ObjectRef(id=str(i)) for i in ids]
     if refs:
         await clients.call(clients.files.DeleteObjects, files_pb2.DeleteObjectsRequest(refs=refs))

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from meshconsole.apps.v1 import apps_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients
 from gateway.dialects.lbai.envelope import PREFIX, ok
+from gateway.dialects.lbai.schemas import ChatSession, LbaiEnvelope, MiniProgramIds, MiniProgramSetting, SharedSession
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix=PREFIX)
@@ -65,30 +67,28 @@ def session_entry(session: apps_pb2.ChatSession) -> dict[str, Any]:
     }
 
 
-@router.get("/miniProgram/getsessionid")
+@router.get("/miniProgram/getsessionid", response_model=LbaiEnvelope[MiniProgramIds])
 async def get_session_id(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     nick_name: str = Query(default=""),
     header_url: str = Query(default=""),
     official: bool = Query(default=False),
 ) -> dict[str, Any]:
     """A new mini program: session_id to use it, command_session_id to build it (official=true: admins only)."""
-    clients = request.app.state.clients
     create = apps_pb2.CreateMiniProgramRequest(nick_name=nick_name, header_url=header_url, official=official)
     reply = await clients.call(clients.apps.CreateMiniProgram, create, principal=principal)
     return ok({"session_id": reply.session_id, "command_session_id": reply.command_session_id})
 
 
-@router.get("/miniProgram/getSetting")
+@router.get("/miniProgram/getSetting", response_model=LbaiEnvelope[MiniProgramSetting])
 async def get_setting(
-    request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
     command_session_id: str = Query(default=""),
     session_id: str = Query(default=""),
 ) -> dict[str, Any]:
     """The five mini_program_* fields; named by command_session_id (or one's own session_id on it)."""
-    clients = request.app.state.clients
     if command_session_id:
         ref = apps_pb2.MiniProgramRef(command_session_id=command_session_id)
     elif session_id:
@@ -100,10 +100,9 @@ async def get_setting(
     return ok({name: getattr(reply, name) for name in SETTING_FIELDS})
 
 
-@router.post("/miniProgram/saveUpdate")
-async def save_update(request: Request, principal: CurrentPrincipal, body: SaveUpdateBody) -> dict[str, Any]:
+@router.post("/miniProgram/saveUpdate", response_model=LbaiEnvelope[None])
+async def save_update(principal: CurrentPrincipal, clients: Clients, body: SaveUpdateBody) -> dict[str, Any]:
     """Partial update: a field that is not sent (or null) is left as it is; knowledge_base.fileIds replaces files."""
-    clients = request.app.state.clients
     sent = body.model_dump(include=set(SETTING_FIELDS), exclude_none=True)
     update = apps_pb2.UpdateMiniProgramRequest(
         ref=apps_pb2.MiniProgramRef(command_session_id=body.command_session_id), **sent
@@ -115,10 +114,9 @@ async def save_update(request: Request, principal: CurrentPrincipal, body: SaveU
     return ok(None)
 
 
-@router.post("/miniProgram/mount/file")
-async def mount_file(request: Request, principal: CurrentPrincipal, body: MountBody) -> dict[str, Any]:
+@router.post("/miniProgram/mount/file", response_model=LbaiEnvelope[None])
+async def mount_file(principal: CurrentPrincipal, clients: Clients, body: MountBody) -> dict[str, Any]:
     """Mount these cloud-space files on the mini program; without knowledge_base, unmount everything."""
-    clients = request.app.state.clients
     mount = apps_pb2.MountFilesRequest(
         ref=apps_pb2.MiniProgramRef(session_id=body.session_id), file_ids=_file_ids(body.knowledge_base)
     )
@@ -126,23 +124,21 @@ async def mount_file(request: Request, principal: CurrentPrincipal, body: MountB
     return ok(None)
 
 
-@router.get("/miniProgram/share/sessionid")
+@router.get("/miniProgram/share/sessionid", response_model=LbaiEnvelope[SharedSession])
 async def share_session_id(
-    request: Request, principal: CurrentPrincipal, session_id: str = Query(min_length=1)
+    principal: CurrentPrincipal, clients: Clients, session_id: str = Query(min_length=1)
 ) -> dict[str, Any]:
     """The caller's own session_id on a colleague's mini program (same company only)."""
-    clients = request.app.state.clients
     share = apps_pb2.ShareMiniProgramRequest(session_id=session_id)
     reply = await clients.call(clients.apps.ShareMiniProgram, share, principal=principal)
     return ok({"session_id": reply.session_id})
 
 
-@router.get("/chat/list")
+@router.get("/chat/list", response_model=LbaiEnvelope[list[ChatSession]])
 async def chat_list(
-    request: Request, principal: CurrentPrincipal, session_type: int = Query(default=0, ge=0, le=4)
+    principal: CurrentPrincipal, clients: Clients, session_type: int = Query(default=0, ge=0, le=4)
 ) -> dict[str, Any]:
     """The AI partner session, official, created and shared mini programs (session_type 0 = all)."""
-    clients = request.app.state.clients
     query = apps_pb2.ListChatSessionsRequest(session_type=session_type)
     reply = await clients.call(clients.apps.ListChatSessions, query, principal=principal)
     return ok([session_entry(s) for s in reply.sessions])

@@ -6,22 +6,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from meshconsole.common.v1 import common_pb2
 from meshconsole.files.v1 import files_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
+from gateway.deps import Clients, Settings
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
-from gateway.uploads import (
-    files_limits,
-    form_files,
-    header_for,
-    public_base_url,
-    put_upload,
-    read_form,
-)
+from gateway.dialects.lbai.schemas import LbaiEnvelope, LbaiPage, TrainingTask
+from gateway.uploads import public_base_url, store_form_file, upload_limits
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix=f"{PREFIX}/aiTrainingGround")
@@ -38,36 +33,31 @@ _TRAINED = {
 }
 
 
-@router.post("/add", response_model=None)
-async def add(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+@router.post("/add", response_model=LbaiEnvelope[None])
+async def add(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipartFile: store it and queue its ingestion and Q&A pass into the caller's training index."""
-    clients: ServiceClients = request.app.state.clients
-    limits = await files_limits(request)
-    form = await read_form(request, max_files=1)
-    try:
-        uploads = form_files(form, "multipartFile")
-        if not uploads:
-            raise InvalidArgument("multipartFile is required", field="multipartFile")
-        header = header_for(
-            request,
-            uploads[0],
-            folder="training",
-            allowed_formats=list(TRAINABLE),
-            unsupported_field="multipartFile",
-        )
-        info = await put_upload(clients, uploads[0], header, limit=limits.max_file_bytes)
-    finally:
-        await form.close()
+    limits = await upload_limits(clients)
+    info = await store_form_file(
+        request,
+        clients,
+        field="multipartFile",
+        limit=limits.max_file_bytes,
+        folder="training",
+        allowed_formats=list(TRAINABLE),
+        unsupported_field="multipartFile",
+    )
     await clients.call(
         clients.retrieval.AddTraining, retrieval_pb2.AddTrainingRequest(object_id=info.id, file_name=info.name)
     )
     return ok(None)
 
 
-@router.get("/list")
+@router.get("/list", response_model=LbaiEnvelope[LbaiPage[TrainingTask]])
 async def list_training(
     request: Request,
     principal: CurrentPrincipal,
+    clients: Clients,
+    settings: Settings,
     pageSize: int = Query(default=10, ge=1, le=100),
     pageNum: int = Query(default=1, ge=1),
     type: int = Query(default=1),
@@ -75,14 +65,13 @@ async def list_training(
     """type 1: every training task (management); type 2: the finished ones (results)."""
     if type not in (1, 2):
         raise InvalidArgument("type must be 1 (management) or 2 (results)", field="type")
-    clients: ServiceClients = request.app.state.clients
     view = retrieval_pb2.TRAINING_VIEW_RESULTS if type == 2 else retrieval_pb2.TRAINING_VIEW_MANAGE
     reply = await clients.call(
         clients.retrieval.ListTraining,
         retrieval_pb2.ListTrainingRequest(view=view, page=common_pb2.PageRequest(page=pageNum, limit=pageSize)),
     )
-    urls = await _urls(request, [item.object_id for item in reply.items])
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    urls = await _urls(request, clients, [item.object_id for item in reply.items])
+    zone = ZoneInfo(settings.timezone)
     items = [
         {
             "fileId": item.file_id,
@@ -97,21 +86,19 @@ async def list_training(
     return ok(page(items, page_num=pageNum, page_size=pageSize, total=reply.page.total))
 
 
-@router.get("/retry")
+@router.get("/retry", response_model=LbaiEnvelope[None])
 async def retry(
-    request: Request, principal: CurrentPrincipal, fileId: str = Query(min_length=1, max_length=64)
+    principal: CurrentPrincipal, clients: Clients, fileId: str = Query(min_length=1, max_length=64)
 ) -> dict[str, Any]:
     """Re-queue a failed training task; any other state is refused with a clear message."""
-    clients: ServiceClients = request.app.state.clients
     await clients.call(clients.retrieval.RetryTraining, retrieval_pb2.RetryTrainingRequest(file_id=fileId))
     return ok(None)
 
 
-async def _urls(request: Request, object_ids: list[str]) -> dict[str, str]:
+async def _urls(request: Request, clients: ServiceClients, object_ids: list[str]) -> dict[str, str]:
     wanted = [i for i in dict.fromkeys(object_ids) if i]
     if not wanted:
         return {}
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.files.BatchPresign,
         files_pb2.BatchPresignRequest(

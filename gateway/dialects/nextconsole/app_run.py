@@ -9,14 +9,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from google.protobuf import json_format
 from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients, Settings
 from gateway.dialects.nextconsole.envelope import ok
+from gateway.dialects.nextconsole.schemas import AppSession, ChatCompletion, NextConsoleEnvelope
 from gateway.errors import http_status, public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
 from services.kit.errors import InvalidArgument, MeshError
@@ -64,15 +66,16 @@ def _fmt(stamp: Any, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(stamp.seconds, tz=tz).strftime(TIME_FORMAT)
 
 
-@router.post("/init_session")
-async def init_session(request: Request, principal: CurrentPrincipal, body: InitSessionBody) -> dict[str, Any]:
+@router.post("/init_session", response_model=NextConsoleEnvelope[AppSession])
+async def init_session(
+    principal: CurrentPrincipal, clients: Clients, settings: Settings, body: InitSessionBody
+) -> dict[str, Any]:
     """Create a session of an app (or return the named one) before running it."""
-    clients = request.app.state.clients
     reply = await clients.call(
         clients.conversations.InitSession,
         chat_pb2.InitSessionRequest(app_code=body.app_code, session_code=body.session_code),
     )
-    tz = ZoneInfo(request.app.state.settings.timezone)
+    tz = ZoneInfo(settings.timezone)
     session = json_format.MessageToDict(
         reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
@@ -198,8 +201,20 @@ async def _whole(stream: GenerationStream) -> Response:
     )
 
 
-@router.post("/v2/chat/completions")
-async def chat_completions(request: Request, principal: CurrentPrincipal, body: CompletionBody) -> Response:
+@router.post(
+    "/v2/chat/completions",
+    response_model=None,
+    responses={
+        200: {
+            "model": ChatCompletion,
+            "content": {"text/event-stream": {}},
+            "description": "stream=false: one chat.completion; stream=true: chat.completion.chunk events, then [DONE]",
+        }
+    },
+)
+async def chat_completions(
+    principal: CurrentPrincipal, clients: Clients, settings: Settings, body: CompletionBody
+) -> Response:
     """OpenAI-compatible run of a published app; `reason_content` carries reasoning deltas."""
     last_user = max((i for i, m in enumerate(body.messages) if m.role == "user"), default=-1)
     if last_user < 0 or not _text(body.messages[last_user].content).strip():
@@ -220,12 +235,11 @@ async def chat_completions(request: Request, principal: CurrentPrincipal, body: 
         value = getattr(body, name)
         if value is not None:
             setattr(request_message.params, name, value)
-    clients = request.app.state.clients
     stream = await open_generation(
         clients.generation.Generate,
         request_message,
-        principal=request.state.principal,
-        timeout_s=request.app.state.settings.gateway_stream_timeout_s,
+        principal=principal,
+        timeout_s=settings.gateway_stream_timeout_s,
     )
     if body.stream:
         return StreamingResponse(_stream(stream), media_type="text/event-stream", headers=SSE_HEADERS)

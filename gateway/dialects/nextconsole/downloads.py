@@ -10,11 +10,11 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import cast
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 from meshconsole.files.v1 import files_pb2
 
-from gateway.clients import ServiceClients
+from gateway.deps import Clients
 from services.kit import grpc_client
 from services.kit.errors import MeshError
 
@@ -31,9 +31,8 @@ def content_disposition(filename: str, *, attachment: bool) -> str:
 
 
 @router.get("/download/{token}", include_in_schema=False)
-async def download(request: Request, token: str) -> Response:
+async def download(clients: Clients, token: str) -> Response:
     """Stream the one object the token grants, until the token expires or the object is deleted."""
-    clients: ServiceClients = request.app.state.clients
     stream = cast(
         AsyncGenerator[files_pb2.ReadObjectResponse, None],
         grpc_client.server_stream(

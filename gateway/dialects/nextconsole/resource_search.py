@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from meshconsole.common.v1 import common_pb2
 from meshconsole.identity.v1 import identity_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2
@@ -12,14 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
+from gateway.deps import Clients
 from gateway.dialects.nextconsole.envelope import ok
+from gateway.dialects.nextconsole.schemas import BuildCount, NextConsoleEnvelope, ResourceSearch
 from services.kit.errors import MeshError
 
 router = APIRouter(prefix="/next_console/resources")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class SearchBody(BaseModel):
+class ResourceSearchBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     resource_keyword: StrictStr = Field(min_length=1, max_length=500)
@@ -69,10 +71,12 @@ async def _authors(clients: ServiceClients, ids: list[int]) -> list[dict[str, An
     return authors
 
 
-@router.post("/search_by_resource_keyword")
-async def search_by_keyword(request: Request, principal: CurrentPrincipal, body: SearchBody) -> dict[str, Any]:
+# exclude_unset: an author identity could not name stays {"user_id"} alone.
+@router.post(
+    "/search_by_resource_keyword", response_model=NextConsoleEnvelope[ResourceSearch], response_model_exclude_unset=True
+)
+async def search_by_keyword(principal: CurrentPrincipal, clients: Clients, body: ResourceSearchBody) -> dict[str, Any]:
     """rag_enhance (default): hybrid search over the caller's resource library; else a name and keyword match."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.retrieval.SearchResources,
         retrieval_pb2.SearchResourcesRequest(
@@ -90,10 +94,9 @@ async def search_by_keyword(request: Request, principal: CurrentPrincipal, body:
     )
 
 
-@router.post("/ref/rebuild")
-async def rebuild(request: Request, principal: CurrentPrincipal, body: RebuildBody) -> dict[str, Any]:
+@router.post("/ref/rebuild", response_model=NextConsoleEnvelope[BuildCount])
+async def rebuild(principal: CurrentPrincipal, clients: Clients, body: RebuildBody) -> dict[str, Any]:
     """Clear the listed resources' vectors and queue a fresh build of each."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.retrieval.RebuildResources,
         retrieval_pb2.RebuildResourcesRequest(resource_ids=[str(r) for r in body.resource_list]),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from meshconsole.files.v1 import files_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
-from gateway.clients import ServiceClients
+from gateway.deps import Clients
 from gateway.dialects.nextconsole.envelope import ok
-from gateway.uploads import files_limits, form_files, header_for, public_base_url, put_upload, read_form
+from gateway.dialects.nextconsole.schemas import DeleteCount, DownloadUrl, NextConsoleEnvelope, UploadedResource
+from gateway.uploads import public_base_url, store_form_file, upload_limits
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/next_console/resources")
@@ -31,33 +32,25 @@ def _resource_id(body: ResourceBody) -> str:
     return text
 
 
-@router.post("/upload", response_model=None)
-async def upload_resource(request: Request, principal: CurrentPrincipal) -> dict[str, Any] | Response:
+@router.post("/upload", response_model=NextConsoleEnvelope[UploadedResource])
+async def upload_resource(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """form-data `data`: store the resource and queue its vector build into the resource library."""
-    clients: ServiceClients = request.app.state.clients
-    limits = await files_limits(request)
-    form = await read_form(request, max_files=1)
-    try:
-        uploads = form_files(form, "data")
-        if not uploads:
-            raise InvalidArgument("data is required", field="data")
-        header = header_for(
-            request,
-            uploads[0],
-            folder="resources",
-            cloud_space=True,
-            ingest=files_pb2.IngestIntent(index_name=RESOURCES_INDEX),
-        )
-        info = await put_upload(clients, uploads[0], header, limit=limits.max_file_bytes)
-    finally:
-        await form.close()
+    limits = await upload_limits(clients)
+    info = await store_form_file(
+        request,
+        clients,
+        field="data",
+        limit=limits.max_file_bytes,
+        folder="resources",
+        cloud_space=True,
+        ingest=files_pb2.IngestIntent(index_name=RESOURCES_INDEX),
+    )
     return ok({"id": info.id, "name": info.name, "url": info.url})
 
 
-@router.post("/object/delete")
-async def delete_resource(request: Request, principal: CurrentPrincipal, body: ResourceBody) -> dict[str, Any]:
+@router.post("/object/delete", response_model=NextConsoleEnvelope[DeleteCount])
+async def delete_resource(principal: CurrentPrincipal, clients: Clients, body: ResourceBody) -> dict[str, Any]:
     """Delete one resource (bytes, metadata and, through files.deleted, its vectors); 0 when it is not there."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.files.DeleteObjects,
         files_pb2.DeleteObjectsRequest(refs=[files_pb2.ObjectRef(id=_resource_id(body))]),
@@ -65,10 +58,11 @@ async def delete_resource(request: Request, principal: CurrentPrincipal, body: R
     return ok({"delete_cnt": reply.deleted_count})
 
 
-@router.post("/object/download")
-async def download_resource(request: Request, principal: CurrentPrincipal, body: ResourceBody) -> dict[str, Any]:
+@router.post("/object/download", response_model=NextConsoleEnvelope[DownloadUrl])
+async def download_resource(
+    request: Request, principal: CurrentPrincipal, clients: Clients, body: ResourceBody
+) -> dict[str, Any]:
     """A presigned download URL (attachment disposition) for one resource."""
-    clients: ServiceClients = request.app.state.clients
     reply = await clients.call(
         clients.files.PresignUrl,
         files_pb2.PresignUrlRequest(

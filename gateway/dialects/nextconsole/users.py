@@ -12,7 +12,9 @@ from meshconsole.identity.v1 import identity_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients, Settings
 from gateway.dialects.nextconsole.envelope import ok
+from gateway.dialects.nextconsole.schemas import NextConsoleEnvelope, TokenResult, UserInfo
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/next_console")
@@ -75,10 +77,9 @@ def token_result(reply: identity_pb2.TokenResponse) -> dict[str, Any]:
     }
 
 
-@router.post("/login_by_password")
-async def login_by_password(request: Request, body: LoginBody) -> dict[str, Any]:
+@router.post("/login_by_password", response_model=NextConsoleEnvelope[TokenResult])
+async def login_by_password(request: Request, clients: Clients, body: LoginBody) -> dict[str, Any]:
     """Password login; the password arrives as sha256(raw.strip()) hex."""
-    clients = request.app.state.clients
     digest = body.user_password.strip()
     if len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
         raise InvalidArgument("user_password must be the sha256 hex digest of the password", field="user_password")
@@ -94,19 +95,18 @@ async def login_by_password(request: Request, body: LoginBody) -> dict[str, Any]
     return ok(token_result(reply))
 
 
-@router.post("/user_center/users/get")
+@router.post("/user_center/users/get", response_model=NextConsoleEnvelope[UserInfo])
 async def get_user(
-    request: Request, principal: CurrentPrincipal, body: Annotated[UserGetBody | None, Body()] = None
+    principal: CurrentPrincipal, clients: Clients, body: Annotated[UserGetBody | None, Body()] = None
 ) -> dict[str, Any]:
     """The caller's full user object (or, for company keys, a user of the same company)."""
-    clients = request.app.state.clients
     user_id = body.user_id if body and body.user_id else 0
     reply = await clients.call(clients.identity.GetUser, identity_pb2.GetUserRequest(user_id=user_id))
     return ok(user_dict(reply))
 
 
-@router.post("/user_center/users/update")
-async def update_user(request: Request, principal: CurrentPrincipal, body: UpdateUserBody) -> dict[str, Any]:
+@router.post("/user_center/users/update", response_model=NextConsoleEnvelope[UserInfo])
+async def update_user(principal: CurrentPrincipal, clients: Clients, body: UpdateUserBody) -> dict[str, Any]:
     """Change unlocked profile fields; identity refuses locked ones."""
     sent = body.model_dump(exclude_unset=True)
     if not sent:
@@ -114,22 +114,22 @@ async def update_user(request: Request, principal: CurrentPrincipal, body: Updat
         raise InvalidArgument(
             f"nothing to update: send at least one of {', '.join(accepted)}", field=",".join(accepted)
         )
-    clients = request.app.state.clients
     fields = struct_pb2.Struct()
     fields.update(sent)
     reply = await clients.call(clients.identity.UpdateUser, identity_pb2.UpdateUserRequest(fields=fields))
     return ok(user_dict(reply))
 
 
-@router.post("/user_center/refresh_token")
-async def refresh_token(request: Request, principal: CurrentPrincipal, body: RefreshTokenBody) -> dict[str, Any]:
+@router.post("/user_center/refresh_token", response_model=NextConsoleEnvelope[TokenResult])
+async def refresh_token(
+    principal: CurrentPrincipal, clients: Clients, settings: Settings, body: RefreshTokenBody
+) -> dict[str, Any]:
     """A token valid until expire_time (%Y-%m-%d %H:%M:%S, server timezone)."""
-    clients = request.app.state.clients
     try:
         naive = datetime.strptime(body.expire_time.strip(), TIME_FORMAT)
     except ValueError:
         raise InvalidArgument("expire_time must look like 2025-01-31 23:59:59", field="expire_time") from None
-    expire_at = naive.replace(tzinfo=ZoneInfo(request.app.state.settings.timezone))
+    expire_at = naive.replace(tzinfo=ZoneInfo(settings.timezone))
     reply = await clients.call(
         clients.identity.IssueToken, identity_pb2.IssueTokenRequest(expire_at_unix=int(expire_at.timestamp()))
     )
