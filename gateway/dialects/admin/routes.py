@@ -17,6 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from redis.exceptions import RedisError
 
 from gateway.auth import AdminPrincipal, CurrentPrincipal
+from gateway.clients import ServiceClients
+from gateway.config import GatewaySettings
+from gateway.deps import Clients, Settings
+from gateway.dialects.admin.schemas import (
+    AdminApiKey,
+    AdminCreatedUser,
+    AdminLimits,
+    AdminRevokedKey,
+    AdminStatus,
+    AdminUserPage,
+)
 from gateway.dialects.nextconsole.users import user_dict
 from gateway.errors import Dialect, render_default
 from services.kit.settings import SERVICE_NAMES
@@ -44,10 +55,9 @@ class CreateApiKeyBody(BaseModel):
     kind: str = Field(pattern="^(user|company)$")
 
 
-@router.post("/users", status_code=201)
-async def create_user(request: Request, principal: AdminPrincipal, body: CreateUserBody) -> dict[str, Any]:
+@router.post("/users", status_code=201, response_model=AdminCreatedUser)
+async def create_user(clients: Clients, principal: AdminPrincipal, body: CreateUserBody) -> dict[str, Any]:
     """Create a user (and its company when new)."""
-    clients = request.app.state.clients
     reply = await clients.call(
         clients.identity.CreateUser,
         identity_pb2.CreateUserRequest(
@@ -69,15 +79,14 @@ async def create_user(request: Request, principal: AdminPrincipal, body: CreateU
     }
 
 
-@router.get("/users")
+@router.get("/users", response_model=AdminUserPage)
 async def list_users(
-    request: Request,
+    clients: Clients,
     principal: AdminPrincipal,
     page: int = Query(default=1, ge=1),
     limit: int = Query(default=20, ge=1, le=200),
 ) -> dict[str, Any]:
     """A page of users."""
-    clients = request.app.state.clients
     reply = await clients.call(
         clients.identity.ListUsers,
         identity_pb2.ListUsersRequest(page=common_pb2.PageRequest(page=page, limit=limit)),
@@ -91,10 +100,9 @@ async def list_users(
     }
 
 
-@router.post("/api-keys", status_code=201)
-async def create_api_key(request: Request, principal: AdminPrincipal, body: CreateApiKeyBody) -> dict[str, Any]:
+@router.post("/api-keys", status_code=201, response_model=AdminApiKey)
+async def create_api_key(clients: Clients, principal: AdminPrincipal, body: CreateApiKeyBody) -> dict[str, Any]:
     """Issue a `user-` or `cpn-` key; the key is shown only in this response."""
-    clients = request.app.state.clients
     reply = await clients.call(
         clients.identity.CreateApiKey, identity_pb2.CreateApiKeyRequest(user_id=body.user_id, kind=body.kind)
     )
@@ -108,18 +116,16 @@ async def create_api_key(request: Request, principal: AdminPrincipal, body: Crea
     }
 
 
-@router.delete("/api-keys/{key_id}")
-async def revoke_api_key(request: Request, principal: AdminPrincipal, key_id: str) -> dict[str, Any]:
+@router.delete("/api-keys/{key_id}", response_model=AdminRevokedKey)
+async def revoke_api_key(clients: Clients, principal: AdminPrincipal, key_id: str) -> dict[str, Any]:
     """Revoke a key; every gateway replica forgets it at once through the revocation event."""
-    clients = request.app.state.clients
     await clients.call(clients.identity.RevokeApiKey, identity_pb2.RevokeApiKeyRequest(key_id=key_id))
     return {"result": "success", "key_id": key_id}
 
 
-@router.get("/limits")
-async def limits(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/limits", response_model=AdminLimits)
+async def limits(clients: Clients, settings: Settings, principal: CurrentPrincipal) -> dict[str, Any]:
     """Upload limits (bytes) and accepted formats, from the files service; any signed-in caller may read them."""
-    clients = request.app.state.clients
     reply: files_pb2.Limits = await clients.call(clients.files.GetLimits, common_pb2.Empty())
     return {
         "max_file_bytes": reply.max_file_bytes,
@@ -128,7 +134,7 @@ async def limits(request: Request, principal: CurrentPrincipal) -> dict[str, Any
         "max_images_per_message": reply.max_images_per_message,
         "max_files_per_upload": reply.max_files_per_upload,
         "max_presign_seconds": reply.max_presign_seconds,
-        "max_body_bytes": request.app.state.settings.gateway_max_body_mb * 1024 * 1024,
+        "max_body_bytes": settings.gateway_max_body_mb * 1024 * 1024,
         "file_formats": list(reply.file_formats),
         "image_formats": list(reply.image_formats),
         "voice_formats": list(reply.voice_formats),
@@ -142,34 +148,34 @@ async def healthz() -> dict[str, str]:
 
 
 @probes.get("/readyz", include_in_schema=False)
-async def readyz(request: Request) -> Response:
+async def readyz(request: Request, settings: Settings) -> Response:
     """200 while this gateway can serve: Redis (rate limits, key cache) answers and NATS is connected.
 
     A service being down does not make the gateway unready: Kubernetes would take every gateway replica out
     of rotation at once. That service's routes answer 503 instead, and /admin/v1/status says which it is.
     """
-    checks = await _dependencies(request)
+    checks = await _dependencies(request, settings)
     ready = all(state == "ok" for state in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/status")
-async def status(request: Request, principal: AdminPrincipal) -> dict[str, Any]:
+@router.get("/status", response_model=AdminStatus)
+async def status(request: Request, clients: Clients, settings: Settings, principal: AdminPrincipal) -> dict[str, Any]:
     """What is degraded, for operators: each service's gRPC health and the gateway's own dependencies.
 
     Admin only, and it names states, never addresses.
     """
-    services, dependencies = await asyncio.gather(_service_health(request), _dependencies(request))
+    services, dependencies = await asyncio.gather(_service_health(clients, settings), _dependencies(request, settings))
     healthy = all(s == "SERVING" for s in services.values()) and all(d == "ok" for d in dependencies.values())
     return {"status": "ok" if healthy else "degraded", "services": services, "dependencies": dependencies}
 
 
-async def _dependencies(request: Request) -> dict[str, str]:
+async def _dependencies(request: Request, settings: GatewaySettings) -> dict[str, str]:
+    # Redis and NATS are the app's own connections, not service clients: they stay on app.state.
     state = request.app.state
-    timeout_s = state.settings.gateway_readiness_timeout_s
     try:
-        async with asyncio.timeout(timeout_s):
+        async with asyncio.timeout(settings.gateway_readiness_timeout_s):
             await state.redis.ping()
         redis = "ok"
     except (TimeoutError, RedisError, OSError):
@@ -178,10 +184,10 @@ async def _dependencies(request: Request) -> dict[str, str]:
     return {"redis": redis, "nats": "ok" if nats is not None and nats.is_connected else "disconnected"}
 
 
-async def _service_health(request: Request) -> dict[str, str]:
+async def _service_health(clients: ServiceClients, settings: GatewaySettings) -> dict[str, str]:
     """SERVING, NOT_SERVING (draining or starting) or UNREACHABLE, per service."""
-    channels = request.app.state.clients.channels
-    timeout_s = request.app.state.settings.gateway_readiness_timeout_s
+    channels = clients.channels
+    timeout_s = settings.gateway_readiness_timeout_s
 
     async def check(name: str) -> str:
         stub = health_pb2_grpc.HealthStub(channels[name])

@@ -9,8 +9,10 @@ from meshconsole.apps.v1 import apps_pb2
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients
 from gateway.dialects.dify.apps import base_url
 from gateway.dialects.dify.envelope import PREFIX
+from gateway.dialects.dify.schemas import DifyResult, DifySite
 from gateway.dialects.dify.shapes import site, to_struct, uuid_param
 
 router = APIRouter(prefix=PREFIX)
@@ -33,30 +35,31 @@ class SiteBody(BaseModel):
     prompt_public: StrictBool | None = None
 
 
-@router.post("/apps/{app_id}/model-config")
+@router.post("/apps/{app_id}/model-config", response_model=DifyResult)
 async def save_model_config(
-    request: Request, principal: CurrentPrincipal, app_id: str, body: Annotated[dict[str, Any], Body()]
+    clients: Clients, principal: CurrentPrincipal, app_id: str, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Save the whole model_config body as the app's next version; apps checks every field before saving."""
-    clients = request.app.state.clients
     save = apps_pb2.SaveModelConfigRequest(app_id=uuid_param(app_id, field="app_id"), config=to_struct(body))
     await clients.call(clients.apps.SaveModelConfig, save, principal=principal)
     return {"result": "success"}
 
 
-@router.post("/apps/{app_id}/site")
-async def update_site(request: Request, principal: CurrentPrincipal, app_id: str, body: SiteBody) -> dict[str, Any]:
+@router.post("/apps/{app_id}/site", response_model=DifySite)
+async def update_site(
+    request: Request, clients: Clients, principal: CurrentPrincipal, app_id: str, body: SiteBody
+) -> dict[str, Any]:
     """Change the site's title, icon, background, description and the other attributes that were sent."""
-    clients = request.app.state.clients
     update = apps_pb2.UpdateSiteRequest(app_id=uuid_param(app_id, field="app_id"), **body.model_dump(exclude_none=True))
     reply = await clients.call(clients.apps.UpdateSite, update, principal=principal)
     return site(reply, base_url=base_url(request))
 
 
-@router.post("/apps/{app_id}/site/access-token-reset")
-async def reset_access_token(request: Request, principal: CurrentPrincipal, app_id: str) -> dict[str, Any]:
+@router.post("/apps/{app_id}/site/access-token-reset", response_model=DifySite)
+async def reset_access_token(
+    request: Request, clients: Clients, principal: CurrentPrincipal, app_id: str
+) -> dict[str, Any]:
     """A new public access token for the app's site; the old one stops working."""
-    clients = request.app.state.clients
     reset = apps_pb2.ResetSiteAccessTokenRequest(app_id=uuid_param(app_id, field="app_id"))
     reply = await clients.call(clients.apps.ResetSiteAccessToken, reset, principal=principal)
     return site(reply, base_url=base_url(request))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,9 +11,10 @@ from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients
 from gateway.dialects.dify.envelope import PREFIX, page
+from gateway.dialects.dify.schemas import DifyApp, DifyAppListItem, DifyPage
 from gateway.dialects.dify.shapes import app_detail, app_partial, mode_param, uuid_param
-from services.kit.context import Principal
 
 router = APIRouter(prefix=PREFIX)
 
@@ -62,15 +64,9 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def _update(request: Request, principal: Principal, update: apps_pb2.UpdateAppRequest) -> dict[str, Any]:
-    clients = request.app.state.clients
-    reply = await clients.call(clients.apps.UpdateApp, update, principal=principal)
-    return app_detail(reply, base_url=base_url(request))
-
-
-@router.get("/apps")
+@router.get("/apps", response_model=DifyPage[DifyAppListItem])
 async def list_apps(
-    request: Request,
+    clients: Clients,
     principal: CurrentPrincipal,
     page_number: int = Query(default=1, ge=1, le=100_000, alias="page"),
     limit: int = Query(default=20, ge=1, le=100),
@@ -78,7 +74,6 @@ async def list_apps(
     mode: str = Query(default="all"),
 ) -> dict[str, Any]:
     """A page of the caller's console apps, newest first, filtered by name (substring) and mode."""
-    clients = request.app.state.clients
     query = apps_pb2.ListAppsRequest(
         page=common_pb2.PageRequest(page=page_number, limit=limit),
         name=name,
@@ -88,10 +83,11 @@ async def list_apps(
     return page([app_partial(a) for a in reply.apps], page=page_number, limit=limit, total=reply.page.total)
 
 
-@router.post("/apps", status_code=201)
-async def create_app(request: Request, principal: CurrentPrincipal, body: CreateAppBody) -> dict[str, Any]:
+@router.post("/apps", status_code=201, response_model=DifyApp)
+async def create_app(
+    request: Request, clients: Clients, principal: CurrentPrincipal, body: CreateAppBody
+) -> dict[str, Any]:
     """A new app of one of Dify's five modes, with its site and a default model config."""
-    clients = request.app.state.clients
     create = apps_pb2.CreateAppRequest(
         name=body.name,
         mode=mode_param(body.mode),
@@ -104,28 +100,27 @@ async def create_app(request: Request, principal: CurrentPrincipal, body: Create
     return app_detail(reply, base_url=base_url(request))
 
 
-@router.get("/apps/{app_id}")
-async def get_app(request: Request, principal: CurrentPrincipal, app_id: str) -> dict[str, Any]:
+@router.get("/apps/{app_id}", response_model=DifyApp)
+async def get_app(request: Request, clients: Clients, principal: CurrentPrincipal, app_id: str) -> dict[str, Any]:
     """The app with its current model config and site."""
-    clients = request.app.state.clients
     query = apps_pb2.GetAppRequest(app_id=uuid_param(app_id, field="app_id"))
     reply = await clients.call(clients.apps.GetApp, query, principal=principal)
     return app_detail(reply, base_url=base_url(request))
 
 
 @router.delete("/apps/{app_id}", status_code=204)
-async def delete_app(request: Request, principal: CurrentPrincipal, app_id: str) -> Response:
+async def delete_app(clients: Clients, principal: CurrentPrincipal, app_id: str) -> Response:
     """Delete the app; its sessions and conversations follow through mesh.events.apps.deleted."""
-    clients = request.app.state.clients
     query = apps_pb2.DeleteAppRequest(app_id=uuid_param(app_id, field="app_id"))
     await clients.call(clients.apps.DeleteApp, query, principal=principal)
     return Response(status_code=204)
 
 
-@router.post("/apps/{app_id}/copy", status_code=201)
-async def copy_app(request: Request, principal: CurrentPrincipal, app_id: str, body: CopyAppBody) -> dict[str, Any]:
+@router.post("/apps/{app_id}/copy", status_code=201, response_model=DifyApp)
+async def copy_app(
+    request: Request, clients: Clients, principal: CurrentPrincipal, app_id: str, body: CopyAppBody
+) -> dict[str, Any]:
     """A new app with the given name, icon and mode and a deep copy of the current model config."""
-    clients = request.app.state.clients
     copy = apps_pb2.CopyAppRequest(
         app_id=uuid_param(app_id, field="app_id"),
         name=body.name or "",
@@ -139,35 +134,31 @@ async def copy_app(request: Request, principal: CurrentPrincipal, app_id: str, b
     return app_detail(reply, base_url=base_url(request))
 
 
-@router.post("/apps/{app_id}/name")
-async def rename_app(request: Request, principal: CurrentPrincipal, app_id: str, body: NameBody) -> dict[str, Any]:
-    """Rename the app."""
-    update = apps_pb2.UpdateAppRequest(app_id=uuid_param(app_id, field="app_id"), name=body.name)
-    return await _update(request, principal, update)
+def _one_attribute(name: str, body_type: type[_Body], doc: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """A route that sets the attributes its body sends (the ones not null) and answers the app detail."""
+
+    async def update(
+        request: Request, clients: Clients, principal: CurrentPrincipal, app_id: str, body: _Body
+    ) -> dict[str, Any]:
+        changes = body.model_dump(exclude_none=True)
+        change = apps_pb2.UpdateAppRequest(app_id=uuid_param(app_id, field="app_id"), **changes)
+        reply = await clients.call(clients.apps.UpdateApp, change, principal=principal)
+        return app_detail(reply, base_url=base_url(request))
+
+    # FastAPI reads the body's model from the annotation, so each route names its own.
+    update.__annotations__ = {**update.__annotations__, "body": body_type}
+    update.__name__, update.__doc__ = name, doc
+    return update
 
 
-@router.post("/apps/{app_id}/icon")
-async def set_icon(request: Request, principal: CurrentPrincipal, app_id: str, body: IconBody) -> dict[str, Any]:
-    """Change the app's icon (and, when sent, its background and type)."""
-    update = apps_pb2.UpdateAppRequest(app_id=uuid_param(app_id, field="app_id"), icon=body.icon)
-    if body.icon_background is not None:
-        update.icon_background = body.icon_background
-    if body.icon_type is not None:
-        update.icon_type = body.icon_type
-    return await _update(request, principal, update)
-
-
-@router.post("/apps/{app_id}/site-enable")
-async def site_enable(
-    request: Request, principal: CurrentPrincipal, app_id: str, body: SiteEnableBody
-) -> dict[str, Any]:
-    """Turn the app's public web site on or off."""
-    update = apps_pb2.UpdateAppRequest(app_id=uuid_param(app_id, field="app_id"), enable_site=body.enable_site)
-    return await _update(request, principal, update)
-
-
-@router.post("/apps/{app_id}/api-enable")
-async def api_enable(request: Request, principal: CurrentPrincipal, app_id: str, body: ApiEnableBody) -> dict[str, Any]:
-    """Turn the app's API access on or off."""
-    update = apps_pb2.UpdateAppRequest(app_id=uuid_param(app_id, field="app_id"), enable_api=body.enable_api)
-    return await _update(request, principal, update)
+# The one-attribute updates: path -> (route name, body, docstring).
+ONE_ATTRIBUTE: dict[str, tuple[str, type[_Body], str]] = {
+    "name": ("rename_app", NameBody, "Rename the app."),
+    "icon": ("set_icon", IconBody, "Change the app's icon (and, when sent, its background and type)."),
+    "site-enable": ("site_enable", SiteEnableBody, "Turn the app's public web site on or off."),
+    "api-enable": ("api_enable", ApiEnableBody, "Turn the app's API access on or off."),
+}
+for _path, (_name, _body, _doc) in ONE_ATTRIBUTE.items():
+    router.add_api_route(
+        f"/apps/{{app_id}}/{_path}", _one_attribute(_name, _body, _doc), methods=["POST"], response_model=DifyApp
+    )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from meshconsole.chat.v1 import chat_pb2
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients
 from gateway.dialects.dify.conversation_shapes import message_detail
 from gateway.dialects.dify.envelope import PREFIX
+from gateway.dialects.dify.schemas import DifyList, DifyMessage, DifyMessagePage
 from gateway.dialects.dify.shapes import uuid_param
 
 router = APIRouter(prefix=f"{PREFIX}/apps/{{app_id}}")
@@ -17,9 +19,9 @@ router = APIRouter(prefix=f"{PREFIX}/apps/{{app_id}}")
 LLM_CALL_TIMEOUT_S = 130.0
 
 
-@router.get("/chat-messages")
+@router.get("/chat-messages", response_model=DifyMessagePage)
 async def list_chat_messages(
-    request: Request,
+    clients: Clients,
     principal: CurrentPrincipal,
     app_id: str,
     conversation_id: Annotated[str, Query()],
@@ -27,7 +29,6 @@ async def list_chat_messages(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The `limit` messages before first_id (or the newest), oldest first, and whether older ones exist."""
-    clients = request.app.state.clients
     query = chat_pb2.ListMessagesRequest(
         app_id=uuid_param(app_id, field="app_id"),
         conversation_id=uuid_param(conversation_id, field="conversation_id"),
@@ -38,22 +39,20 @@ async def list_chat_messages(
     return {"limit": limit, "has_more": reply.has_more, "data": [message_detail(m) for m in reply.messages]}
 
 
-@router.get("/messages/{message_id}")
-async def get_message(request: Request, principal: CurrentPrincipal, app_id: str, message_id: str) -> dict[str, Any]:
+@router.get("/messages/{message_id}", response_model=DifyMessage)
+async def get_message(clients: Clients, principal: CurrentPrincipal, app_id: str, message_id: str) -> dict[str, Any]:
     """One message with its feedback, annotation and usage."""
-    clients = request.app.state.clients
     query = chat_pb2.GetMessageRequest(
         app_id=uuid_param(app_id, field="app_id"), message_id=uuid_param(message_id, field="message_id")
     )
     return message_detail(await clients.call(clients.conversations.GetMessage, query, principal=principal))
 
 
-@router.get("/chat-messages/{message_id}/suggested-questions")
+@router.get("/chat-messages/{message_id}/suggested-questions", response_model=DifyList[str])
 async def suggested_questions(
-    request: Request, principal: CurrentPrincipal, app_id: str, message_id: str
+    clients: Clients, principal: CurrentPrincipal, app_id: str, message_id: str
 ) -> dict[str, Any]:
     """Three follow-up questions from the model, when the app enables suggested_questions_after_answer."""
-    clients = request.app.state.clients
     query = chat_pb2.SuggestQuestionsRequest(
         app_id=uuid_param(app_id, field="app_id"), message_id=uuid_param(message_id, field="message_id")
     )

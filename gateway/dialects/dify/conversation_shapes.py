@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from meshconsole.chat.v1 import chat_pb2
@@ -78,6 +79,7 @@ def usage(row: chat_pb2.Usage) -> dict[str, Any]:
 
 
 def retriever_resource(row: chat_pb2.RetrieverResource) -> dict[str, Any]:
+    """One of Dify's retriever_resources: a knowledge chunk an answer used."""
     return {
         "position": row.position,
         "dataset_id": row.dataset_id,
@@ -90,6 +92,11 @@ def retriever_resource(row: chat_pb2.RetrieverResource) -> dict[str, Any]:
         "score": row.score,
         "content": row.content,
     }
+
+
+def metadata(row: chat_pb2.Usage, resources: Iterable[chat_pb2.RetrieverResource]) -> dict[str, Any]:
+    """Dify's message metadata, in a message and in the message_end event alike."""
+    return {"usage": usage(row), "retriever_resources": [retriever_resource(r) for r in resources]}
 
 
 def _feedback(row: chat_pb2.Feedback) -> dict[str, Any]:
@@ -149,10 +156,7 @@ def message_detail(message: chat_pb2.Message) -> dict[str, Any]:
         "agent_thoughts": [_thought(t, message) for t in message.agent_thoughts],
         "message_files": [_file(f, "user") for f in message.message_files]
         + [_file(f, "assistant") for f in message.answer_files],
-        "metadata": {
-            "usage": usage(message.usage),
-            "retriever_resources": [retriever_resource(r) for r in message.retriever_resources],
-        },
+        "metadata": metadata(message.usage, message.retriever_resources),
         "status": "error" if message.status == chat_pb2.MESSAGE_STATUS_ERROR else "normal",
         "error": message.error or None,
         "parent_message_id": message.parent_message_id or None,

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from meshconsole.chat.v1 import chat_pb2
 from meshconsole.common.v1 import common_pb2
 
 from gateway.auth import CurrentPrincipal
+from gateway.clients import ServiceClients
+from gateway.deps import Clients
 from gateway.dialects.dify.conversation_shapes import chat_detail, chat_item, completion_detail, completion_item
 from gateway.dialects.dify.envelope import PREFIX, page
+from gateway.dialects.dify.schemas import (
+    DifyChatConversation,
+    DifyChatConversationItem,
+    DifyCompletionConversation,
+    DifyCompletionConversationItem,
+    DifyPage,
+)
 from gateway.dialects.dify.shapes import uuid_param
 from services.kit.context import Principal
 
@@ -22,9 +31,8 @@ Keyword = Annotated[str, Query(max_length=255)]
 
 
 async def _list(
-    request: Request, principal: Principal, app_id: str, *, kind: str, number: int, limit: int, keyword: str
+    clients: ServiceClients, principal: Principal, app_id: str, *, kind: str, number: int, limit: int, keyword: str
 ) -> dict[str, Any]:
-    clients = request.app.state.clients
     query = chat_pb2.ListConversationsRequest(
         app_id=uuid_param(app_id, field="app_id"),
         mode=MODES[kind],
@@ -37,10 +45,9 @@ async def _list(
 
 
 async def _get(
-    request: Request, principal: Principal, app_id: str, conversation_id: str, *, kind: str
+    clients: ServiceClients, principal: Principal, app_id: str, conversation_id: str, *, kind: str
 ) -> chat_pb2.ConversationDetail:
     """The conversation of this app and kind; chat answers one of the other kind as not found."""
-    clients = request.app.state.clients
     query = chat_pb2.GetConversationRequest(
         app_id=uuid_param(app_id, field="app_id"),
         conversation_id=uuid_param(conversation_id, field="conversation_id"),
@@ -50,8 +57,9 @@ async def _get(
     return await clients.call(clients.conversations.GetConversation, query, principal=principal)  # type: ignore[no-any-return]
 
 
-async def _delete(request: Request, principal: Principal, app_id: str, conversation_id: str, *, kind: str) -> Response:
-    clients = request.app.state.clients
+async def _delete(
+    clients: ServiceClients, principal: Principal, app_id: str, conversation_id: str, *, kind: str
+) -> Response:
     remove = chat_pb2.DeleteConversationRequest(
         app_id=uuid_param(app_id, field="app_id"),
         conversation_id=uuid_param(conversation_id, field="conversation_id"),
@@ -61,9 +69,9 @@ async def _delete(request: Request, principal: Principal, app_id: str, conversat
     return Response(status_code=204)
 
 
-@router.get("/chat-conversations")
+@router.get("/chat-conversations", response_model=DifyPage[DifyChatConversationItem])
 async def list_chat_conversations(
-    request: Request,
+    clients: Clients,
     principal: CurrentPrincipal,
     app_id: str,
     number: PageNumber = 1,
@@ -71,12 +79,12 @@ async def list_chat_conversations(
     keyword: Keyword = "",
 ) -> dict[str, Any]:
     """A page of the app's chat conversations, latest activity first, with feedback counts."""
-    return await _list(request, principal, app_id, kind="chat", number=number, limit=limit, keyword=keyword)
+    return await _list(clients, principal, app_id, kind="chat", number=number, limit=limit, keyword=keyword)
 
 
-@router.get("/completion-conversations")
+@router.get("/completion-conversations", response_model=DifyPage[DifyCompletionConversationItem])
 async def list_completion_conversations(
-    request: Request,
+    clients: Clients,
     principal: CurrentPrincipal,
     app_id: str,
     number: PageNumber = 1,
@@ -84,36 +92,36 @@ async def list_completion_conversations(
     keyword: Keyword = "",
 ) -> dict[str, Any]:
     """A page of the app's completion runs, newest first, each with its exchange."""
-    return await _list(request, principal, app_id, kind="completion", number=number, limit=limit, keyword=keyword)
+    return await _list(clients, principal, app_id, kind="completion", number=number, limit=limit, keyword=keyword)
 
 
-@router.get("/chat-conversations/{conversation_id}")
+@router.get("/chat-conversations/{conversation_id}", response_model=DifyChatConversation)
 async def get_chat_conversation(
-    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+    clients: Clients, principal: CurrentPrincipal, app_id: str, conversation_id: str
 ) -> dict[str, Any]:
     """One chat conversation with the config it ran with."""
-    return chat_detail(await _get(request, principal, app_id, conversation_id, kind="chat"))
+    return chat_detail(await _get(clients, principal, app_id, conversation_id, kind="chat"))
 
 
-@router.get("/completion-conversations/{conversation_id}")
+@router.get("/completion-conversations/{conversation_id}", response_model=DifyCompletionConversation)
 async def get_completion_conversation(
-    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+    clients: Clients, principal: CurrentPrincipal, app_id: str, conversation_id: str
 ) -> dict[str, Any]:
     """One completion run with its message in full."""
-    return completion_detail(await _get(request, principal, app_id, conversation_id, kind="completion"))
+    return completion_detail(await _get(clients, principal, app_id, conversation_id, kind="completion"))
 
 
 @router.delete("/chat-conversations/{conversation_id}", status_code=204)
 async def delete_chat_conversation(
-    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+    clients: Clients, principal: CurrentPrincipal, app_id: str, conversation_id: str
 ) -> Response:
     """Delete a chat conversation with its messages (204, as Dify)."""
-    return await _delete(request, principal, app_id, conversation_id, kind="chat")
+    return await _delete(clients, principal, app_id, conversation_id, kind="chat")
 
 
 @router.delete("/completion-conversations/{conversation_id}", status_code=204)
 async def delete_completion_conversation(
-    request: Request, principal: CurrentPrincipal, app_id: str, conversation_id: str
+    clients: Clients, principal: CurrentPrincipal, app_id: str, conversation_id: str
 ) -> Response:
     """Delete a completion run (204, as Dify)."""
-    return await _delete(request, principal, app_id, conversation_id, kind="completion")
+    return await _delete(clients, principal, app_id, conversation_id, kind="completion")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients
 from gateway.dialects.dify.conversation_shapes import annotation
 from gateway.dialects.dify.envelope import PREFIX
+from gateway.dialects.dify.schemas import DifyAnnotation, DifyCount, DifyResult
 from gateway.dialects.dify.shapes import uuid_param
 
 router = APIRouter(prefix=f"{PREFIX}/apps/{{app_id}}")
@@ -33,12 +35,11 @@ class AnnotationBody(BaseModel):
     answer: StrictStr = Field(max_length=100_000)
 
 
-@router.post("/feedbacks")
+@router.post("/feedbacks", response_model=DifyResult)
 async def set_feedback(
-    request: Request, principal: CurrentPrincipal, app_id: str, body: FeedbackBody
+    clients: Clients, principal: CurrentPrincipal, app_id: str, body: FeedbackBody
 ) -> dict[str, str]:
     """The console's (admin) rating of a message: like, dislike, or null to clear it."""
-    clients = request.app.state.clients
     rate = chat_pb2.SetFeedbackRequest(
         app_id=uuid_param(app_id, field="app_id"),
         message_id=uuid_param(body.message_id, field="message_id"),
@@ -50,12 +51,11 @@ async def set_feedback(
     return {"result": "success"}
 
 
-@router.post("/annotations")
+@router.post("/annotations", response_model=DifyAnnotation)
 async def create_annotation(
-    request: Request, principal: CurrentPrincipal, app_id: str, body: AnnotationBody
+    clients: Clients, principal: CurrentPrincipal, app_id: str, body: AnnotationBody
 ) -> dict[str, Any]:
     """A question/answer annotation of the app, attached to a message when message_id is given."""
-    clients = request.app.state.clients
     create = chat_pb2.CreateAnnotationRequest(
         app_id=uuid_param(app_id, field="app_id"),
         message_id=uuid_param(body.message_id, field="message_id") if body.message_id else "",
@@ -65,10 +65,9 @@ async def create_annotation(
     return annotation(await clients.call(clients.conversations.CreateAnnotation, create, principal=principal))
 
 
-@router.get("/annotations/count")
-async def count_annotations(request: Request, principal: CurrentPrincipal, app_id: str) -> dict[str, int]:
+@router.get("/annotations/count", response_model=DifyCount)
+async def count_annotations(clients: Clients, principal: CurrentPrincipal, app_id: str) -> dict[str, int]:
     """How many annotations the app has."""
-    clients = request.app.state.clients
     count = chat_pb2.CountAnnotationsRequest(app_id=uuid_param(app_id, field="app_id"))
     reply = await clients.call(clients.conversations.CountAnnotations, count, principal=principal)
     return {"count": int(reply.count)}

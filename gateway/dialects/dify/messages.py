@@ -7,13 +7,18 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from google.protobuf import struct_pb2
 from meshconsole.chat.v1 import chat_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
+from gateway.clients import ServiceClients
+from gateway.config import GatewaySettings
+from gateway.deps import Clients, Settings
+from gateway.dialects.dify.conversation_shapes import metadata
+from gateway.dialects.dify.schemas import DifyBlockingMessage, DifyResult, sse
 from gateway.errors import http_status, public_error
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
 from services.kit.context import Principal
@@ -21,6 +26,7 @@ from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/console/api/apps/{app_id}")
 AppId = Annotated[uuid.UUID, Path(description="the app's id")]
+STREAM_DESCRIPTION = "Dify SSE: `message` and `message_end` events, `ping` keep-alives, an `error` event on failure"
 
 
 class MessageBody(BaseModel):
@@ -34,44 +40,6 @@ class MessageBody(BaseModel):
     files: list[dict[str, Any]] = Field(default_factory=list)
     model_config_: dict[str, Any] | None = Field(default=None, alias="model_config")
     retriever_from: str = "dev"
-
-
-def _usage(end: chat_pb2.MessageEnd) -> dict[str, Any]:
-    usage = end.usage
-    return {
-        "prompt_tokens": usage.prompt_tokens,
-        "prompt_unit_price": "0",
-        "prompt_price_unit": "0",
-        "prompt_price": "0",
-        "completion_tokens": usage.completion_tokens,
-        "completion_unit_price": "0",
-        "completion_price_unit": "0",
-        "completion_price": "0",
-        "total_tokens": usage.total_tokens,
-        "total_price": usage.total_price or "0",
-        "currency": usage.currency or "USD",
-        "latency": usage.latency,
-        "time_to_first_token": usage.time_to_first_token,
-    }
-
-
-def resources(end: chat_pb2.MessageEnd) -> list[dict[str, Any]]:
-    """Dify's retriever_resources: the knowledge chunks an answer used."""
-    return [
-        {
-            "position": r.position,
-            "dataset_id": r.dataset_id,
-            "dataset_name": r.dataset_name,
-            "document_id": r.document_id,
-            "document_name": r.document_name,
-            "data_source_type": r.source_type or "upload_file",
-            "segment_id": r.segment_id,
-            "retriever_from": "dev",
-            "score": r.score,
-            "content": r.content,
-        }
-        for r in end.retriever_resources
-    ]
 
 
 def _frame(payload: dict[str, Any]) -> bytes:
@@ -118,8 +86,8 @@ class DifyEvents:
                 {"event": "message", **base, "mode": self.mode, "answer": text, "created_at": item.created_at}
             )
         if kind == "message_end":
-            metadata = {"usage": _usage(item.message_end), "retriever_resources": resources(item.message_end)}
-            return _frame({"event": "message_end", **base, "metadata": metadata})
+            end = item.message_end
+            return _frame({"event": "message_end", **base, "metadata": metadata(end.usage, end.retriever_resources)})
         return None
 
     def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes:
@@ -141,17 +109,22 @@ async def _blocking(stream: GenerationStream, mode: str) -> Response:
         "conversation_id": first.conversation_id,
         "mode": mode,
         "answer": whole.text,
-        "metadata": {
-            "usage": _usage(whole.end) if whole.end else {},
-            "retriever_resources": resources(whole.end) if whole.end else [],
-        },
+        "metadata": metadata(whole.end.usage, whole.end.retriever_resources)
+        if whole.end
+        else {"usage": {}, "retriever_resources": []},
         "created_at": first.created_at,
     }
     return JSONResponse(body)
 
 
 async def _run(
-    request: Request, principal: Principal, app_id: uuid.UUID, body: MessageBody, *, completion: bool
+    clients: ServiceClients,
+    settings: GatewaySettings,
+    principal: Principal,
+    app_id: uuid.UUID,
+    body: MessageBody,
+    *,
+    completion: bool,
 ) -> Response:
     if not completion and not body.query.strip():
         raise InvalidArgument("query is required", field="query")
@@ -173,8 +146,6 @@ async def _run(
     )
     if body.model_config_:
         generate.model_config_override.update(body.model_config_)
-    settings = request.app.state.settings
-    clients = request.app.state.clients
     stream = await open_generation(
         clients.generation.Generate, generate, principal=principal, timeout_s=settings.gateway_stream_timeout_s
     )
@@ -184,35 +155,36 @@ async def _run(
     return StreamingResponse(_sse(stream, mode), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-@router.post("/chat-messages")
-async def chat_messages(request: Request, principal: CurrentPrincipal, app_id: AppId, body: MessageBody) -> Response:
+@router.post("/chat-messages", response_model=None, responses=sse(STREAM_DESCRIPTION, DifyBlockingMessage))
+async def chat_messages(
+    clients: Clients, settings: Settings, principal: CurrentPrincipal, app_id: AppId, body: MessageBody
+) -> Response:
     """Send a chat message; SSE `message`/`message_end` events, or one JSON object when blocking."""
-    return await _run(request, principal, app_id, body, completion=False)
+    return await _run(clients, settings, principal, app_id, body, completion=False)
 
 
-@router.post("/completion-messages")
+@router.post("/completion-messages", response_model=None, responses=sse(STREAM_DESCRIPTION, DifyBlockingMessage))
 async def completion_messages(
-    request: Request, principal: CurrentPrincipal, app_id: AppId, body: MessageBody
+    clients: Clients, settings: Settings, principal: CurrentPrincipal, app_id: AppId, body: MessageBody
 ) -> Response:
     """Run a completion app with its inputs."""
-    return await _run(request, principal, app_id, body, completion=True)
+    return await _run(clients, settings, principal, app_id, body, completion=True)
 
 
-async def _stop(request: Request, app_id: uuid.UUID, task_id: str) -> dict[str, str]:
-    clients = request.app.state.clients
+async def _stop(clients: ServiceClients, app_id: uuid.UUID, task_id: str) -> dict[str, str]:
     await clients.call(
         clients.generation.StopGeneration, chat_pb2.StopGenerationRequest(task_id=task_id, app_id=str(app_id))
     )
     return {"result": "success"}
 
 
-@router.post("/chat-messages/{task_id}/stop")
-async def stop_chat(request: Request, principal: CurrentPrincipal, app_id: AppId, task_id: str) -> dict[str, str]:
+@router.post("/chat-messages/{task_id}/stop", response_model=DifyResult)
+async def stop_chat(clients: Clients, principal: CurrentPrincipal, app_id: AppId, task_id: str) -> dict[str, str]:
     """Stop a running chat generation, whichever replica runs it."""
-    return await _stop(request, app_id, task_id)
+    return await _stop(clients, app_id, task_id)
 
 
-@router.post("/completion-messages/{task_id}/stop")
-async def stop_completion(request: Request, principal: CurrentPrincipal, app_id: AppId, task_id: str) -> dict[str, str]:
+@router.post("/completion-messages/{task_id}/stop", response_model=DifyResult)
+async def stop_completion(clients: Clients, principal: CurrentPrincipal, app_id: AppId, task_id: str) -> dict[str, str]:
     """Stop a running completion generation."""
-    return await _stop(request, app_id, task_id)
+    return await _stop(clients, app_id, task_id)

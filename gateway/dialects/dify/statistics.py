@@ -7,36 +7,67 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from google.protobuf import timestamp_pb2
 from meshconsole.chat.v1 import chat_pb2
+from pydantic import BaseModel
 
 from gateway.auth import CurrentPrincipal
+from gateway.deps import Clients, Settings
 from gateway.dialects.dify.envelope import PREFIX
+from gateway.dialects.dify.schemas import (
+    DifyDailyConversations,
+    DifyDailyEndUsers,
+    DifyList,
+    DifyResponseTime,
+    DifySatisfactionRate,
+    DifySessionInteractions,
+    DifyTokenCosts,
+    DifyTokensPerSecond,
+)
 from gateway.dialects.dify.shapes import uuid_param
 from services.kit.errors import Internal, InvalidArgument
 
 router = APIRouter(prefix=f"{PREFIX}/apps/{{app_id}}/statistics")
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 Shape = Callable[[chat_pb2.StatisticRow], dict[str, Any]]
-# Each route's metric and the per-day fields Dify answers with.
-METRICS: dict[str, tuple[int, Shape]] = {
+# Each route's metric, the per-day fields Dify answers with, and the response model.
+METRICS: dict[str, tuple[int, Shape, type[BaseModel]]] = {
     "daily-conversations": (
         chat_pb2.STATISTIC_METRIC_DAILY_CONVERSATIONS,
         lambda row: {"conversation_count": int(row.value)},
+        DifyList[DifyDailyConversations],
     ),
-    "daily-end-users": (chat_pb2.STATISTIC_METRIC_DAILY_END_USERS, lambda row: {"terminal_count": int(row.value)}),
+    "daily-end-users": (
+        chat_pb2.STATISTIC_METRIC_DAILY_END_USERS,
+        lambda row: {"terminal_count": int(row.value)},
+        DifyList[DifyDailyEndUsers],
+    ),
     "token-costs": (
         chat_pb2.STATISTIC_METRIC_TOKEN_COSTS,
         lambda row: {"token_count": row.token_count, "total_price": row.total_price, "currency": row.currency},
+        DifyList[DifyTokenCosts],
     ),
     "average-session-interactions": (
         chat_pb2.STATISTIC_METRIC_AVERAGE_SESSION_INTERACTIONS,
         lambda row: {"interactions": row.value},
+        DifyList[DifySessionInteractions],
     ),
-    "user-satisfaction-rate": (chat_pb2.STATISTIC_METRIC_USER_SATISFACTION_RATE, lambda row: {"rate": row.value}),
-    "average-response-time": (chat_pb2.STATISTIC_METRIC_AVERAGE_RESPONSE_TIME, lambda row: {"latency": row.value}),
-    "tokens-per-second": (chat_pb2.STATISTIC_METRIC_TOKENS_PER_SECOND, lambda row: {"tps": row.value}),
+    "user-satisfaction-rate": (
+        chat_pb2.STATISTIC_METRIC_USER_SATISFACTION_RATE,
+        lambda row: {"rate": row.value},
+        DifyList[DifySatisfactionRate],
+    ),
+    "average-response-time": (
+        chat_pb2.STATISTIC_METRIC_AVERAGE_RESPONSE_TIME,
+        lambda row: {"latency": row.value},
+        DifyList[DifyResponseTime],
+    ),
+    "tokens-per-second": (
+        chat_pb2.STATISTIC_METRIC_TOKENS_PER_SECOND,
+        lambda row: {"tps": row.value},
+        DifyList[DifyTokensPerSecond],
+    ),
 }
 DateParam = Annotated[str, Query(max_length=32, description="YYYY-MM-DD HH:MM in the server's timezone")]
 
@@ -64,9 +95,13 @@ def parse_moment(value: str, *, field: str, zone: ZoneInfo) -> timestamp_pb2.Tim
 
 def _route(name: str, metric: int, shape: Shape) -> Callable[..., Awaitable[dict[str, Any]]]:
     async def statistic(
-        request: Request, principal: CurrentPrincipal, app_id: str, start: DateParam = "", end: DateParam = ""
+        clients: Clients,
+        settings: Settings,
+        principal: CurrentPrincipal,
+        app_id: str,
+        start: DateParam = "",
+        end: DateParam = "",
     ) -> dict[str, Any]:
-        settings = request.app.state.settings
         zone = server_zone(settings.timezone)
         query = chat_pb2.GetStatisticsRequest(
             app_id=uuid_param(app_id, field="app_id"),
@@ -75,7 +110,6 @@ def _route(name: str, metric: int, shape: Shape) -> Callable[..., Awaitable[dict
             end=parse_moment(end, field="end", zone=zone),
             timezone=settings.timezone,
         )
-        clients = request.app.state.clients
         reply = await clients.call(clients.insights.GetStatistics, query, principal=principal)
         return {"data": [{"date": row.date, **shape(row)} for row in reply.rows]}
 
@@ -84,5 +118,5 @@ def _route(name: str, metric: int, shape: Shape) -> Callable[..., Awaitable[dict
     return statistic
 
 
-for _name, (_metric, _shape) in METRICS.items():
-    router.add_api_route(f"/{_name}", _route(_name, _metric, _shape), methods=["GET"])
+for _name, (_metric, _shape, _model) in METRICS.items():
+    router.add_api_route(f"/{_name}", _route(_name, _metric, _shape), methods=["GET"], response_model=_model)
