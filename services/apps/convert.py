@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from google.protobuf import message as protobuf_message
 from google.protobuf import struct_pb2, timestamp_pb2
 from meshconsole.apps.v1 import apps_pb2
 
@@ -22,6 +23,20 @@ MODE_TO_PROTO = {
     "workflow": apps_pb2.APP_MODE_WORKFLOW,
 }
 MODE_FROM_PROTO = {number: name for name, number in MODE_TO_PROTO.items()}
+MessageT = TypeVar("MessageT", bound=protobuf_message.Message)
+
+
+def same_named(row: Any, message_type: type[MessageT], **overrides: Any) -> MessageT:
+    """A message with each of its scalar fields and timestamps copied from the row attribute of the same name."""
+    values: dict[str, Any] = {}
+    for field in message_type.DESCRIPTOR.fields:
+        if field.name in overrides or not hasattr(row, field.name):
+            continue
+        if field.message_type is None:
+            values[field.name] = getattr(row, field.name)
+        elif field.message_type.full_name == "google.protobuf.Timestamp":
+            values[field.name] = timestamp(getattr(row, field.name))
+    return message_type(**values, **overrides)
 
 
 def struct(value: dict[str, Any]) -> struct_pb2.Struct:
@@ -50,48 +65,12 @@ def model_config(version: ModelConfigVersion) -> apps_pb2.ModelConfig:
 
 
 def site(row: Site) -> apps_pb2.Site:
-    return apps_pb2.Site(
-        app_id=row.app_id,
-        access_token=row.code,
-        code=row.code,
-        title=row.title,
-        icon=row.icon,
-        icon_type=row.icon_type,
-        icon_background=row.icon_background,
-        description=row.description,
-        default_language=row.default_language,
-        copyright=row.copyright,
-        privacy_policy=row.privacy_policy,
-        custom_disclaimer=row.custom_disclaimer,
-        customize_domain=row.customize_domain,
-        customize_token_strategy=row.customize_token_strategy,
-        prompt_public=row.prompt_public,
-        created_at=timestamp(row.created_at),
-        updated_at=timestamp(row.updated_at),
-    )
+    return same_named(row, apps_pb2.Site, access_token=row.code)
 
 
 def app(record: AppRecord) -> apps_pb2.App:
     row: App = record.app
-    message = apps_pb2.App(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        mode=MODE_TO_PROTO[row.mode],
-        kind=row.kind,
-        icon=row.icon,
-        icon_type=row.icon_type,
-        icon_background=row.icon_background,
-        enable_site=row.enable_site,
-        enable_api=row.enable_api,
-        api_rpm=row.api_rpm,
-        api_rph=row.api_rph,
-        is_demo=row.is_demo,
-        user_id=row.user_id,
-        company_id=row.company_id,
-        created_at=timestamp(row.created_at),
-        updated_at=timestamp(row.updated_at),
-    )
+    message = same_named(row, apps_pb2.App, mode=MODE_TO_PROTO[row.mode])
     if record.config is not None:
         message.model_config.CopyFrom(model_config(record.config))
     if record.site is not None:

@@ -9,18 +9,25 @@ from meshconsole.apps.v1 import apps_pb2_grpc
 from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 from meshconsole.retrieval.v1 import retrieval_pb2_grpc
 
+from services.chat.agents.servicer import AgentServicer
 from services.chat.app_config import AppConfigReader
 from services.chat.config import ChatSettings
-from services.chat.generation import GenerationService
-from services.chat.knowledge import KnowledgeReader
-from services.chat.lbai import LbaiChat
+from services.chat.conversations.messages import MessageService
+from services.chat.conversations.service import ConversationService
+from services.chat.conversations.servicer import ConversationServicer
+from services.chat.generation.core import GenerationService
+from services.chat.generation.knowledge import KnowledgeReader
+from services.chat.generation.lbai import LbaiChat
+from services.chat.generation.servicer import GenerationServicer
+from services.chat.generation.upstream import UpstreamClients
+from services.chat.insights.service import InsightsService
+from services.chat.insights.servicer import InsightsServicer
 from services.chat.migrations import MIGRATIONS
+from services.chat.models.registry import ModelRegistry
+from services.chat.models.servicer import ModelRegistryServicer
 from services.chat.recovery import answer_running_queries, recover_interrupted
-from services.chat.registry import ModelRegistry
-from services.chat.server import ChatServicer
 from services.chat.store import ChatStore, delete_app_conversations
 from services.chat.tasks import TaskRegistry
-from services.chat.upstream import UpstreamClients
 from services.kit import nats as mesh_nats
 from services.kit.clock import utcnow
 from services.kit.crypto import SecretBox
@@ -30,7 +37,6 @@ from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_serv
 from services.kit.service_main import ServiceProcess
 
 log = structlog.get_logger(__name__)
-CHAT_SERVICES = ("GenerationService", "AgentService", "ConversationService", "InsightsService", "ModelRegistryService")
 
 
 async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServiceProcess, GenerationService]:
@@ -93,8 +99,24 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
     app_deleted.start()
 
     health = HealthRegistry()
+    domain: dict[str, Any] = {
+        "store": store,
+        "registry": registry,
+        "upstream": upstream,
+        "app_configs": app_configs,
+        "settings": settings,
+    }
+    insights = InsightsService(**domain)
     lbai = LbaiChat(generation=generation, apps=app_configs.stub, timeout_s=settings.grpc_deadline_s)
-    servicer = ChatServicer(generation=generation, lbai=lbai)
+    servicers = {
+        "GenerationService": GenerationServicer(generation=generation, lbai=lbai),
+        "AgentService": AgentServicer(app_configs=app_configs),
+        "ConversationService": ConversationServicer(
+            conversations=ConversationService(**domain), messages=MessageService(**domain), insights=insights
+        ),
+        "InsightsService": InsightsServicer(insights=insights),
+        "ModelRegistryService": ModelRegistryServicer(registry=registry, upstream=upstream, settings=settings),
+    }
     server, port = create_server(
         address,
         bindings=[
@@ -103,7 +125,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
                 getattr(chat_pb2_grpc, f"add_{name}Servicer_to_server"),
                 servicer,
             )
-            for name in CHAT_SERVICES
+            for name, servicer in servicers.items()
         ],
         health=health,
     )

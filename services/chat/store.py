@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.chat.models import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
+from services.chat.records import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import NotFound

@@ -19,6 +19,13 @@ class MeshError(Exception):
     code: ClassVar[grpc.StatusCode] = grpc.StatusCode.UNKNOWN
     default_reason: ClassVar[str] = "internal_error"
 
+    def __init_subclass__(cls, *, code: grpc.StatusCode | None = None, default_reason: str | None = None) -> None:
+        super().__init_subclass__()
+        if code is not None:
+            cls.code = code
+        if default_reason is not None:
+            cls.default_reason = default_reason
+
     def __init__(
         self,
         message: str,
@@ -37,54 +44,44 @@ class MeshError(Exception):
         return f"{type(self).__name__}({self.message!r}, reason={self.reason!r}, field={self.field!r})"
 
 
-class InvalidArgument(MeshError):
-    code = grpc.StatusCode.INVALID_ARGUMENT
-    default_reason = "invalid_param"
+class InvalidArgument(MeshError, code=grpc.StatusCode.INVALID_ARGUMENT, default_reason="invalid_param"):
+    """Bad input; names the field."""
 
 
-class NotFound(MeshError):
-    code = grpc.StatusCode.NOT_FOUND
-    default_reason = "not_found"
+class NotFound(MeshError, code=grpc.StatusCode.NOT_FOUND, default_reason="not_found"):
+    """Missing, or another tenant's."""
 
 
-class AlreadyExists(MeshError):
-    code = grpc.StatusCode.ALREADY_EXISTS
-    default_reason = "already_exists"
+class AlreadyExists(MeshError, code=grpc.StatusCode.ALREADY_EXISTS, default_reason="already_exists"):
+    """A name or id that is taken."""
 
 
-class PermissionDenied(MeshError):
-    code = grpc.StatusCode.PERMISSION_DENIED
-    default_reason = "forbidden"
+class PermissionDenied(MeshError, code=grpc.StatusCode.PERMISSION_DENIED, default_reason="forbidden"):
+    """Authenticated, but not allowed."""
 
 
-class Unauthenticated(MeshError):
-    code = grpc.StatusCode.UNAUTHENTICATED
-    default_reason = "unauthorized"
+class Unauthenticated(MeshError, code=grpc.StatusCode.UNAUTHENTICATED, default_reason="unauthorized"):
+    """No valid credentials."""
 
 
-class FailedPrecondition(MeshError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
-    default_reason = "failed_precondition"
+class FailedPrecondition(MeshError, code=grpc.StatusCode.FAILED_PRECONDITION, default_reason="failed_precondition"):
+    """Valid input the current state refuses."""
 
 
-class ResourceExhausted(MeshError):
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
-    default_reason = "too_many_requests"
+class ResourceExhausted(MeshError, code=grpc.StatusCode.RESOURCE_EXHAUSTED, default_reason="too_many_requests"):
+    """A rate limit or quota."""
 
 
-class Unavailable(MeshError):
-    code = grpc.StatusCode.UNAVAILABLE
-    default_reason = "service_unavailable"
+class Unavailable(MeshError, code=grpc.StatusCode.UNAVAILABLE, default_reason="service_unavailable"):
+    """A dependency is down; worth a retry."""
 
 
-class DeadlineExceeded(MeshError):
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
-    default_reason = "deadline_exceeded"
+class DeadlineExceeded(MeshError, code=grpc.StatusCode.DEADLINE_EXCEEDED, default_reason="deadline_exceeded"):
+    """Took longer than allowed."""
 
 
-class Internal(MeshError):
-    code = grpc.StatusCode.INTERNAL
-    default_reason = "internal_error"
+class Internal(MeshError, code=grpc.StatusCode.INTERNAL, default_reason="internal_error"):
+    """A defect of ours."""
 
 
 _BY_CODE: dict[grpc.StatusCode, type[MeshError]] = {

@@ -22,8 +22,8 @@ from meshconsole.common.v1 import common_pb2
 from services.apps.app import AppsProcess
 from services.chat.app import build_chat
 from services.chat.config import ChatSettings
-from services.chat.generation import GenerationService
-from services.chat.models import ConversationRecord, MessageRecord
+from services.chat.generation.core import GenerationService
+from services.chat.records import ConversationRecord, MessageRecord
 from services.kit.clock import as_utc
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error

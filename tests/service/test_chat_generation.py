@@ -15,8 +15,8 @@ from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 
 from services.chat.app import build_chat
 from services.chat.config import ChatSettings
-from services.chat.generation import GenerationService
-from services.chat.models import MessageRecord
+from services.chat.generation.core import GenerationService
+from services.chat.records import MessageRecord
 from services.kit.context import Principal
 from services.kit.errors import from_rpc_error
 from services.kit.service_main import ServiceProcess

@@ -11,7 +11,7 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from services.chat.migrations import MIGRATIONS
-from services.chat.models import MessageRecord
+from services.chat.records import MessageRecord
 from services.chat.recovery import RUNNING_SUBJECT, answer_running_queries, recover_interrupted
 from services.chat.store import ChatStore
 from services.chat.tasks import TaskRegistry

@@ -19,9 +19,9 @@ from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 
 from services.chat.app import build_chat
 from services.chat.config import ChatSettings
-from services.chat.generation import GenerationService
-from services.chat.models import ModelRecord
-from services.chat.registry_probe import scrub
+from services.chat.generation.core import GenerationService
+from services.chat.models.probe import scrub
+from services.chat.records import ModelRecord
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error
 from services.kit.testing.openai_upstream import ScriptedUpstream, _vector

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest_asyncio
 
-from services.chat.conversation_store import ConversationQueries
+from services.chat.conversations.queries import ConversationQueries
 from services.chat.migrations import MIGRATIONS
-from services.chat.models import MessageRecord
+from services.chat.records import MessageRecord
 from services.chat.store import ChatStore
 from services.kit.clock import utcnow
 from services.kit.context import Principal

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.chat.coalesce import coalesced
-from services.chat.generation import StreamEvent
+from services.chat.generation.coalesce import coalesced
+from services.chat.generation.core import StreamEvent
 
 
 def event(kind: str, text: str = "") -> StreamEvent:

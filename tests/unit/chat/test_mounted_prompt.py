@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.chat.knowledge import MountedText, knowledge_plan, mounted_prompt
-from services.chat.prompt import estimate_tokens
+from services.chat.generation.knowledge import MountedText, knowledge_plan, mounted_prompt
+from services.chat.generation.prompt import estimate_tokens
 
 
 def test_documents_that_fit_go_in_whole() -> None:

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 
-from services.chat.registry import ResolvedModel
-from services.chat.upstream import Delta, UpstreamClients, _parse_chunk
+from services.chat.generation.upstream import Delta, UpstreamClients, _parse_chunk
+from services.chat.models.registry import ResolvedModel
 from services.kit.errors import Unavailable
 
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 import openai
 import orjson
 
-from services.chat.registry import ResolvedModel
+from services.chat.models.registry import ResolvedModel
 from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, MeshError, Unavailable
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
 
-from services.chat.prompt import estimate_tokens
+from services.chat.generation.prompt import estimate_tokens
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import MeshError

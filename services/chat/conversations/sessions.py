@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.chat.app_config import AppConfigReader
-from services.chat.models import ConversationRecord
-from services.chat.registry import ModelRegistry
+from services.chat.models.registry import ModelRegistry
+from services.chat.records import ConversationRecord
 from services.chat.store import ChatStore
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument

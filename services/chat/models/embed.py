@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import openai
 
-from services.chat.registry import ModelRegistry
-from services.chat.upstream import UpstreamClients, upstream_error
+from services.chat.generation.upstream import UpstreamClients, upstream_error
+from services.chat.models.registry import ModelRegistry
 from services.kit.context import Principal
 from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, Unavailable
 

@@ -1,18 +1,17 @@
-"""Model registry RPCs (Nexent /api/model/*, /api/me/*, Embed); proto <-> domain only."""
+"""ModelRegistryService (Nexent /api/model/*, /api/me/*, Embed); proto <-> domain only."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from google.protobuf import timestamp_pb2
-from meshconsole.chat.v1 import chat_pb2
+from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 from meshconsole.common.v1 import common_pb2
 
 from services.chat.config import ChatSettings
-from services.chat.models import ModelRecord
-from services.chat.registry import NO_PROVIDER_MESSAGE, ModelRegistry, upstream_model_id
-from services.chat.registry_embed import embed
-from services.chat.registry_entries import (
+from services.chat.generation.upstream import UpstreamClients
+from services.chat.models.embed import embed
+from services.chat.models.entries import (
     EntryChanges,
     create_entry,
     delete_entry,
@@ -21,10 +20,11 @@ from services.chat.registry_entries import (
     validate_changes,
     validate_model_name,
 )
-from services.chat.registry_probe import ProbeFailed, ProbeResult, ProbeTarget, list_served, probe, probe_endpoint
-from services.chat.rpc_generation import caller
-from services.chat.upstream import UpstreamClients
+from services.chat.models.probe import ProbeFailed, ProbeResult, ProbeTarget, list_served, probe, probe_endpoint
+from services.chat.models.registry import NO_PROVIDER_MESSAGE, ModelRegistry, upstream_model_id
+from services.chat.records import ModelRecord
 from services.kit.clock import as_utc
+from services.kit.context import require_principal as caller
 from services.kit.crypto import mask_secret
 from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, Unavailable
 from services.kit.proto_enums import wire_names
@@ -69,12 +69,13 @@ def health_message(result: ProbeResult) -> chat_pb2.HealthResult:
     )
 
 
-class RegistryRpcs:
-    """Mixin of ChatServicer for the model registry."""
+class ModelRegistryServicer(chat_pb2_grpc.ModelRegistryServiceServicer):
+    """Per-company model entries, their live checks, the platform upstream's own models, and embeddings."""
 
-    registry: ModelRegistry
-    upstream: UpstreamClients
-    settings: ChatSettings
+    def __init__(self, *, registry: ModelRegistry, upstream: UpstreamClients, settings: ChatSettings) -> None:
+        self.registry = registry
+        self.upstream = upstream
+        self.settings = settings
 
     def _entry(self, record: ModelRecord) -> chat_pb2.ModelEntry:
         """An entry as callers see it: the api key masked, the platform's hidden entirely."""

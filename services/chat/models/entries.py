@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.chat.models import ModelRecord
-from services.chat.registry import CONNECT_STATUSES, MODEL_TYPES, ModelRegistry, not_found
+from services.chat.models.registry import CONNECT_STATUSES, MODEL_TYPES, ModelRegistry, not_found
+from services.chat.records import ModelRecord
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.crypto import mask_secret

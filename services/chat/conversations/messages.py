@@ -1,27 +1,22 @@
-"""Message operations: Dify message pages and detail, feedback, suggestions, sources, annotations, statistics."""
+"""Message operations: Dify message pages and detail, feedback, sources and annotations."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import structlog
 
-from services.chat import assist, statistics
-from services.chat.app_config import model_config_dict
-from services.chat.conversations import ChatDomain, MessageView, check_id, check_text, model_name_of
-from services.chat.models import AnnotationRecord, MessageRecord
-from services.chat.prompt import Turn
+from services.chat.conversations.service import ChatDomain, MessageView, check_id, check_text
+from services.chat.records import AnnotationRecord
 from services.kit.context import Principal
-from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound
+from services.kit.errors import InvalidArgument, NotFound
 
 log = structlog.get_logger(__name__)
-SUGGESTION_HISTORY = 3
 SOURCE_TYPES = ("all", "search", "image")
 
 
 class MessageService(ChatDomain):
-    """What the message, feedback, annotation and statistics RPCs do."""
+    """What the message, feedback and annotation RPCs do."""
 
     async def list_messages(
         self, *, principal: Principal, app_id: str, conversation_id: str, first_id: str, limit: int
@@ -50,38 +45,6 @@ class MessageService(ChatDomain):
             await self.require_app(principal=principal, app_id=app_id)
         record = await self.store.get_message(principal=principal, message_id=message_id, app_id=app_id)
         return (await self.views(principal, [record]))[0]
-
-    async def _app_config(self, principal: Principal, message: MessageRecord) -> dict[str, Any]:
-        if message.app_id and self.app_configs is not None:
-            return model_config_dict(await self.app_configs.get(principal=principal, app_id=message.app_id))
-        conversation = await self.store.get_conversation(principal=principal, conversation_id=message.conversation_id)
-        return dict(conversation.model_config or {})
-
-    async def suggest(self, *, principal: Principal, app_id: str, message_id: str) -> list[str]:
-        """Three follow-up questions for the exchange, when the app turns suggested questions on."""
-        check_id(message_id, field="message_id")
-        if app_id:
-            await self.require_app(principal=principal, app_id=app_id)
-        message = await self.store.get_message(principal=principal, message_id=message_id, app_id=app_id)
-        await self.store.get_conversation(principal=principal, conversation_id=message.conversation_id)
-        config = await self._app_config(principal, message)
-        if not (config.get("suggested_questions_after_answer") or {}).get("enabled"):
-            raise FailedPrecondition(
-                "suggested questions after answer are disabled for this app",
-                reason="app_suggested_questions_after_answer_disabled",
-            )
-        rows = await self.queries.messages_until(message=message, limit=SUGGESTION_HISTORY)
-        turns = [t for m in rows for t in (Turn("user", m.query), Turn("assistant", m.answer)) if t.content]
-        model = await self.registry.resolve_llm(principal=principal, model_name=model_name_of(config))
-        try:
-            answer = await self.upstream.complete(
-                model, messages=assist.suggestion_messages(turns), params=assist.SUGGESTION_PARAMS
-            )
-        except MeshError as error:
-            # Dify answers an empty list when the model fails; the reason goes to the log.
-            log.warning("suggested_questions_failed", reason=error.reason, error=error.message)
-            return []
-        return assist.parse_questions(answer)
 
     async def set_feedback(
         self, *, principal: Principal, app_id: str, message_id: str, rating: str | None, content: str, from_source: str
@@ -147,22 +110,3 @@ class MessageService(ChatDomain):
         """How many annotations the app has."""
         await self.require_app(principal=principal, app_id=app_id)
         return await self.feedback.count_annotations(principal=principal, app_id=app_id)
-
-    async def statistics(
-        self,
-        *,
-        principal: Principal,
-        app_id: str,
-        metric: str,
-        start: datetime | None,
-        end: datetime | None,
-        timezone: str,
-    ) -> list[statistics.StatRow]:
-        """One Dify statistic per day over [start, end), days cut in the timezone (default MESH_TIMEZONE)."""
-        if metric not in statistics.METRICS:
-            raise InvalidArgument(f"metric must be one of {', '.join(statistics.METRICS)}", field="metric")
-        span = statistics.window(start=start, end=end, timezone=timezone or self.settings.timezone)
-        await self.require_app(principal=principal, app_id=app_id)
-        return await statistics.compute(
-            sessions=self.store.sessions, principal=principal, app_id=app_id, metric=metric, span=span
-        )

@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 
-from services.chat.upstream import upstream_error
+from services.chat.generation.upstream import upstream_error
 
 MAX_MESSAGE = 300
 PROBE_TEXT = "ping"

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
 
-from services.chat.generation import GenerationService, GenerationSpec
+from services.chat.generation.core import GenerationService, GenerationSpec
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.chat.models import ConversationRecord, FeedbackRecord, MessageRecord
+from services.chat.records import ConversationRecord, FeedbackRecord, MessageRecord
 from services.chat.store import visible_to
 from services.kit.clock import as_utc, utcnow
 from services.kit.context import Principal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,10 +10,9 @@ import structlog
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from meshconsole.chat.v1 import chat_pb2
 
-from services.chat.conversation_store import Summary
-from services.chat.conversations import ConversationView, MessageView
-from services.chat.models import AnnotationRecord, ConversationRecord, FeedbackRecord
-from services.chat.statistics import StatRow
+from services.chat.conversations.queries import Summary
+from services.chat.conversations.service import ConversationView, MessageView
+from services.chat.records import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
 from services.kit.clock import as_utc
 
 log = structlog.get_logger(__name__)
@@ -23,6 +23,8 @@ ORIGINS = {
     "nexent": chat_pb2.ORIGIN_NEXENT,
     "lbai": chat_pb2.ORIGIN_LBAI,
 }
+ORIGIN_NAMES = {number: name for name, number in ORIGINS.items()}
+MODE_NAMES = {number: name for name, number in MODES.items()}
 RATINGS = {"like": chat_pb2.RATING_LIKE, "dislike": chat_pb2.RATING_DISLIKE}
 STATUSES = {
     "normal": chat_pb2.MESSAGE_STATUS_NORMAL,
@@ -173,11 +175,59 @@ def message(view: MessageView) -> chat_pb2.Message:
     return out
 
 
-def stat_row(row: StatRow) -> chat_pb2.StatisticRow:
-    return chat_pb2.StatisticRow(
-        date=row.date,
-        value=row.value,
-        token_count=row.token_count,
-        total_price=row.total_price,
-        currency=row.currency,
+def session(record: ConversationRecord, *, llm_code: str) -> chat_pb2.Session:
+    """A NextConsole session row for a conversation."""
+    return chat_pb2.Session(
+        id=record.seq,
+        session_code=record.id,
+        session_topic=record.name or "新会话",
+        session_status="正常",
+        session_source=record.app_id,
+        session_llm_code=llm_code,
+        session_assistant_id=0,
+        session_search_engine_resource_type="search",
+        session_vis=True,
+        user_id=record.user_id,
+        create_time=timestamp(record.created_at),
+        update_time=timestamp(record.updated_at),
     )
+
+
+def session_items(
+    rows: Sequence[tuple[MessageRecord, int]], *, first_item: int, size: int
+) -> list[chat_pb2.SessionMessage]:
+    """lbai msgList items, oldest first: each exchange is a human item then its AI item (when there is one).
+
+    rows come newest first with the item offset of each; the first may start before the page, so the list is cut
+    to the page exactly.
+    """
+    items: list[chat_pb2.SessionMessage] = []
+    offset = rows[0][1] if rows else first_item
+    for message, _ in rows:
+        stamp = timestamp_pb2.Timestamp(seconds=int(as_utc(message.created_at).timestamp()))
+        if message.answer or message.status != "generating":
+            items.append(
+                chat_pb2.SessionMessage(
+                    id=f"{message.id}-a",
+                    user_type=chat_pb2.SPEAKER_TYPE_AI,
+                    text=message.answer,
+                    text_type=message.text_type,
+                    create_time=stamp,
+                )
+            )
+        files = [
+            chat_pb2.Attachment(
+                file_id=str(f.get("file_id", "")), url=str(f.get("url", "")), kind=f.get("file_type", 0)
+            )
+            for f in (message.extra or {}).get("message_files", [])
+        ]
+        items.append(
+            chat_pb2.SessionMessage(
+                id=f"{message.id}-q",
+                user_type=chat_pb2.SPEAKER_TYPE_HUMAN,
+                text=message.query,
+                file_attachs=files,
+                create_time=stamp,
+            )
+        )
+    return list(reversed(items[first_item - offset : first_item - offset + size]))

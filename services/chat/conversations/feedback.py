@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.chat.models import AnnotationRecord, FeedbackRecord, MessageRecord
+from services.chat.records import AnnotationRecord, FeedbackRecord, MessageRecord
 from services.chat.store import visible_to
 from services.kit.clock import utcnow
 from services.kit.context import Principal

@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 
-from services.chat.generation import StreamEvent
+from services.chat.generation.core import StreamEvent
 
 _MERGEABLE = ("text", "reasoning")
 _END = object()

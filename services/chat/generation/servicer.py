@@ -1,25 +1,19 @@
-"""Generation RPCs: Generate (server streaming) and StopGeneration; proto <-> domain only."""
+"""GenerationService: Generate (server streaming), StopGeneration and lbai's one-reply turns; proto <-> domain only."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
 
-from google.protobuf import json_format
-from meshconsole.chat.v1 import chat_pb2
+from google.protobuf import json_format, timestamp_pb2
+from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 
-from services.chat.coalesce import coalesced
-from services.chat.generation import GenerationService, GenerationSpec, StreamEvent
-from services.chat.prompt import Turn
+from services.chat.conversations.shapes import ORIGIN_NAMES
+from services.chat.generation.coalesce import coalesced
+from services.chat.generation.core import GenerationService, GenerationSpec, StreamEvent
+from services.chat.generation.lbai import LbaiChat, SessionReply, require_text_question
+from services.chat.generation.prompt import Turn
 from services.kit.context import require_principal
-
-ORIGINS = {
-    chat_pb2.ORIGIN_DIFY: "dify",
-    chat_pb2.ORIGIN_NEXTCONSOLE: "nextconsole",
-    chat_pb2.ORIGIN_NEXENT: "nexent",
-    chat_pb2.ORIGIN_LBAI: "lbai",
-}
-
 
 caller = require_principal
 
@@ -35,7 +29,7 @@ def spec_from_request(request: chat_pb2.GenerateRequest) -> GenerationSpec:
     return GenerationSpec(
         query=request.query,
         mode="completion" if request.mode == chat_pb2.CONVERSATION_MODE_COMPLETION else "chat",
-        origin=ORIGINS.get(request.origin, "dify"),
+        origin=ORIGIN_NAMES.get(request.origin, "dify"),
         app_id=request.app_id,
         conversation_id=request.conversation_id,
         ensure_conversation=request.ensure_conversation,
@@ -93,10 +87,40 @@ def _resources(resources: list[dict[str, Any]]) -> list[chat_pb2.RetrieverResour
     return [json_format.ParseDict(r, chat_pb2.RetrieverResource(), ignore_unknown_fields=True) for r in resources]
 
 
-class GenerationRpcs:
-    """Mixin of ChatServicer for the streaming core."""
+def _question(request: Any) -> str:
+    which = request.user_question.WhichOneof("question")
+    require_text_question(question_type="voice" if which == "voice_file_id" else "text")
+    return str(request.user_question.text)
 
-    generation: GenerationService
+
+def _attachments(request: chat_pb2.SessionChatRequest) -> list[dict[str, Any]]:
+    return [
+        {"file_id": a.file_id, "url": a.url, "file_type": int(a.kind), "name": a.name}
+        for a in request.file_attachs
+        if a.file_id or a.url
+    ]
+
+
+def _stamp(seconds: int) -> timestamp_pb2.Timestamp:
+    return timestamp_pb2.Timestamp(seconds=seconds)
+
+
+def _reply(reply: SessionReply) -> chat_pb2.SessionChatReply:
+    return chat_pb2.SessionChatReply(
+        id=reply.message_id,
+        session_id=reply.session_id,
+        create_time=_stamp(reply.created_at),
+        text=reply.text,
+        text_type=reply.text_type,
+    )
+
+
+class GenerationServicer(chat_pb2_grpc.GenerationServiceServicer):
+    """Streams turns through the generation core; lbai's session turns through LbaiChat."""
+
+    def __init__(self, *, generation: GenerationService, lbai: LbaiChat) -> None:
+        self.generation = generation
+        self.lbai = lbai
 
     async def Generate(self, request: chat_pb2.GenerateRequest, context: Any) -> AsyncIterator[chat_pb2.GenerateEvent]:
         events = self.generation.generate(principal=caller(), spec=spec_from_request(request))
@@ -108,3 +132,33 @@ class GenerationRpcs:
     ) -> chat_pb2.StopGenerationResponse:
         stopped = await self.generation.stop(principal=caller(), task_id=request.task_id, app_id=request.app_id)
         return chat_pb2.StopGenerationResponse(stopped=stopped)
+
+    async def SessionChat(self, request: chat_pb2.SessionChatRequest, context: Any) -> chat_pb2.SessionChatReply:
+        reply = await self.lbai.chat(
+            principal=caller(),
+            session_id=request.session_id,
+            question=_question(request),
+            mark_type=int(request.mark_type),
+            attachments=_attachments(request),
+            mini_program_only=False,
+        )
+        return _reply(reply)
+
+    async def MiniProgramChat(self, request: chat_pb2.SessionChatRequest, context: Any) -> chat_pb2.SessionChatReply:
+        reply = await self.lbai.chat(
+            principal=caller(),
+            session_id=request.session_id,
+            question=_question(request),
+            mark_type=int(request.mark_type),
+            attachments=_attachments(request),
+            mini_program_only=True,
+        )
+        return _reply(reply)
+
+    async def BuildMiniProgram(
+        self, request: chat_pb2.BuildMiniProgramRequest, context: Any
+    ) -> chat_pb2.SessionChatReply:
+        reply = await self.lbai.build_mini_program(
+            principal=caller(), command_session_id=request.command_session_id, question=_question(request)
+        )
+        return _reply(reply)

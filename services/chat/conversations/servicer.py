@@ -1,66 +1,41 @@
-"""Conversation, message, feedback, annotation and statistics RPCs; proto <-> domain only."""
+"""ConversationService: conversations, messages, feedback, annotations and sessions; proto <-> domain only."""
 
 from __future__ import annotations
 
-from datetime import UTC
-from functools import cached_property
 from typing import Any
 
-from meshconsole.chat.v1 import chat_pb2
+from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 from meshconsole.common.v1 import common_pb2
 
-from services.chat import conversation_pb as pb
-from services.chat.config import ChatSettings
-from services.chat.conversations import ConversationService
-from services.chat.generation import GenerationService
-from services.chat.message_service import MessageService
-from services.chat.prompt import Turn
-from services.chat.rpc_generation import ORIGINS, caller
-from services.chat.statistics import METRICS
-from services.chat.store import ChatStore
+from services.chat.conversations import shapes as pb
+from services.chat.conversations.messages import MessageService
+from services.chat.conversations.queries import ConversationQueries
+from services.chat.conversations.service import ConversationService
+from services.chat.conversations.sessions import init_session
+from services.chat.insights.service import InsightsService
+from services.kit.context import require_principal as caller
 from services.kit.errors import InvalidArgument
 
-MODE_NAMES = {chat_pb2.CONVERSATION_MODE_CHAT: "chat", chat_pb2.CONVERSATION_MODE_COMPLETION: "completion"}
 RATING_NAMES: dict[int, str | None] = {
     chat_pb2.RATING_UNSPECIFIED: None,
     chat_pb2.RATING_LIKE: "like",
     chat_pb2.RATING_DISLIKE: "dislike",
 }
-METRIC_NAMES = {
-    chat_pb2.STATISTIC_METRIC_DAILY_CONVERSATIONS: "daily-conversations",
-    chat_pb2.STATISTIC_METRIC_DAILY_END_USERS: "daily-end-users",
-    chat_pb2.STATISTIC_METRIC_TOKEN_COSTS: "token-costs",
-    chat_pb2.STATISTIC_METRIC_AVERAGE_SESSION_INTERACTIONS: "average-session-interactions",
-    chat_pb2.STATISTIC_METRIC_USER_SATISFACTION_RATE: "user-satisfaction-rate",
-    chat_pb2.STATISTIC_METRIC_AVERAGE_RESPONSE_TIME: "average-response-time",
-    chat_pb2.STATISTIC_METRIC_TOKENS_PER_SECOND: "tokens-per-second",
-}
 
 
-class ConversationRpcs:
-    """Mixin of ChatServicer for conversations and what hangs off them."""
+class ConversationServicer(chat_pb2_grpc.ConversationServiceServicer):
+    """Conversations, messages, feedback, annotations and app sessions."""
 
-    store: ChatStore
-    generation: GenerationService
-    settings: ChatSettings
-
-    def _deps(self) -> dict[str, Any]:
-        generation = self.generation
-        return {
-            "store": self.store,
-            "registry": generation.registry,
-            "upstream": generation.upstream,
-            "app_configs": generation.app_configs,
-            "settings": self.settings,
-        }
-
-    @cached_property
-    def conversations(self) -> ConversationService:
-        return ConversationService(**self._deps())
-
-    @cached_property
-    def messages(self) -> MessageService:
-        return MessageService(**self._deps())
+    def __init__(
+        self,
+        *,
+        conversations: ConversationService,
+        messages: MessageService,
+        insights: InsightsService,
+    ) -> None:
+        self.conversations = conversations
+        self.messages = messages
+        self.insights = insights
 
     async def CreateConversation(
         self, request: chat_pb2.CreateConversationRequest, context: Any
@@ -69,8 +44,8 @@ class ConversationRpcs:
             principal=caller(),
             app_id=request.app_id,
             name=request.name,
-            mode=MODE_NAMES.get(request.mode, "chat"),
-            origin=ORIGINS.get(request.origin, "dify"),
+            mode=pb.MODE_NAMES.get(request.mode, "chat"),
+            origin=pb.ORIGIN_NAMES.get(request.origin, "dify"),
         )
         return pb.conversation(view.record, view.summary)
 
@@ -81,8 +56,8 @@ class ConversationRpcs:
         found = await self.conversations.list_conversations(
             principal=caller(),
             app_id=request.app_id,
-            mode=MODE_NAMES.get(request.mode, ""),
-            origin=ORIGINS.get(request.origin, ""),
+            mode=pb.MODE_NAMES.get(request.mode, ""),
+            origin=pb.ORIGIN_NAMES.get(request.origin, ""),
             keyword=request.keyword,
             page=page,
             limit=limit,
@@ -102,7 +77,7 @@ class ConversationRpcs:
             principal=caller(),
             ref=request.conversation_id,
             app_id=request.app_id,
-            mode=MODE_NAMES.get(request.mode, ""),
+            mode=pb.MODE_NAMES.get(request.mode, ""),
             include_messages=request.include_messages,
         )
         return pb.conversation_detail(view)
@@ -112,26 +87,18 @@ class ConversationRpcs:
             principal=caller(),
             ref=request.conversation_id,
             app_id=request.app_id,
-            mode=MODE_NAMES.get(request.mode, ""),
+            mode=pb.MODE_NAMES.get(request.mode, ""),
         )
         return common_pb2.Empty()
 
     async def RenameConversation(
         self, request: chat_pb2.RenameConversationRequest, context: Any
     ) -> chat_pb2.Conversation:
-        view = await self.conversations.rename(
-            principal=caller(), ref=request.conversation_id, name=request.name, auto_generate=request.auto_generate
-        )
+        if request.auto_generate:
+            record, _ = await self.insights.generate_title(principal=caller(), ref=request.conversation_id, history=[])
+            return pb.conversation(record, None)
+        view = await self.conversations.rename(principal=caller(), ref=request.conversation_id, name=request.name)
         return pb.conversation(view.record, view.summary)
-
-    async def GenerateTitle(
-        self, request: chat_pb2.GenerateTitleRequest, context: Any
-    ) -> chat_pb2.GenerateTitleResponse:
-        history = [Turn(m.role, m.content) for m in request.history]
-        _, title = await self.conversations.generate_title(
-            principal=caller(), ref=request.conversation_id, history=history
-        )
-        return chat_pb2.GenerateTitleResponse(title=title)
 
     async def ListMessages(self, request: chat_pb2.ListMessagesRequest, context: Any) -> chat_pb2.ListMessagesResponse:
         views, has_more, limit = await self.messages.list_messages(
@@ -146,14 +113,6 @@ class ConversationRpcs:
     async def GetMessage(self, request: chat_pb2.GetMessageRequest, context: Any) -> chat_pb2.Message:
         view = await self.messages.get_message(principal=caller(), app_id=request.app_id, message_id=request.message_id)
         return pb.message(view)
-
-    async def SuggestQuestions(
-        self, request: chat_pb2.SuggestQuestionsRequest, context: Any
-    ) -> chat_pb2.SuggestQuestionsResponse:
-        questions = await self.messages.suggest(
-            principal=caller(), app_id=request.app_id, message_id=request.message_id
-        )
-        return chat_pb2.SuggestQuestionsResponse(questions=questions)
 
     async def SetFeedback(self, request: chat_pb2.SetFeedbackRequest, context: Any) -> common_pb2.Empty:
         if request.rating not in RATING_NAMES:
@@ -195,17 +154,33 @@ class ConversationRpcs:
         count = await self.messages.count_annotations(principal=caller(), app_id=request.app_id)
         return chat_pb2.CountAnnotationsResponse(count=count)
 
-    async def GetStatistics(
-        self, request: chat_pb2.GetStatisticsRequest, context: Any
-    ) -> chat_pb2.GetStatisticsResponse:
-        if request.metric not in METRIC_NAMES:
-            raise InvalidArgument(f"metric must be one of {', '.join(METRICS)}", field="metric")
-        rows = await self.messages.statistics(
+    async def InitSession(self, request: chat_pb2.InitSessionRequest, context: Any) -> chat_pb2.Session:
+        domain = self.conversations
+        session = await init_session(
             principal=caller(),
-            app_id=request.app_id,
-            metric=METRIC_NAMES[request.metric],
-            start=request.start.ToDatetime(tzinfo=UTC) if request.HasField("start") else None,
-            end=request.end.ToDatetime(tzinfo=UTC) if request.HasField("end") else None,
-            timezone=request.timezone,
+            store=domain.store,
+            registry=domain.registry,
+            app_configs=domain.app_configs,
+            app_code=request.app_code,
+            session_code=request.session_code,
         )
-        return chat_pb2.GetStatisticsResponse(rows=[pb.stat_row(r) for r in rows])
+        return pb.session(session.conversation, llm_code=session.llm_code)
+
+    async def ListSessionMessages(
+        self, request: chat_pb2.ListSessionMessagesRequest, context: Any
+    ) -> chat_pb2.ListSessionMessagesResponse:
+        principal = caller()
+        page = request.page.page or 1
+        size = request.page.limit or 10
+        if page < 1 or not 1 <= size <= 100:
+            raise InvalidArgument("page_num must be >= 1 and page_size 1-100", field="page_size")
+        store = self.conversations.store
+        conversation = await store.get_conversation(principal=principal, conversation_id=request.session_id)
+        first_item = (page - 1) * size
+        rows, total = await ConversationQueries(store).exchange_items_page(
+            conversation_id=conversation.id, first_item=first_item, item_count=size
+        )
+        return chat_pb2.ListSessionMessagesResponse(
+            items=pb.session_items(rows, first_item=first_item, size=size),
+            page=common_pb2.PageInfo(page=page, limit=size, total=total, has_more=page * size < total),
+        )

@@ -1,4 +1,4 @@
-"""Conversation domain: create, list, detail, delete, rename and titles, plus what message operations share.
+"""Conversation domain: create, list, detail, delete and rename, plus what message operations share.
 
 A conversation is a conversation whichever dialect made it: Dify routes address it by uuid, Nexent by uuid or its
 numeric id (seq). Message extras written by the runtimes are read under these keys: `retriever_resources` and
@@ -13,23 +13,20 @@ from typing import Any
 
 from meshconsole.apps.v1 import apps_pb2
 
-from services.chat import assist
 from services.chat.app_config import AppConfigReader
 from services.chat.config import ChatSettings
-from services.chat.conversation_store import ConversationPage, ConversationQueries, Summary, is_uuid
-from services.chat.feedback_store import FeedbackStore
-from services.chat.models import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
-from services.chat.prompt import Turn
-from services.chat.registry import ModelRegistry
+from services.chat.conversations.feedback import FeedbackStore
+from services.chat.conversations.queries import ConversationPage, ConversationQueries, Summary, is_uuid
+from services.chat.generation.upstream import UpstreamClients
+from services.chat.models.registry import ModelRegistry
+from services.chat.records import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
 from services.chat.store import ChatStore
-from services.chat.upstream import UpstreamClients
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument
 
 MAX_NAME = 255
 MAX_TEXT = 100_000
-TITLE_HISTORY = 6
 
 
 @dataclass
@@ -122,7 +119,7 @@ class ChatDomain:
 
 
 class ConversationService(ChatDomain):
-    """Conversations as a whole: create, list, detail, delete, rename and titles."""
+    """Conversations as a whole: create, list, detail, delete and rename."""
 
     async def create(self, *, principal: Principal, app_id: str, name: str, mode: str, origin: str) -> ConversationView:
         """An empty conversation; without app_id it belongs to the caller's Nexent agent app."""
@@ -191,33 +188,12 @@ class ConversationService(ChatDomain):
             await self.require_app(principal=principal, app_id=app_id)
         await self.queries.delete(principal=principal, ref=ref, app_id=app_id, mode=mode)
 
-    async def rename(self, *, principal: Principal, ref: str, name: str, auto_generate: bool) -> ConversationView:
-        """Set the name, or let the model write one from the stored messages."""
+    async def rename(self, *, principal: Principal, ref: str, name: str) -> ConversationView:
+        """Set the name (the insights service writes generated titles)."""
         check_id(ref, field="conversation_id", allow_seq=True)
-        if auto_generate:
-            record, _ = await self.generate_title(principal=principal, ref=ref, history=[])
-            return ConversationView(record=record, summary=Summary())
         check_text(name, field="name", required=True, limit=MAX_NAME)
         record = await self.queries.rename(principal=principal, ref=ref, name=name.strip())
         return ConversationView(record=record, summary=Summary())
-
-    async def generate_title(
-        self, *, principal: Principal, ref: str, history: Sequence[Turn]
-    ) -> tuple[ConversationRecord, str]:
-        """A short title from the given history (or the stored messages), saved as the conversation's name."""
-        check_id(ref, field="conversation_id", allow_seq=True)
-        record = await self.queries.resolve(principal=principal, ref=ref)
-        turns = [t for t in history if t.content.strip()]
-        if not turns:
-            rows = await self.store.history(conversation_id=record.id, limit=TITLE_HISTORY)
-            turns = [t for m in rows for t in (Turn("user", m.query), Turn("assistant", m.answer)) if t.content]
-        if not turns:
-            raise InvalidArgument("history is empty and the conversation has no messages yet", field="history")
-        model = await self.registry.resolve_llm(principal=principal, model_name=model_name_of(record.model_config))
-        answer = await self.upstream.complete(model, messages=assist.title_messages(turns), params=assist.TITLE_PARAMS)
-        title = assist.clean_title(answer) or assist.fallback_title(turns)
-        renamed = await self.queries.rename(principal=principal, ref=record.id, name=title[:MAX_NAME])
-        return renamed, title
 
 
 def model_name_of(config: dict[str, Any]) -> str:

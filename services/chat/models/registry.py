@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chat.config import ChatSettings
-from services.chat.models import ModelRecord
+from services.chat.records import ModelRecord
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.crypto import SecretBox

@@ -14,14 +14,14 @@ from meshconsole.apps.v1 import apps_pb2
 
 from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
-from services.chat.conversation_store import ConversationQueries
-from services.chat.knowledge import KnowledgeReader, context_prompt, knowledge_plan, mounted_prompt
-from services.chat.models import MessageRecord
-from services.chat.prompt import Turn, build_messages, completion_params, estimate_tokens
-from services.chat.registry import ModelRegistry
+from services.chat.conversations.queries import ConversationQueries
+from services.chat.generation.knowledge import KnowledgeReader, context_prompt, knowledge_plan, mounted_prompt
+from services.chat.generation.prompt import Turn, build_messages, completion_params, estimate_tokens
+from services.chat.generation.upstream import UpstreamClients
+from services.chat.models.registry import ModelRegistry
+from services.chat.records import MessageRecord
 from services.chat.store import ChatStore
 from services.chat.tasks import TaskRegistry
-from services.chat.upstream import UpstreamClients
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError, NotFound

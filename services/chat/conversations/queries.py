@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.chat.models import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
+from services.chat.records import AnnotationRecord, ConversationRecord, FeedbackRecord, MessageRecord
 from services.chat.store import ChatStore, visible_to
 from services.kit.clock import utcnow
 from services.kit.context import Principal

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from services.chat.prompt import Turn
+from services.chat.generation.prompt import Turn
 
 SUGGESTION_COUNT = 3
 SUGGESTION_PARAMS = {"max_tokens": 256, "temperature": 0}

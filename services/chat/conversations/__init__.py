@@ -1,0 +1,1 @@
+"""Conversations, their messages, feedback, annotations and app sessions."""

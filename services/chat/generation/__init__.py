@@ -1,0 +1,1 @@
+"""Generation: one model turn, streamed or whole; the upstream client, coalescing and prompts."""

@@ -1,0 +1,1 @@
+"""Insights from conversations: titles, suggested questions and statistics."""

@@ -1,0 +1,1 @@
+"""The model registry: per-company model entries, their probes and embeddings."""
