@@ -22,7 +22,7 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
 from gateway.clients import ServiceClients
-from gateway.deps import gateway_settings, service_clients
+from gateway.deps import gateway_settings
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError, ResourceExhausted, from_rpc_error
@@ -48,11 +48,6 @@ async def upload_limits(clients: ServiceClients) -> files_pb2.Limits:
     limits = await clients.call(clients.files.GetLimits, common_pb2.Empty())
     _limits_cache[clients] = (time.monotonic() + _LIMITS_TTL_S, limits)
     return limits
-
-
-async def files_limits(request: Request) -> files_pb2.Limits:
-    """upload_limits for the request's app, for callers that do not receive Clients yet."""
-    return await upload_limits(service_clients(request))
 
 
 def too_large(limit: int, *, reason: str = "file_too_large") -> ResourceExhausted:

@@ -14,13 +14,13 @@ from gateway.deps import Clients
 from gateway.dialects.nexent.schemas import BatchUrls, StorageList, StorageUploaded, StorageUrl, Success, Uploaded
 from gateway.uploads import (
     delete_quietly,
-    files_limits,
     form_files,
     form_text,
     header_for,
     public_base_url,
     put_upload,
     read_form,
+    upload_limits,
 )
 from services.kit.errors import InvalidArgument, NotFound
 
@@ -50,7 +50,7 @@ def _stored(info: files_pb2.ObjectInfo) -> dict[str, Any]:
 @router.post("/upload", response_model=Uploaded)
 async def upload(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipart `file` (one or more), `chunking_strategy`, `index_name`: store, then queue ingestion."""
-    limits = await files_limits(request)
+    limits = await upload_limits(clients)
     form = await read_form(request, max_files=limits.max_files_per_upload)
     stored: list[files_pb2.ObjectInfo] = []
     try:
@@ -85,7 +85,7 @@ async def upload(request: Request, principal: CurrentPrincipal, clients: Clients
 @router.post("/storage", response_model=StorageUploaded)
 async def upload_storage(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipart `files` and `folder`: store each file and report per-file results with a URL."""
-    limits = await files_limits(request)
+    limits = await upload_limits(clients)
     form = await read_form(request, max_files=limits.max_files_per_upload)
     stored: list[files_pb2.ObjectInfo] = []
     results: list[dict[str, Any]] = []

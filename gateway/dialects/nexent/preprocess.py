@@ -18,12 +18,12 @@ from gateway.dialects.nexent.schemas import sse
 from gateway.streaming import SSE_HEADERS, EventStreamResponse, ServerStream, pump
 from gateway.uploads import (
     delete_quietly,
-    files_limits,
     form_files,
     form_text,
     header_for,
     put_upload,
     read_form,
+    upload_limits,
 )
 from services.kit import grpc_client
 from services.kit.errors import InvalidArgument, MeshError
@@ -128,7 +128,7 @@ async def _relay(clients: ServiceClients, ids: list[str], names: dict[str, str],
 )
 async def preprocess(request: Request, principal: CurrentPrincipal, clients: Clients) -> Response:
     """multipart `files` and `query`: SSE of progress, text pieces, per-file errors, then complete."""
-    limits = await files_limits(request)
+    limits = await upload_limits(clients)
     form = await read_form(request, max_files=limits.max_files_per_upload)
     stored: list[files_pb2.ObjectInfo] = []
     try:
