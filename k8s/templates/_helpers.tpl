@@ -132,6 +132,19 @@ ConfigMap. Nothing here may come from `secrets:`. Args: (list root name componen
 {{- range $svc := splitList " " (include "meshconsole.serviceNames" $root) -}}
 {{- $_ := set $data (printf "MESH_%s_ADDR" (upper $svc)) (printf "%s:%v" (include "meshconsole.componentFullname" (list $root $svc)) $v.grpcPort) -}}
 {{- end -}}
+{{- if ne $name "gateway" -}}
+{{- /* Services listen on the pod's address; the code's default is loopback only. */ -}}
+{{- $_ := set $data "MESH_GRPC_BIND_HOST" "0.0.0.0" -}}
+{{- $_ := set $data "MESH_GATEWAY_TOKEN_PUBLIC_KEY" (include "meshconsole.principalKeys" $root | fromYaml).gatewayPublic -}}
+{{- if $v.mtls.enabled -}}
+{{- $_ := set $data "MESH_GRPC_HEALTH_PORT" ($v.mtls.healthPort | toString) -}}
+{{- end -}}
+{{- end -}}
+{{- if $v.mtls.enabled -}}
+{{- $_ := set $data "MESH_GRPC_TLS_CERT_FILE" (printf "%s/tls.crt" $v.mtls.mountPath) -}}
+{{- $_ := set $data "MESH_GRPC_TLS_KEY_FILE" (printf "%s/tls.key" $v.mtls.mountPath) -}}
+{{- $_ := set $data "MESH_GRPC_TLS_CA_FILE" (printf "%s/ca.crt" $v.mtls.mountPath) -}}
+{{- end -}}
 {{- if eq $name "gateway" -}}
 {{- $_ := set $data "MESH_HOST" "0.0.0.0" -}}
 {{- $_ := set $data "MESH_PORT" ($v.gateway.port | toString) -}}
@@ -225,4 +238,100 @@ Args: (list root name)
 {{- else if eq $name "voice" }}
 {{- include "meshconsole.secretEnv" (list $root "MESH_VOICE_OPENAI_API_KEY" "voiceOpenaiApiKey" true) }}
 {{- end }}
+{{- /* The principal keys: the gateway's only to the gateway, the services' only to services. */}}
+- name: {{ ternary "MESH_GATEWAY_TOKEN_KEY" "MESH_SERVICE_TOKEN_KEY" (eq $name "gateway") }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ ternary (include "meshconsole.gatewayTokenSecretName" $root) (include "meshconsole.serviceTokenSecretName" $root) (eq $name "gateway") }}
+      key: {{ $v.security.principalKeys.secretKey }}
+{{- end -}}
+
+{{/* ------------------------------------------------------------ trust boundary inside the mesh */}}
+
+{{- define "meshconsole.gatewayTokenSecretName" -}}
+{{- $pk := .Values.security.principalKeys -}}
+{{- if $pk.generate -}}{{ printf "%s-gateway-token-key" (include "meshconsole.fullname" .) }}{{- else -}}{{ $pk.gatewayExistingSecret }}{{- end -}}
+{{- end -}}
+
+{{- define "meshconsole.serviceTokenSecretName" -}}
+{{- $pk := .Values.security.principalKeys -}}
+{{- if $pk.generate -}}{{ printf "%s-service-token-key" (include "meshconsole.fullname" .) }}{{- else -}}{{ $pk.serviceExistingSecret }}{{- end -}}
+{{- end -}}
+
+{{/*
+The public key (SPKI PEM) of an Ed25519 private key (PKCS#8 PEM). Sprig has no function for it,
+but a certificate carries its key's public half: self-sign one with the key and cut the 32 key
+bytes out of its DER, after the fixed Ed25519 SubjectPublicKeyInfo prefix (RFC 8410).
+*/}}
+{{- define "meshconsole.ed25519PublicKey" -}}
+{{- $cert := genSelfSignedCertWithKey "meshconsole-gateway" nil nil 1 . -}}
+{{- $der := $cert.Cert | replace "-----BEGIN CERTIFICATE-----" "" | replace "-----END CERTIFICATE-----" "" | nospace | b64dec -}}
+{{- $prefix := "\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00" -}}
+{{- $parts := splitList $prefix $der -}}
+{{- if or (ne (len $parts) 2) (lt (len (index $parts 1)) 32) -}}
+{{- fail "security.principalKeys: the gateway's private key is not an Ed25519 key" -}}
+{{- end -}}
+{{- printf "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" (printf "%s%s" $prefix (substr 0 32 (index $parts 1)) | b64enc) -}}
+{{- end -}}
+
+{{/*
+The principal keys as YAML: {gateway, service} private PEMs (generate: true only) and
+gatewayPublic. Generated keys are reused from the cluster's Secrets when they exist. The result is
+cached on the root context, so the Secrets and the ConfigMaps of one render agree.
+*/}}
+{{- define "meshconsole.principalKeys" -}}
+{{- if not (hasKey . "meshconsolePrincipalKeys") -}}
+{{- $root := . -}}
+{{- $pk := .Values.security.principalKeys -}}
+{{- $keys := dict -}}
+{{- if $pk.generate -}}
+{{- $secrets := dict "gateway" (include "meshconsole.gatewayTokenSecretName" .) "service" (include "meshconsole.serviceTokenSecretName" .) -}}
+{{- range $who, $secret := $secrets -}}
+{{- $pem := "" -}}
+{{- with (lookup "v1" "Secret" $root.Release.Namespace $secret) -}}
+{{- $pem = get (.data | default dict) $pk.secretKey | b64dec -}}
+{{- end -}}
+{{- $_ := set $keys $who (default (genPrivateKey "ed25519") $pem) -}}
+{{- end -}}
+{{- $_ := set $keys "gatewayPublic" (include "meshconsole.ed25519PublicKey" $keys.gateway) -}}
+{{- else -}}
+{{- $_ := set $keys "gatewayPublic" $pk.gatewayPublicKey -}}
+{{- end -}}
+{{- $_ := set . "meshconsolePrincipalKeys" $keys -}}
+{{- end -}}
+{{- toYaml .meshconsolePrincipalKeys -}}
+{{- end -}}
+
+{{/* The Secret with a component's TLS certificate (tls.crt, tls.key, ca.crt). Args: (list root name) */}}
+{{- define "meshconsole.mtlsSecretName" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- if $root.Values.mtls.certManager.enabled -}}
+{{- printf "%s-tls" (include "meshconsole.componentFullname" (list $root $name)) -}}
+{{- else -}}
+{{- index $root.Values.mtls.existingSecrets $name -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The TCP ports of a list of addresses, space separated and without repeats. Args: (list addresses)
+where each address is a URL (the scheme gives the port when none is written) or host:port.
+*/}}
+{{- define "meshconsole.addressPorts" -}}
+{{- $ports := list -}}
+{{- range $address := index . 0 -}}
+{{- $scheme := "" -}}
+{{- $host := $address -}}
+{{- if contains "://" $address -}}
+{{- $u := urlParse $address -}}
+{{- $scheme = $u.scheme -}}
+{{- $host = $u.host -}}
+{{- end -}}
+{{- $port := regexFind "[0-9]+$" (regexFind ":[0-9]+$" $host) -}}
+{{- if not $port -}}
+{{- $port = get (dict "https" "443" "http" "80" "nats" "4222" "tls" "4222") $scheme | default "80" -}}
+{{- end -}}
+{{- $ports = append $ports $port -}}
+{{- end -}}
+{{- $ports | uniq | join " " -}}
 {{- end -}}

@@ -35,16 +35,19 @@ EXTRA_SECRETS = {
     "voice": {"MESH_VOICE_OPENAI_API_KEY"},
     "meetings": set(),
 }
-ALL_SECRET_ENV = COMMON_SECRETS | set().union(*EXTRA_SECRETS.values())
+# The principal keys, each in a Secret of its own (test_chart_security.py checks which).
+TOKEN_SECRETS = {"MESH_GATEWAY_TOKEN_KEY", "MESH_SERVICE_TOKEN_KEY"}
+ALL_SECRET_ENV = COMMON_SECRETS | TOKEN_SECRETS | set().union(*EXTRA_SECRETS.values())
 
 
 def expected_secret_env(component: str) -> set[str]:
-    common = {"MESH_REDIS_URL", "MESH_SECRET_KEY"} if component == "gateway" else COMMON_SECRETS
-    return common | EXTRA_SECRETS[component]
+    if component == "gateway":
+        return {"MESH_REDIS_URL", "MESH_SECRET_KEY", "MESH_GATEWAY_TOKEN_KEY"}
+    return COMMON_SECRETS | {"MESH_SERVICE_TOKEN_KEY"} | EXTRA_SECRETS[component]
 
 
 def test_ci_value_sets_exist() -> None:
-    assert {"minimal-values", "production-values", "ingress-values"} <= set(VALUE_SETS)
+    assert {"minimal-values", "production-values", "ingress-values", "security-values"} <= set(VALUE_SETS)
 
 
 def test_chart_covers_every_service_in_the_repository() -> None:
@@ -79,6 +82,8 @@ def test_every_manifest_validates_strictly(name: str, kube_version: str) -> None
     assert manifests
     problems = []
     for doc in manifests:
+        if doc["apiVersion"].startswith("cert-manager.io/"):
+            continue  # a CRD kubernetes-validate has no schema for: test_chart_mtls.py checks its fields
         label = f"{doc['kind']}/{doc['metadata']['name']}"
         try:
             kubernetes_validate.validate(doc, kube_version, strict=True)
@@ -119,7 +124,11 @@ def test_services_have_named_ports_matching_the_containers(name: str) -> None:
         assert port["targetPort"] == port_name
         assert port["port"] == (8080 if component == "gateway" else 50051)
         container_ports = {p["name"]: p["containerPort"] for p in r.container(component)["ports"]}
-        assert container_ports == {port_name: port["port"]}
+        expected = {port_name: port["port"]}
+        if r.merged["mtls"]["enabled"] and component != "gateway":
+            # The kubelet's plaintext health port, which no Service exposes.
+            expected["grpc-health"] = r.merged["mtls"]["healthPort"]
+        assert container_ports == expected
         pod_labels = r.component("Deployment", component)["spec"]["template"]["metadata"]["labels"]
         assert service["spec"]["selector"].items() <= pod_labels.items()
 
@@ -139,12 +148,13 @@ def test_every_deployment_is_hardened(name: str) -> None:
         assert sc["allowPrivilegeEscalation"] is False, component
         assert sc["capabilities"]["drop"] == ["ALL"], component
         assert not sc["capabilities"].get("add"), component
-        # The only writable paths are emptyDirs: /tmp and the data dir.
+        # The only writable paths are emptyDirs: /tmp and the data dir. Secrets mount read-only.
         volumes = {v["name"]: v for v in pod["volumes"]}
-        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
         assert "/tmp" in mounts, component
-        for mount_name in mounts.values():
-            assert "emptyDir" in volumes[mount_name], component
+        for mount in mounts.values():
+            volume = volumes[mount["name"]]
+            assert "emptyDir" in volume or ("secret" in volume and mount["readOnly"] is True), component
 
 
 @pytest.mark.parametrize("name", VALUE_SETS)
@@ -157,8 +167,9 @@ def test_every_deployment_has_probes_and_resources(name: str) -> None:
             if component == "gateway":
                 assert handler["httpGet"]["port"] == "http", (component, probe)
             else:
-                # Native gRPC probes (grpc.health.v1) on the service's port.
-                assert handler["grpc"]["port"] == 50051, (component, probe)
+                # Native gRPC probes (grpc.health.v1) on the service's port, or on the health port with mTLS.
+                port = r.merged["mtls"]["healthPort"] if r.merged["mtls"]["enabled"] else 50051
+                assert handler["grpc"]["port"] == port, (component, probe)
         if component == "gateway":
             assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -244,9 +255,9 @@ def test_each_component_gets_only_the_secrets_it_needs(name: str) -> None:
         assert secret_env == expected_secret_env(component), component
         for entry in env.values():
             assert "value" in entry or "valueFrom" in entry
-            if "valueFrom" in entry:
+            if "valueFrom" in entry and entry["name"] not in TOKEN_SECRETS:
                 assert entry["valueFrom"]["secretKeyRef"]["name"] == secret_name
-            else:
+            elif "value" in entry:
                 # Literal values only where Kubernetes puts a password in from a $(reference).
                 assert entry["name"] in ("MESH_REDIS_URL", "MESH_DATABASE_URL"), entry["name"]
                 if entry["name"] == "MESH_DATABASE_URL" or r.merged["redis"]["auth"]:
@@ -263,7 +274,7 @@ def test_existing_secret_means_no_chart_secret() -> None:
 
 
 def test_generated_secrets_are_kept_on_uninstall() -> None:
-    (secret,) = rendered("default").kind("Secret").values()
+    secret = rendered("default").kind("Secret")[f"{FULLNAME}-secrets"]
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     data = rendered("default").secret_values()
     assert len(data["secret-key"]) >= 32 and data["admin-password"]
