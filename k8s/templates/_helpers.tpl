@@ -135,7 +135,7 @@ ConfigMap. Nothing here may come from `secrets:`. Args: (list root name componen
 {{- if ne $name "gateway" -}}
 {{- /* Services listen on the pod's address; the code's default is loopback only. */ -}}
 {{- $_ := set $data "MESH_GRPC_BIND_HOST" "0.0.0.0" -}}
-{{- $_ := set $data "MESH_GATEWAY_TOKEN_PUBLIC_KEY" (include "meshconsole.principalKeys" $root | fromYaml).gatewayPublic -}}
+{{- $_ := set $data "MESH_GATEWAY_TOKEN_PUBLIC_KEY" (include "meshconsole.principalKey" (list $root "gatewayPublic")) -}}
 {{- if $v.mtls.enabled -}}
 {{- $_ := set $data "MESH_GRPC_HEALTH_PORT" ($v.mtls.healthPort | toString) -}}
 {{- end -}}
@@ -275,17 +275,18 @@ bytes out of its DER, after the fixed Ed25519 SubjectPublicKeyInfo prefix (RFC 8
 {{- end -}}
 
 {{/*
-The principal keys as YAML: {gateway, service} private PEMs (generate: true only) and
-gatewayPublic. Generated keys are reused from the cluster's Secrets when they exist. The result is
-cached on the root context, so the Secrets and the ConfigMaps of one render agree.
+One principal key as a PEM string. Args: (list root which), which is "gateway" or "service" (the
+private keys, with generate: true only) or "gatewayPublic". Generated keys are reused from the
+cluster's Secrets when they exist. All three are worked out once per render and cached on the
+root context, so the Secrets and the ConfigMaps of one render agree.
 */}}
-{{- define "meshconsole.principalKeys" -}}
-{{- if not (hasKey . "meshconsolePrincipalKeys") -}}
-{{- $root := . -}}
-{{- $pk := .Values.security.principalKeys -}}
+{{- define "meshconsole.principalKey" -}}
+{{- $root := index . 0 -}}
+{{- if not (hasKey $root "meshconsolePrincipalKeys") -}}
+{{- $pk := $root.Values.security.principalKeys -}}
 {{- $keys := dict -}}
 {{- if $pk.generate -}}
-{{- $secrets := dict "gateway" (include "meshconsole.gatewayTokenSecretName" .) "service" (include "meshconsole.serviceTokenSecretName" .) -}}
+{{- $secrets := dict "gateway" (include "meshconsole.gatewayTokenSecretName" $root) "service" (include "meshconsole.serviceTokenSecretName" $root) -}}
 {{- range $who, $secret := $secrets -}}
 {{- $pem := "" -}}
 {{- with (lookup "v1" "Secret" $root.Release.Namespace $secret) -}}
@@ -295,11 +296,14 @@ cached on the root context, so the Secrets and the ConfigMaps of one render agre
 {{- end -}}
 {{- $_ := set $keys "gatewayPublic" (include "meshconsole.ed25519PublicKey" $keys.gateway) -}}
 {{- else -}}
+{{- if eq $pk.gatewayExistingSecret $pk.serviceExistingSecret -}}
+{{- fail "security.principalKeys: gatewayExistingSecret and serviceExistingSecret must be two Secrets, or the services would hold the gateway's key" -}}
+{{- end -}}
 {{- $_ := set $keys "gatewayPublic" $pk.gatewayPublicKey -}}
 {{- end -}}
-{{- $_ := set . "meshconsolePrincipalKeys" $keys -}}
+{{- $_ := set $root "meshconsolePrincipalKeys" $keys -}}
 {{- end -}}
-{{- toYaml .meshconsolePrincipalKeys -}}
+{{- index $root.meshconsolePrincipalKeys (index . 1) -}}
 {{- end -}}
 
 {{/* The Secret with a component's TLS certificate (tls.crt, tls.key, ca.crt). Args: (list root name) */}}

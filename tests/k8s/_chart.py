@@ -115,9 +115,13 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-@functools.cache
-def rendered(name: str) -> Rendered:
-    values = load_values(name)
+def rendered_values(name: str, values: dict[str, Any] | None) -> Rendered:
+    """Render `values` (overrides of the chart's defaults) and index the result."""
     with helm.Chart.load(CHART_DIR) as chart:
         merged = chart.merge_values(values)
     return Rendered(name=name, values=values, merged=merged, manifests=render(values))
+
+
+@functools.cache
+def rendered(name: str) -> Rendered:
+    return rendered_values(name, load_values(name))
