@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
-import orjson
 import structlog
 from fastapi import FastAPI
 
@@ -102,19 +100,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             log.warning("signing_keys_unavailable_at_start")
         nc = await mesh_nats.connect_nats(url=settings.nats_url, name="gateway")
         app.state.nats = nc
-
-        async def on_revoked(msg: Any) -> None:
-            try:
-                payload = orjson.loads(msg.data)
-                await authenticator.forget_key(str(payload["key_hash"]))
-            except (ValueError, KeyError, TypeError):
-                log.warning("bad_revocation_event")
-
-        await nc.subscribe("mesh.events.apikeys.revoked", cb=on_revoked)
+        # Revocation events, and the revocation list loaded now and re-read every few seconds.
+        await authenticator.start(nc)
         log.info("gateway_started", host=settings.host, port=settings.port)
         try:
             yield
         finally:
+            await authenticator.stop()
             await mesh_nats.drain_nats(nc)
             await clients.close()
             await redis.aclose()

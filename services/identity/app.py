@@ -10,6 +10,7 @@ import structlog
 from meshconsole.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from services.identity.config import IdentitySettings
+from services.identity.events import IdentityEvents
 from services.identity.migrations import MIGRATIONS
 from services.identity.server import IdentityServicer
 from services.identity.service import IdentityService
@@ -45,6 +46,7 @@ async def build_identity(settings: IdentitySettings, *, address: str) -> Identit
         store=IdentityStore(create_session_factory(engine)),
         limiter=RateLimiter(redis),
         secret_box=SecretBox(settings.resolved_secret_key(), purpose="identity-signing-key"),
+        events=IdentityEvents(nc),
     )
     await service.ensure_signing_key()
     generated = await service.bootstrap_admin()
@@ -55,13 +57,8 @@ async def build_identity(settings: IdentitySettings, *, address: str) -> Identit
             stored_in=str(settings.data_dir / "admin_password"),
         )
 
-    async def publish_revoked(key_id: str, key_hash: str) -> None:
-        await mesh_nats.publish_event(
-            nc, entity="apikeys", verb="revoked", payload={"key_id": key_id, "key_hash": key_hash}
-        )
-
     health = HealthRegistry()
-    servicer = IdentityServicer(service, timezone=settings.timezone, on_key_revoked=publish_revoked)
+    servicer = IdentityServicer(service, timezone=settings.timezone)
     server, port = create_server(
         address,
         bindings=[ServiceBinding(SERVICE_NAME, identity_pb2_grpc.add_IdentityServiceServicer_to_server, servicer)],

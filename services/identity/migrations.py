@@ -69,4 +69,14 @@ def _v1_initial(op: Operations) -> None:
     )
 
 
-MIGRATIONS = [Migration(1, "users, companies, api keys, signing keys", _v1_initial)]
+def _v2_token_revocation(op: Operations) -> None:
+    # The gateway lists recent revocations by time, at start and every few seconds.
+    op.add_column("users", sa.Column("tokens_not_before", sa.BigInteger, nullable=False, server_default="0"))
+    op.create_index("ix_users_tokens_not_before", "users", ["tokens_not_before"])
+    op.create_index("ix_api_keys_revoked_at", "api_keys", ["revoked_at"])
+
+
+MIGRATIONS = [
+    Migration(1, "users, companies, api keys, signing keys", _v1_initial),
+    Migration(2, "per-user token cutoff; revocation indexes", _v2_token_revocation),
+]

@@ -52,6 +52,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Tokens whose iat is earlier (unix seconds) are refused: set on disable, password change or sign-out.
+    tokens_not_before: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class ApiKey(Base):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,16 +24,9 @@ _caller = require_principal
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     """Thin adapter over IdentityService."""
 
-    def __init__(
-        self,
-        service: IdentityService,
-        *,
-        timezone: str,
-        on_key_revoked: Callable[[str, str], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, service: IdentityService, *, timezone: str) -> None:
         self.service = service
         self.tz = ZoneInfo(timezone)
-        self._on_key_revoked = on_key_revoked
 
     def _fmt(self, value: datetime | None) -> str:
         moment = as_utc(value)
@@ -106,7 +98,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return await self._token_response(issued)
 
     async def IssueToken(self, request: identity_pb2.IssueTokenRequest, context: Any) -> identity_pb2.TokenResponse:
-        issued = await self.service.issue_custom_token(principal=_caller(), expire_at_unix=request.expire_at_unix)
+        issued = await self.service.issue_custom_token(
+            principal=_caller(), expire_at_unix=request.expire_at_unix, api_key_id=request.api_key_id
+        )
         return await self._token_response(issued)
 
     async def GetSigningKeys(self, request: common_pb2.Empty, context: Any) -> identity_pb2.SigningKeys:
@@ -167,7 +161,29 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         )
 
     async def RevokeApiKey(self, request: identity_pb2.RevokeApiKeyRequest, context: Any) -> common_pb2.Empty:
-        record = await self.service.revoke_api_key(principal=_caller(), key_id=request.key_id)
-        if self._on_key_revoked is not None:
-            await self._on_key_revoked(record.id, record.key_hash)
+        await self.service.access.revoke_api_key(principal=_caller(), key_id=request.key_id)
         return common_pb2.Empty()
+
+    async def SetUserAccess(self, request: identity_pb2.SetUserAccessRequest, context: Any) -> identity_pb2.UserAccess:
+        user = await self.service.access.set_user_access(
+            principal=_caller(),
+            user_id=request.user_id,
+            status=request.status if request.HasField("status") else None,
+            password=request.password,
+            end_sessions=request.end_sessions,
+        )
+        return identity_pb2.UserAccess(
+            user_id=user.id, status=user.status, tokens_not_before_unix=user.tokens_not_before
+        )
+
+    async def ListRevocations(
+        self, request: identity_pb2.ListRevocationsRequest, context: Any
+    ) -> identity_pb2.Revocations:
+        # No principal: gateways load this at start, before anyone signs in (like GetSigningKeys).
+        found = await self.service.access.revocations(since_unix=request.since_unix)
+        return identity_pb2.Revocations(
+            keys=[identity_pb2.RevokedApiKey(key_id=k, revoked_at_unix=at) for k, at in found.keys],
+            users=[identity_pb2.TokenCutoff(user_id=u, not_before_unix=nb) for u, nb in found.users],
+            server_time_unix=found.now,
+            horizon_unix=found.horizon,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from typing import Any
 import structlog
 
 from services.identity import credentials
+from services.identity.access import AccessControl, cutoff
 from services.identity.config import IdentitySettings
+from services.identity.events import IdentityEvents
 from services.identity.models import ApiKey, SigningKey, User
 from services.identity.profile import validate_profile_changes
 from services.identity.store import IdentityStore
@@ -31,6 +34,7 @@ log = structlog.get_logger(__name__)
 
 LOGIN_FAILED_MESSAGE = "账号或者密码错误!"
 DAY_S = 86_400
+KEY_PRINCIPAL_KINDS = frozenset({"user_key", "company_key"})
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,13 @@ class IdentityService:
         store: IdentityStore,
         limiter: RateLimiter,
         secret_box: SecretBox,
+        events: IdentityEvents | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.limiter = limiter
         self.secret_box = secret_box
+        self.access = AccessControl(settings=settings, store=store, events=events)
         self._signing_key: SigningKeyPair | None = None
 
     async def ensure_signing_key(self) -> SigningKeyPair:
@@ -110,11 +116,18 @@ class IdentityService:
                 roles=["admin"],
             )
             log.info("admin_created", account=self.settings.admin_account)
-        elif not credentials.verify_password(existing.password_hash, digest) or "admin" not in existing.roles:
+            return generated
+        password_changed = not credentials.verify_password(existing.password_hash, digest)
+        if password_changed or "admin" not in existing.roles:
             # The environment is the source of truth for the admin's password.
             roles = sorted({*existing.roles, "admin"})
-            changes = {"password_hash": credentials.hash_password(digest), "roles": roles}
-            await self.store.update_user_fields(user_id=existing.id, changes=changes)
+            changes: dict[str, Any] = {"password_hash": credentials.hash_password(digest), "roles": roles}
+            if password_changed:
+                # A new password ends the admin's earlier sessions.
+                changes["tokens_not_before"] = cutoff(existing)
+            user = await self.store.update_user_fields(user_id=existing.id, changes=changes)
+            if password_changed:
+                await self.access.announce_cutoff(user)
         return generated
 
     async def login(self, *, account: str, password_digest: str, remember: bool, client_ip: str) -> IssuedToken:
@@ -124,10 +137,19 @@ class IdentityService:
         window = self.settings.identity_login_fail_window_s
         account_limit = self.settings.identity_login_fail_limit_account
         ip_limit = self.settings.identity_login_fail_limit_ip
-        if await self.limiter.blocked(account_key, limit=account_limit, window_s=window) or await self.limiter.blocked(
-            ip_key, limit=ip_limit, window_s=window
-        ):
-            raise ResourceExhausted("too many failed logins, try again later", reason="login_rate_limited")
+        checks = (
+            await self.limiter.check(account_key, limit=account_limit, window_s=window),
+            await self.limiter.check(ip_key, limit=ip_limit, window_s=window),
+        )
+        refused = [c.retry_after_s for c in checks if not c.allowed]
+        if refused:
+            # The gateway turns this hint into Retry-After: when the oldest counted failure leaves the window.
+            wait_s = max(1, math.ceil(max(refused)))
+            raise ResourceExhausted(
+                "too many failed logins, try again later",
+                reason="login_rate_limited",
+                metadata={"retry_after_s": str(wait_s)},
+            )
         user = await self.store.find_user_by_login(account=account)
         ok = credentials.verify_password(user.password_hash if user else None, password_digest)
         if user is None or not ok or user.status != 1:
@@ -142,20 +164,43 @@ class IdentityService:
         days = self.settings.identity_token_days_remembered if remember else self.settings.identity_token_days
         return await self._issue(user=user, expires_at=int(time.time()) + days * DAY_S, kind="login")
 
-    async def issue_custom_token(self, *, principal: Principal, expire_at_unix: int) -> IssuedToken:
-        """A token for the caller that lasts until the requested time (future, at most a year ahead)."""
+    async def issue_custom_token(
+        self, *, principal: Principal, expire_at_unix: int, api_key_id: str = ""
+    ) -> IssuedToken:
+        """A token for the caller that lasts until the requested time (future, at most a year ahead).
+
+        A caller that is an API key, or holds a token minted from one, names that key: the new token carries
+        its id and dies with it.
+        """
         now = int(time.time())
         if expire_at_unix <= now:
             raise InvalidArgument("expire_time must be in the future", field="expire_time")
         if expire_at_unix > now + self.settings.identity_custom_token_max_days * DAY_S:
             raise InvalidArgument("expire_time must be at most 1 year ahead", field="expire_time")
+        if principal.kind in KEY_PRINCIPAL_KINDS and not api_key_id:
+            raise InvalidArgument("an API key caller must name its key", field="api_key_id")
         user = await self.store.get_user(principal=principal, user_id=principal.user_id)
-        return await self._issue(user=user, expires_at=expire_at_unix, kind="custom")
+        if user.status != 1:
+            raise Unauthenticated("the user is disabled", reason="user_disabled")
+        if api_key_id:
+            record = await self.store.get_api_key(key_id=api_key_id)
+            if record is None or record.revoked_at is not None or record.user_id != user.id:
+                raise Unauthenticated("api key is invalid or revoked", reason="invalid_api_key")
+        return await self._issue(user=user, expires_at=expire_at_unix, kind="custom", api_key_id=api_key_id)
 
-    async def _issue(self, *, user: User, expires_at: int, kind: str) -> IssuedToken:
+    async def _issue(self, *, user: User, expires_at: int, kind: str, api_key_id: str = "") -> IssuedToken:
         key = await self.ensure_signing_key()
         principal = Principal(user_id=user.id, company_id=user.company_id, roles=tuple(user.roles))
-        token = issue_token(key, principal=principal, expires_at=expires_at, token_kind=kind)
+        # Issued no earlier than the user's cutoff: a token made in the second its cutoff was set stays valid.
+        issued_at = max(int(time.time()), user.tokens_not_before)
+        token = issue_token(
+            key,
+            principal=principal,
+            expires_at=expires_at,
+            token_kind=kind,
+            now=issued_at,
+            api_key_id=api_key_id or None,
+        )
         return IssuedToken(token=token, expires_at=expires_at, user=user)
 
     async def get_user(self, *, principal: Principal, user_id: int) -> User:
@@ -226,11 +271,6 @@ class IdentityService:
             created_at=utcnow(),
         )
         return await self.store.add_api_key(key=record), key
-
-    async def revoke_api_key(self, *, principal: Principal, key_id: str) -> ApiKey:
-        """Admin: revoke a key; the gateway drops it from its cache on the revocation event."""
-        _require_admin(principal)
-        return await self.store.revoke_api_key(key_id=key_id, company_id=None)
 
     async def resolve_api_key(self, *, key: str) -> tuple[Principal, str]:
         """The principal a key acts as; unknown and revoked keys look the same."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.identity.models import ApiKey, Company, SigningKey, User
-from services.kit.clock import utcnow
+from services.kit.clock import as_utc, utcnow
 from services.kit.context import Principal
 from services.kit.errors import AlreadyExists, NotFound
 
@@ -124,6 +125,11 @@ class IdentityStore:
             query = sa.select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
             return (await session.execute(query)).scalars().first()
 
+    async def get_api_key(self, *, key_id: str) -> ApiKey | None:
+        """A key by its id, revoked or not."""
+        async with self._sessions() as session:
+            return await session.get(ApiKey, key_id)
+
     async def revoke_api_key(self, *, key_id: str, company_id: int | None) -> ApiKey:
         """Mark a key revoked; company_id limits which keys a company admin may revoke."""
         async with self._sessions() as session, session.begin():
@@ -133,6 +139,21 @@ class IdentityStore:
             if key.revoked_at is None:
                 key.revoked_at = utcnow()
         return key
+
+    async def revocations(self, *, since_unix: int) -> tuple[list[tuple[str, int]], list[tuple[int, int]]]:
+        """(key id, revoked at) of keys revoked and (user id, cutoff) of cutoffs set at or after since_unix."""
+        since = datetime.fromtimestamp(since_unix, tz=UTC)
+        async with self._sessions() as session:
+            keys = await session.execute(
+                sa.select(ApiKey.id, ApiKey.revoked_at).where(
+                    ApiKey.revoked_at.is_not(None), ApiKey.revoked_at >= since
+                )
+            )
+            users = await session.execute(
+                sa.select(User.id, User.tokens_not_before).where(User.tokens_not_before >= max(since_unix, 1))
+            )
+            revoked = [(key_id, int(as_utc(at).timestamp())) for key_id, at in keys if at is not None]
+            return revoked, [(user_id, int(cutoff)) for user_id, cutoff in users]
 
     async def signing_keys(self) -> list[SigningKey]:
         async with self._sessions() as session:

@@ -16,6 +16,8 @@ from services.kit.errors import Unauthenticated
 
 ISSUER = "meshconsole"
 ALGORITHM = "EdDSA"
+# The claim naming the API key a token was minted from; the token is refused once that key is revoked.
+API_KEY_CLAIM = "akid"
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,14 @@ def issue_token(
     expires_at: int,
     token_kind: str,
     now: int | None = None,
+    api_key_id: str | None = None,
 ) -> str:
-    """A signed access token for the principal, valid until expires_at (unix seconds)."""
+    """A signed access token for the principal, valid until expires_at (unix seconds).
+
+    api_key_id names the API key the token was minted from, so the token can die with that key.
+    """
     issued_at = int(now if now is not None else time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": ISSUER,
         "sub": str(principal.user_id),
         "cid": principal.company_id,
@@ -69,7 +75,18 @@ def issue_token(
         "exp": int(expires_at),
         "jti": uuid.uuid4().hex,
     }
+    if api_key_id:
+        claims[API_KEY_CLAIM] = api_key_id
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """A token whose signature and expiry checked out: who it names, when it was issued, and its API key if any."""
+
+    principal: Principal
+    issued_at: int
+    api_key_id: str = ""
 
 
 class TokenVerifier:
@@ -102,6 +119,10 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """The principal in a valid token; Unauthenticated for expired, forged or malformed tokens."""
+        return self.verify_token(token).principal
+
+    def verify_token(self, token: str) -> VerifiedToken:
+        """The verified token's principal, iat and API key id; Unauthenticated for expired, forged or malformed ones."""
         kid = self.key_id(token)
         key = self._keys.get(kid or "")
         if key is None:
@@ -120,11 +141,15 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise Unauthenticated("token is invalid", reason="invalid_token") from None
         try:
-            return Principal(
+            principal = Principal(
                 user_id=int(claims["sub"]),
                 company_id=int(claims.get("cid") or 0),
                 roles=tuple(str(r) for r in claims.get("roles") or ()),
                 kind="token",
             )
+            api_key_id = claims.get(API_KEY_CLAIM) or ""
+            if not isinstance(api_key_id, str):
+                raise TypeError("akid must be a string")
+            return VerifiedToken(principal=principal, issued_at=int(claims["iat"]), api_key_id=api_key_id)
         except (TypeError, ValueError):
             raise Unauthenticated("token is invalid", reason="invalid_token") from None

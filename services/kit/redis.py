@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +13,11 @@ import structlog
 from redis.asyncio import Redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
+
+from services.kit.errors import Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -72,8 +76,16 @@ class RateDecision:
     retry_after_s: float
 
 
+# How long a client is told to wait (Retry-After) when the limiter cannot reach Redis.
+LIMITER_DOWN_RETRY_S = 5
+
+
 class RateLimiter:
-    """At most `limit` hits per key in any sliding window of `window_s` seconds, atomic in Redis."""
+    """At most `limit` hits per key in any sliding window of `window_s` seconds, atomic in Redis.
+
+    It fails closed: when Redis cannot be reached, every call raises Unavailable (503 with Retry-After at the
+    gateway), so a limit is never silently skipped and never surfaces as an internal error.
+    """
 
     def __init__(self, redis: Redis, *, prefix: str = "mesh:rl:") -> None:
         self._redis = redis
@@ -95,15 +107,27 @@ class RateLimiter:
         allowed, remaining, retry_us = (int(v) for v in raw)
         return RateDecision(allowed == 1, max(remaining, 0), max(retry_us, 0) / 1_000_000)
 
+    @staticmethod
+    async def _reach(call: Awaitable[Any]) -> Any:
+        try:
+            return await call
+        except (RedisError, OSError) as error:
+            log.warning("rate_limiter_unreachable", error=str(error) or type(error).__name__)
+            raise Unavailable(
+                "rate limiting is unavailable, retry later",
+                reason="rate_limiter_unavailable",
+                metadata={"retry_after_s": str(LIMITER_DOWN_RETRY_S)},
+            ) from None
+
     async def hit(self, key: str, *, limit: int, window_s: float) -> RateDecision:
         """Count one hit if it fits; a refused hit is not counted."""
         args: list[int | str] = [limit, self._window_us(window_s), uuid.uuid4().hex]
-        return self._decision(await self._hit(keys=[self._key(key)], args=args))
+        return self._decision(await self._reach(self._hit(keys=[self._key(key)], args=args)))
 
     async def check(self, key: str, *, limit: int, window_s: float) -> RateDecision:
         """What hit() would decide now, without counting anything."""
         args = [limit, self._window_us(window_s)]
-        return self._decision(await self._check(keys=[self._key(key)], args=args))
+        return self._decision(await self._reach(self._check(keys=[self._key(key)], args=args)))
 
     async def blocked(self, key: str, *, limit: int, window_s: float) -> bool:
         """True when the key has used up its limit (e.g. a login lockout checked before the attempt)."""
@@ -111,7 +135,7 @@ class RateLimiter:
 
     async def reset(self, key: str) -> None:
         """Forget every hit on the key."""
-        await self._redis.delete(self._key(key))
+        await self._reach(self._redis.delete(self._key(key)))
 
 
 class JsonCache:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 import grpc
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from meshconsole.common.v1 import common_pb2
 from meshconsole.files.v1 import files_pb2
 from meshconsole.identity.v1 import identity_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from redis.exceptions import RedisError
 
 from gateway.auth import AdminPrincipal, CurrentPrincipal
@@ -26,6 +26,7 @@ from gateway.dialects.admin.schemas import (
     AdminLimits,
     AdminRevokedKey,
     AdminStatus,
+    AdminUserAccess,
     AdminUserPage,
 )
 from gateway.dialects.nextconsole.users import user_dict
@@ -46,6 +47,14 @@ class CreateUserBody(BaseModel):
     company: StrictStr = Field(min_length=1, max_length=128)
     nick_name: StrictStr = Field(default="", max_length=64)
     roles: list[StrictStr] = Field(default_factory=lambda: ["user"], max_length=4)
+
+
+class UserAccessBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["active", "disabled"] | None = None
+    password: StrictStr | None = Field(default=None, min_length=8, max_length=128)
+    end_sessions: StrictBool = False
 
 
 class CreateApiKeyBody(BaseModel):
@@ -97,6 +106,31 @@ async def list_users(
         "limit": limit,
         "total": reply.page.total,
         "has_more": reply.page.has_more,
+    }
+
+
+@router.patch("/users/{user_id}", response_model=AdminUserAccess)
+async def set_user_access(
+    clients: Clients,
+    principal: AdminPrincipal,
+    body: UserAccessBody,
+    user_id: int = Path(ge=1, le=2**31 - 1),
+) -> dict[str, Any]:
+    """Enable or disable a user, set their password, or end their sessions.
+
+    Disabling, a new password and end_sessions each end every token issued to the user so far, on every
+    gateway within seconds; tokens issued afterwards work.
+    """
+    request = identity_pb2.SetUserAccessRequest(
+        user_id=user_id, password=body.password or "", end_sessions=body.end_sessions
+    )
+    if body.status is not None:
+        request.status = 1 if body.status == "active" else 0
+    reply = await clients.call(clients.identity.SetUserAccess, request)
+    return {
+        "user_id": reply.user_id,
+        "status": "active" if reply.status == 1 else "disabled",
+        "tokens_not_before": reply.tokens_not_before_unix,
     }
 
 

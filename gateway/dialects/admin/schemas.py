@@ -31,6 +31,14 @@ class AdminUserPage(BaseModel):
     has_more: bool
 
 
+class AdminUserAccess(BaseModel):
+    """A user's access after a change; tokens issued before tokens_not_before (unix seconds, 0: none) are refused."""
+
+    user_id: int
+    status: str
+    tokens_not_before: int
+
+
 class AdminApiKey(BaseModel):
     """A new key; `key` is shown only in this response."""
 

@@ -11,7 +11,7 @@ from google.protobuf import json_format, struct_pb2
 from meshconsole.identity.v1 import identity_pb2
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from gateway.auth import CurrentPrincipal
+from gateway.auth import CurrentCredential, CurrentPrincipal
 from gateway.deps import Clients, Settings
 from gateway.dialects.nextconsole.envelope import ok
 from gateway.dialects.nextconsole.schemas import NextConsoleEnvelope, TokenResult, UserInfo
@@ -122,15 +122,19 @@ async def update_user(principal: CurrentPrincipal, clients: Clients, body: Updat
 
 @router.post("/user_center/refresh_token", response_model=NextConsoleEnvelope[TokenResult])
 async def refresh_token(
-    principal: CurrentPrincipal, clients: Clients, settings: Settings, body: RefreshTokenBody
+    credential: CurrentCredential, clients: Clients, settings: Settings, body: RefreshTokenBody
 ) -> dict[str, Any]:
-    """A token valid until expire_time (%Y-%m-%d %H:%M:%S, server timezone)."""
+    """A token valid until expire_time (%Y-%m-%d %H:%M:%S, server timezone).
+
+    Minted from an API key (or from a token minted from one), the token carries that key's id and dies with it.
+    """
     try:
         naive = datetime.strptime(body.expire_time.strip(), TIME_FORMAT)
     except ValueError:
         raise InvalidArgument("expire_time must look like 2025-01-31 23:59:59", field="expire_time") from None
     expire_at = naive.replace(tzinfo=ZoneInfo(settings.timezone))
     reply = await clients.call(
-        clients.identity.IssueToken, identity_pb2.IssueTokenRequest(expire_at_unix=int(expire_at.timestamp()))
+        clients.identity.IssueToken,
+        identity_pb2.IssueTokenRequest(expire_at_unix=int(expire_at.timestamp()), api_key_id=credential.api_key_id),
     )
     return ok(token_result(reply))

@@ -18,6 +18,7 @@ LIMITS += ["max_presign_seconds", "max_body_bytes", "file_formats", "image_forma
 EXPECTED: dict[tuple[str, str], list[str]] = {
     ("POST", "/admin/v1/users"): ["user_id", "company_id", "account", "company", "nick_name", "roles"],
     ("GET", "/admin/v1/users"): ["data", "page", "limit", "total", "has_more"],
+    ("PATCH", "/admin/v1/users/{user_id}"): ["user_id", "status", "tokens_not_before"],
     ("POST", "/admin/v1/api-keys"): ["key_id", "key", "kind", "user_id", "company_id", "created_at"],
     ("DELETE", "/admin/v1/api-keys/{key_id}"): ["result", "key_id"],
     ("GET", "/admin/v1/limits"): LIMITS,

@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from meshconsole.common.v1 import common_pb2 as meshconsole_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&meshconsole/identity/v1/identity.proto\x12\x17meshconsole.identity.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"meshconsole/common/v1/common.proto\"_\n\x0cLoginRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x17\n\x0fpassword_sha256\x18\x02 \x01(\t\x12\x12\n\nsession_30\x18\x03 \x01(\x08\x12\x11\n\tclient_ip\x18\x04 \x01(\t\"+\n\x11IssueTokenRequest\x12\x16\n\x0e\x65xpire_at_unix\x18\x01 \x01(\x03\"\x8c\x01\n\rTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12\x12\n\ntoken_type\x18\x02 \x01(\t\x12\x13\n\x0b\x65xpire_time\x18\x03 \x01(\t\x12\x16\n\x0e\x65xpire_at_unix\x18\x04 \x01(\x03\x12+\n\x04user\x18\x05 \x01(\x0b\x32\x1d.meshconsole.identity.v1.User\"D\n\nSigningKey\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x11\n\talgorithm\x18\x02 \x01(\t\x12\x16\n\x0epublic_key_pem\x18\x03 \x01(\t\"P\n\x0bSigningKeys\x12\x31\n\x04keys\x18\x01 \x03(\x0b\x32#.meshconsole.identity.v1.SigningKey\x12\x0e\n\x06issuer\x18\x02 \x01(\t\"#\n\x14ResolveApiKeyRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\"<\n\x11UpdateUserRequest\x12\'\n\x06\x66ields\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc0\x01\n\x0cPointAccount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x63\x63ount_status\x18\x02 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_type\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x04 \x01(\x01\x12\x13\n\x0b\x63reate_time\x18\x05 \x01(\t\x12\x16\n\x0e\x66rozen_balance\x18\x06 \x01(\x01\x12\n\n\x02id\x18\x07 \x01(\x03\x12\x13\n\x0bupdate_time\x18\x08 \x01(\t\x12\x0f\n\x07user_id\x18\t \x01(\x03\"\x8b\x06\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x14\n\x0cuser_account\x18\x02 \x01(\t\x12\x11\n\tuser_code\x18\x03 \x01(\t\x12\x11\n\tuser_name\x18\x04 \x01(\t\x12\x16\n\x0euser_nick_name\x18\x05 \x01(\t\x12\x19\n\x11user_nick_name_py\x18\x06 \x01(\t\x12\x12\n\nuser_email\x18\x07 \x01(\t\x12\x12\n\nuser_phone\x18\x08 \x01(\t\x12\x13\n\x0buser_avatar\x18\t \x01(\t\x12\x13\n\x0buser_gender\x18\n \x01(\t\x12\x10\n\x08user_age\x18\x0b \x01(\x05\x12\x11\n\tuser_area\x18\x0c \x01(\t\x12\x15\n\ruser_position\x18\r \x01(\t\x12\x19\n\x11user_account_type\x18\x0e \x01(\t\x12\x14\n\x0cuser_company\x18\x0f \x01(\t\x12\x17\n\x0fuser_company_id\x18\x10 \x01(\x03\x12\x17\n\x0fuser_department\x18\x11 \x01(\t\x12\x1a\n\x12user_department_id\x18\x12 \x01(\x03\x12\x18\n\x10user_expire_time\x18\x13 \x01(\t\x12\x18\n\x10user_invite_code\x18\x14 \x01(\t\x12\x11\n\tuser_role\x18\x15 \x03(\t\x12\x13\n\x0buser_source\x18\x16 \x01(\t\x12\x13\n\x0buser_status\x18\x17 \x01(\x05\x12\x1b\n\x13user_resource_limit\x18\x18 \x01(\x03\x12\x16\n\x0euser_wx_avatar\x18\x19 \x01(\t\x12\x18\n\x10user_wx_nickname\x18\x1a \x01(\t\x12\x16\n\x0euser_wx_openid\x18\x1b \x01(\t\x12\x18\n\x10user_wx_union_id\x18\x1c \x01(\t\x12\x41\n\x12user_point_account\x18\x1d \x01(\x0b\x32%.meshconsole.identity.v1.PointAccount\x12\x13\n\x0b\x63reate_time\x18\x1e \x01(\t\x12\x13\n\x0bupdate_time\x18\x1f \x01(\t\x12\x17\n\x0flast_login_time\x18  \x01(\t\"i\n\x11\x43reateUserRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x03 \x01(\t\x12\x11\n\tnick_name\x18\x04 \x01(\t\x12\r\n\x05roles\x18\x05 \x03(\t\"4\n\x13\x43reateApiKeyRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x0c\n\x04kind\x18\x02 \x01(\t\"l\n\x06\x41piKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\x03\x12\x12\n\ncompany_id\x18\x05 \x01(\x03\x12\x12\n\ncreated_at\x18\x06 \x01(\t\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"D\n\x10ListUsersRequest\x12\x30\n\x04page\x18\x01 \x01(\x0b\x32\".meshconsole.common.v1.PageRequest\"p\n\x11ListUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x1d.meshconsole.identity.v1.User\x12-\n\x04page\x18\x02 \x01(\x0b\x32\x1f.meshconsole.common.v1.PageInfo2\xa7\x07\n\x0fIdentityService\x12V\n\x05Login\x12%.meshconsole.identity.v1.LoginRequest\x1a&.meshconsole.identity.v1.TokenResponse\x12`\n\nIssueToken\x12*.meshconsole.identity.v1.IssueTokenRequest\x1a&.meshconsole.identity.v1.TokenResponse\x12T\n\x0eGetSigningKeys\x12\x1c.meshconsole.common.v1.Empty\x1a$.meshconsole.identity.v1.SigningKeys\x12`\n\rResolveApiKey\x12-.meshconsole.identity.v1.ResolveApiKeyRequest\x1a .meshconsole.common.v1.Principal\x12Q\n\x07GetUser\x12\'.meshconsole.identity.v1.GetUserRequest\x1a\x1d.meshconsole.identity.v1.User\x12W\n\nUpdateUser\x12*.meshconsole.identity.v1.UpdateUserRequest\x1a\x1d.meshconsole.identity.v1.User\x12W\n\nCreateUser\x12*.meshconsole.identity.v1.CreateUserRequest\x1a\x1d.meshconsole.identity.v1.User\x12]\n\x0c\x43reateApiKey\x12,.meshconsole.identity.v1.CreateApiKeyRequest\x1a\x1f.meshconsole.identity.v1.ApiKey\x12Z\n\x0cRevokeApiKey\x12,.meshconsole.identity.v1.RevokeApiKeyRequest\x1a\x1c.meshconsole.common.v1.Empty\x12\x62\n\tListUsers\x12).meshconsole.identity.v1.ListUsersRequest\x1a*.meshconsole.identity.v1.ListUsersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&meshconsole/identity/v1/identity.proto\x12\x17meshconsole.identity.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"meshconsole/common/v1/common.proto\"_\n\x0cLoginRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x17\n\x0fpassword_sha256\x18\x02 \x01(\t\x12\x12\n\nsession_30\x18\x03 \x01(\x08\x12\x11\n\tclient_ip\x18\x04 \x01(\t\"?\n\x11IssueTokenRequest\x12\x16\n\x0e\x65xpire_at_unix\x18\x01 \x01(\x03\x12\x12\n\napi_key_id\x18\x02 \x01(\t\"\x8c\x01\n\rTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12\x12\n\ntoken_type\x18\x02 \x01(\t\x12\x13\n\x0b\x65xpire_time\x18\x03 \x01(\t\x12\x16\n\x0e\x65xpire_at_unix\x18\x04 \x01(\x03\x12+\n\x04user\x18\x05 \x01(\x0b\x32\x1d.meshconsole.identity.v1.User\"D\n\nSigningKey\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x11\n\talgorithm\x18\x02 \x01(\t\x12\x16\n\x0epublic_key_pem\x18\x03 \x01(\t\"P\n\x0bSigningKeys\x12\x31\n\x04keys\x18\x01 \x03(\x0b\x32#.meshconsole.identity.v1.SigningKey\x12\x0e\n\x06issuer\x18\x02 \x01(\t\"#\n\x14ResolveApiKeyRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\"<\n\x11UpdateUserRequest\x12\'\n\x06\x66ields\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc0\x01\n\x0cPointAccount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x63\x63ount_status\x18\x02 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_type\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x04 \x01(\x01\x12\x13\n\x0b\x63reate_time\x18\x05 \x01(\t\x12\x16\n\x0e\x66rozen_balance\x18\x06 \x01(\x01\x12\n\n\x02id\x18\x07 \x01(\x03\x12\x13\n\x0bupdate_time\x18\x08 \x01(\t\x12\x0f\n\x07user_id\x18\t \x01(\x03\"\x8b\x06\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x14\n\x0cuser_account\x18\x02 \x01(\t\x12\x11\n\tuser_code\x18\x03 \x01(\t\x12\x11\n\tuser_name\x18\x04 \x01(\t\x12\x16\n\x0euser_nick_name\x18\x05 \x01(\t\x12\x19\n\x11user_nick_name_py\x18\x06 \x01(\t\x12\x12\n\nuser_email\x18\x07 \x01(\t\x12\x12\n\nuser_phone\x18\x08 \x01(\t\x12\x13\n\x0buser_avatar\x18\t \x01(\t\x12\x13\n\x0buser_gender\x18\n \x01(\t\x12\x10\n\x08user_age\x18\x0b \x01(\x05\x12\x11\n\tuser_area\x18\x0c \x01(\t\x12\x15\n\ruser_position\x18\r \x01(\t\x12\x19\n\x11user_account_type\x18\x0e \x01(\t\x12\x14\n\x0cuser_company\x18\x0f \x01(\t\x12\x17\n\x0fuser_company_id\x18\x10 \x01(\x03\x12\x17\n\x0fuser_department\x18\x11 \x01(\t\x12\x1a\n\x12user_department_id\x18\x12 \x01(\x03\x12\x18\n\x10user_expire_time\x18\x13 \x01(\t\x12\x18\n\x10user_invite_code\x18\x14 \x01(\t\x12\x11\n\tuser_role\x18\x15 \x03(\t\x12\x13\n\x0buser_source\x18\x16 \x01(\t\x12\x13\n\x0buser_status\x18\x17 \x01(\x05\x12\x1b\n\x13user_resource_limit\x18\x18 \x01(\x03\x12\x16\n\x0euser_wx_avatar\x18\x19 \x01(\t\x12\x18\n\x10user_wx_nickname\x18\x1a \x01(\t\x12\x16\n\x0euser_wx_openid\x18\x1b \x01(\t\x12\x18\n\x10user_wx_union_id\x18\x1c \x01(\t\x12\x41\n\x12user_point_account\x18\x1d \x01(\x0b\x32%.meshconsole.identity.v1.PointAccount\x12\x13\n\x0b\x63reate_time\x18\x1e \x01(\t\x12\x13\n\x0bupdate_time\x18\x1f \x01(\t\x12\x17\n\x0flast_login_time\x18  \x01(\t\"i\n\x11\x43reateUserRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x03 \x01(\t\x12\x11\n\tnick_name\x18\x04 \x01(\t\x12\r\n\x05roles\x18\x05 \x03(\t\"4\n\x13\x43reateApiKeyRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x0c\n\x04kind\x18\x02 \x01(\t\"l\n\x06\x41piKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\x03\x12\x12\n\ncompany_id\x18\x05 \x01(\x03\x12\x12\n\ncreated_at\x18\x06 \x01(\t\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"D\n\x10ListUsersRequest\x12\x30\n\x04page\x18\x01 \x01(\x0b\x32\".meshconsole.common.v1.PageRequest\"p\n\x11ListUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x1d.meshconsole.identity.v1.User\x12-\n\x04page\x18\x02 \x01(\x0b\x32\x1f.meshconsole.common.v1.PageInfo\"o\n\x14SetUserAccessRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x13\n\x06status\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x14\n\x0c\x65nd_sessions\x18\x04 \x01(\x08\x42\t\n\x07_status\"M\n\nUserAccess\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x0e\n\x06status\x18\x02 \x01(\x05\x12\x1e\n\x16tokens_not_before_unix\x18\x03 \x01(\x03\",\n\x16ListRevocationsRequest\x12\x12\n\nsince_unix\x18\x01 \x01(\x03\"8\n\rRevokedApiKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x17\n\x0frevoked_at_unix\x18\x02 \x01(\x03\"7\n\x0bTokenCutoff\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x17\n\x0fnot_before_unix\x18\x02 \x01(\x03\"\xa8\x01\n\x0bRevocations\x12\x34\n\x04keys\x18\x01 \x03(\x0b\x32&.meshconsole.identity.v1.RevokedApiKey\x12\x33\n\x05users\x18\x02 \x03(\x0b\x32$.meshconsole.identity.v1.TokenCutoff\x12\x18\n\x10server_time_unix\x18\x03 \x01(\x03\x12\x14\n\x0chorizon_unix\x18\x04 \x01(\x03\x32\xf6\x08\n\x0fIdentityService\x12V\n\x05Login\x12%.meshconsole.identity.v1.LoginRequest\x1a&.meshconsole.identity.v1.TokenResponse\x12`\n\nIssueToken\x12*.meshconsole.identity.v1.IssueTokenRequest\x1a&.meshconsole.identity.v1.TokenResponse\x12T\n\x0eGetSigningKeys\x12\x1c.meshconsole.common.v1.Empty\x1a$.meshconsole.identity.v1.SigningKeys\x12`\n\rResolveApiKey\x12-.meshconsole.identity.v1.ResolveApiKeyRequest\x1a .meshconsole.common.v1.Principal\x12Q\n\x07GetUser\x12\'.meshconsole.identity.v1.GetUserRequest\x1a\x1d.meshconsole.identity.v1.User\x12W\n\nUpdateUser\x12*.meshconsole.identity.v1.UpdateUserRequest\x1a\x1d.meshconsole.identity.v1.User\x12W\n\nCreateUser\x12*.meshconsole.identity.v1.CreateUserRequest\x1a\x1d.meshconsole.identity.v1.User\x12]\n\x0c\x43reateApiKey\x12,.meshconsole.identity.v1.CreateApiKeyRequest\x1a\x1f.meshconsole.identity.v1.ApiKey\x12Z\n\x0cRevokeApiKey\x12,.meshconsole.identity.v1.RevokeApiKeyRequest\x1a\x1c.meshconsole.common.v1.Empty\x12\x62\n\tListUsers\x12).meshconsole.identity.v1.ListUsersRequest\x1a*.meshconsole.identity.v1.ListUsersResponse\x12\x63\n\rSetUserAccess\x12-.meshconsole.identity.v1.SetUserAccessRequest\x1a#.meshconsole.identity.v1.UserAccess\x12h\n\x0fListRevocations\x12/.meshconsole.identity.v1.ListRevocationsRequest\x1a$.meshconsole.identity.v1.Revocationsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,35 +36,47 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOGINREQUEST']._serialized_start=133
   _globals['_LOGINREQUEST']._serialized_end=228
   _globals['_ISSUETOKENREQUEST']._serialized_start=230
-  _globals['_ISSUETOKENREQUEST']._serialized_end=273
-  _globals['_TOKENRESPONSE']._serialized_start=276
-  _globals['_TOKENRESPONSE']._serialized_end=416
-  _globals['_SIGNINGKEY']._serialized_start=418
-  _globals['_SIGNINGKEY']._serialized_end=486
-  _globals['_SIGNINGKEYS']._serialized_start=488
-  _globals['_SIGNINGKEYS']._serialized_end=568
-  _globals['_RESOLVEAPIKEYREQUEST']._serialized_start=570
-  _globals['_RESOLVEAPIKEYREQUEST']._serialized_end=605
-  _globals['_GETUSERREQUEST']._serialized_start=607
-  _globals['_GETUSERREQUEST']._serialized_end=640
-  _globals['_UPDATEUSERREQUEST']._serialized_start=642
-  _globals['_UPDATEUSERREQUEST']._serialized_end=702
-  _globals['_POINTACCOUNT']._serialized_start=705
-  _globals['_POINTACCOUNT']._serialized_end=897
-  _globals['_USER']._serialized_start=900
-  _globals['_USER']._serialized_end=1679
-  _globals['_CREATEUSERREQUEST']._serialized_start=1681
-  _globals['_CREATEUSERREQUEST']._serialized_end=1786
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=1788
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=1840
-  _globals['_APIKEY']._serialized_start=1842
-  _globals['_APIKEY']._serialized_end=1950
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=1952
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=1989
-  _globals['_LISTUSERSREQUEST']._serialized_start=1991
-  _globals['_LISTUSERSREQUEST']._serialized_end=2059
-  _globals['_LISTUSERSRESPONSE']._serialized_start=2061
-  _globals['_LISTUSERSRESPONSE']._serialized_end=2173
-  _globals['_IDENTITYSERVICE']._serialized_start=2176
-  _globals['_IDENTITYSERVICE']._serialized_end=3111
+  _globals['_ISSUETOKENREQUEST']._serialized_end=293
+  _globals['_TOKENRESPONSE']._serialized_start=296
+  _globals['_TOKENRESPONSE']._serialized_end=436
+  _globals['_SIGNINGKEY']._serialized_start=438
+  _globals['_SIGNINGKEY']._serialized_end=506
+  _globals['_SIGNINGKEYS']._serialized_start=508
+  _globals['_SIGNINGKEYS']._serialized_end=588
+  _globals['_RESOLVEAPIKEYREQUEST']._serialized_start=590
+  _globals['_RESOLVEAPIKEYREQUEST']._serialized_end=625
+  _globals['_GETUSERREQUEST']._serialized_start=627
+  _globals['_GETUSERREQUEST']._serialized_end=660
+  _globals['_UPDATEUSERREQUEST']._serialized_start=662
+  _globals['_UPDATEUSERREQUEST']._serialized_end=722
+  _globals['_POINTACCOUNT']._serialized_start=725
+  _globals['_POINTACCOUNT']._serialized_end=917
+  _globals['_USER']._serialized_start=920
+  _globals['_USER']._serialized_end=1699
+  _globals['_CREATEUSERREQUEST']._serialized_start=1701
+  _globals['_CREATEUSERREQUEST']._serialized_end=1806
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=1808
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=1860
+  _globals['_APIKEY']._serialized_start=1862
+  _globals['_APIKEY']._serialized_end=1970
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=1972
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=2009
+  _globals['_LISTUSERSREQUEST']._serialized_start=2011
+  _globals['_LISTUSERSREQUEST']._serialized_end=2079
+  _globals['_LISTUSERSRESPONSE']._serialized_start=2081
+  _globals['_LISTUSERSRESPONSE']._serialized_end=2193
+  _globals['_SETUSERACCESSREQUEST']._serialized_start=2195
+  _globals['_SETUSERACCESSREQUEST']._serialized_end=2306
+  _globals['_USERACCESS']._serialized_start=2308
+  _globals['_USERACCESS']._serialized_end=2385
+  _globals['_LISTREVOCATIONSREQUEST']._serialized_start=2387
+  _globals['_LISTREVOCATIONSREQUEST']._serialized_end=2431
+  _globals['_REVOKEDAPIKEY']._serialized_start=2433
+  _globals['_REVOKEDAPIKEY']._serialized_end=2489
+  _globals['_TOKENCUTOFF']._serialized_start=2491
+  _globals['_TOKENCUTOFF']._serialized_end=2546
+  _globals['_REVOCATIONS']._serialized_start=2549
+  _globals['_REVOCATIONS']._serialized_end=2717
+  _globals['_IDENTITYSERVICE']._serialized_start=2720
+  _globals['_IDENTITYSERVICE']._serialized_end=3862
 # @@protoc_insertion_point(module_scope)

@@ -21,10 +21,12 @@ class LoginRequest(_message.Message):
     def __init__(self, account: _Optional[str] = ..., password_sha256: _Optional[str] = ..., session_30: _Optional[bool] = ..., client_ip: _Optional[str] = ...) -> None: ...
 
 class IssueTokenRequest(_message.Message):
-    __slots__ = ("expire_at_unix",)
+    __slots__ = ("expire_at_unix", "api_key_id")
     EXPIRE_AT_UNIX_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     expire_at_unix: int
-    def __init__(self, expire_at_unix: _Optional[int] = ...) -> None: ...
+    api_key_id: str
+    def __init__(self, expire_at_unix: _Optional[int] = ..., api_key_id: _Optional[str] = ...) -> None: ...
 
 class TokenResponse(_message.Message):
     __slots__ = ("token", "token_type", "expire_time", "expire_at_unix", "user")
@@ -223,3 +225,59 @@ class ListUsersResponse(_message.Message):
     users: _containers.RepeatedCompositeFieldContainer[User]
     page: _common_pb2.PageInfo
     def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class SetUserAccessRequest(_message.Message):
+    __slots__ = ("user_id", "status", "password", "end_sessions")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    END_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    status: int
+    password: str
+    end_sessions: bool
+    def __init__(self, user_id: _Optional[int] = ..., status: _Optional[int] = ..., password: _Optional[str] = ..., end_sessions: _Optional[bool] = ...) -> None: ...
+
+class UserAccess(_message.Message):
+    __slots__ = ("user_id", "status", "tokens_not_before_unix")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_NOT_BEFORE_UNIX_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    status: int
+    tokens_not_before_unix: int
+    def __init__(self, user_id: _Optional[int] = ..., status: _Optional[int] = ..., tokens_not_before_unix: _Optional[int] = ...) -> None: ...
+
+class ListRevocationsRequest(_message.Message):
+    __slots__ = ("since_unix",)
+    SINCE_UNIX_FIELD_NUMBER: _ClassVar[int]
+    since_unix: int
+    def __init__(self, since_unix: _Optional[int] = ...) -> None: ...
+
+class RevokedApiKey(_message.Message):
+    __slots__ = ("key_id", "revoked_at_unix")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_UNIX_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    revoked_at_unix: int
+    def __init__(self, key_id: _Optional[str] = ..., revoked_at_unix: _Optional[int] = ...) -> None: ...
+
+class TokenCutoff(_message.Message):
+    __slots__ = ("user_id", "not_before_unix")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NOT_BEFORE_UNIX_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    not_before_unix: int
+    def __init__(self, user_id: _Optional[int] = ..., not_before_unix: _Optional[int] = ...) -> None: ...
+
+class Revocations(_message.Message):
+    __slots__ = ("keys", "users", "server_time_unix", "horizon_unix")
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    SERVER_TIME_UNIX_FIELD_NUMBER: _ClassVar[int]
+    HORIZON_UNIX_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[RevokedApiKey]
+    users: _containers.RepeatedCompositeFieldContainer[TokenCutoff]
+    server_time_unix: int
+    horizon_unix: int
+    def __init__(self, keys: _Optional[_Iterable[_Union[RevokedApiKey, _Mapping]]] = ..., users: _Optional[_Iterable[_Union[TokenCutoff, _Mapping]]] = ..., server_time_unix: _Optional[int] = ..., horizon_unix: _Optional[int] = ...) -> None: ...

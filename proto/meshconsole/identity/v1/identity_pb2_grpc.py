@@ -85,6 +85,16 @@ class IdentityServiceStub:
                 request_serializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.FromString,
                 _registered_method=True)
+        self.SetUserAccess = channel.unary_unary(
+                '/meshconsole.identity.v1.IdentityService/SetUserAccess',
+                request_serializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.SetUserAccessRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.UserAccess.FromString,
+                _registered_method=True)
+        self.ListRevocations = channel.unary_unary(
+                '/meshconsole.identity.v1.IdentityService/ListRevocations',
+                request_serializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListRevocationsRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.Revocations.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -157,6 +167,22 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetUserAccess(self, request, context):
+        """Admin only: enable or disable a user, set their password, or end their tokens; each but enabling ends
+        every token issued to the user so far.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRevocations(self, request, context):
+        """Revoked API key ids and per-user token cutoffs that may still matter (newer than the longest token
+        lifetime), changed at or after since_unix; the gateway loads them at start and refreshes them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -209,6 +235,16 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ListUsers,
                     request_deserializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.FromString,
                     response_serializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'SetUserAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetUserAccess,
+                    request_deserializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.SetUserAccessRequest.FromString,
+                    response_serializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.UserAccess.SerializeToString,
+            ),
+            'ListRevocations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRevocations,
+                    request_deserializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListRevocationsRequest.FromString,
+                    response_serializer=meshconsole_dot_identity_dot_v1_dot_identity__pb2.Revocations.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -481,6 +517,60 @@ class IdentityService:
             '/meshconsole.identity.v1.IdentityService/ListUsers',
             meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.SerializeToString,
             meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetUserAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.identity.v1.IdentityService/SetUserAccess',
+            meshconsole_dot_identity_dot_v1_dot_identity__pb2.SetUserAccessRequest.SerializeToString,
+            meshconsole_dot_identity_dot_v1_dot_identity__pb2.UserAccess.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRevocations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.identity.v1.IdentityService/ListRevocations',
+            meshconsole_dot_identity_dot_v1_dot_identity__pb2.ListRevocationsRequest.SerializeToString,
+            meshconsole_dot_identity_dot_v1_dot_identity__pb2.Revocations.FromString,
             options,
             channel_credentials,
             insecure,
