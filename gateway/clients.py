@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import grpc
 from grpc_health.v1 import health_pb2_grpc
 from meshconsole.apps.v1 import apps_pb2_grpc
 from meshconsole.chat.v1 import chat_pb2_grpc
@@ -14,16 +13,21 @@ from meshconsole.retrieval.v1 import retrieval_pb2_grpc
 
 from services.kit import grpc_client
 from services.kit.context import Principal
+from services.kit.mesh_tokens import MeshSecurity
 from services.kit.settings import SERVICE_NAMES, MeshSettings
 
 
 class ServiceClients:
-    """One channel per service; `call` adds the deadline, request id and principal to every RPC."""
+    """One channel per service; every RPC carries a credential signed with the gateway key for its principal.
+
+    `call` adds the deadline and request id too.
+    """
 
     def __init__(self, settings: MeshSettings) -> None:
         self.settings = settings
-        self.channels: dict[str, grpc.aio.Channel] = {
-            name: grpc_client.create_channel(settings.service_addr(name)) for name in SERVICE_NAMES
+        security = MeshSecurity.for_gateway(settings)
+        self.channels: dict[str, grpc_client.MeshChannel] = {
+            name: grpc_client.create_channel(settings.service_addr(name), security=security) for name in SERVICE_NAMES
         }
         self.identity = identity_pb2_grpc.IdentityServiceStub(self.channels["identity"])
         self.apps = apps_pb2_grpc.AppsServiceStub(self.channels["apps"])

@@ -20,6 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local.supervisor import ChildProcess, RestartPolicy, ServerUnit, Supervisor
 from services.kit.embedded import NatsServer, ValkeyServer, free_port, set_parent_death_signal
+from services.kit.mesh_tls import MeshTls
 from services.kit.settings import SERVICE_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,9 @@ LAUNCHER_OWNED = frozenset(
         "MESH_HOST",
         "MESH_PORT",
         "MESH_GRPC_PORT",
+        # Services listen on loopback only; one health port would clash between them.
+        "MESH_GRPC_BIND_HOST",
+        "MESH_GRPC_HEALTH_PORT",
         "MESH_DATA_DIR",
         "MESH_NATS_URL",
         "MESH_REDIS_URL",
@@ -37,6 +41,9 @@ LAUNCHER_OWNED = frozenset(
 )
 IDENTITY_ONLY = ("MESH_ADMIN_ACCOUNT", "MESH_ADMIN_PASSWORD")
 CHAT_ONLY = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "MESH_DEFAULT_MODEL")
+# Mesh credential keys an operator sets: each side gets its own private key only (unset, both derive from the secret).
+GATEWAY_ONLY = ("MESH_GATEWAY_TOKEN_KEY",)
+SERVICES_ONLY = ("MESH_SERVICE_TOKEN_KEY",)
 # The launcher's own knobs (crash budget); never handed to a child.
 LAUNCHER_PREFIX = "MESH_LAUNCHER_"
 
@@ -137,6 +144,7 @@ class Mesh:
         env.update(
             {
                 "MESH_DATA_DIR": str(self.data_dir),
+                "MESH_GRPC_BIND_HOST": "127.0.0.1",
                 "MESH_NATS_URL": self.nats.url,
                 "MESH_REDIS_URL": self.valkey.url,
             }
@@ -167,8 +175,9 @@ class Mesh:
         self.supervisor.add(ServerUnit("valkey", self.valkey), stop_group=2)
         self.service_ports = {name: free_port() for name in SERVICE_NAMES}
         base_env = self._child_env()
+        service_env = {k: v for k, v in base_env.items() if k not in GATEWAY_ONLY}
         for name in SERVICE_NAMES:
-            env = dict(base_env, MESH_GRPC_PORT=str(self.service_ports[name]))
+            env = dict(service_env, MESH_GRPC_PORT=str(self.service_ports[name]))
             if name == "identity":
                 if self.config.admin_account:
                     env["MESH_ADMIN_ACCOUNT"] = self.config.admin_account
@@ -177,7 +186,8 @@ class Mesh:
             if name == "chat":
                 env.update(self.config.openai)
             self._add_child(name, f"services.{name}", env, stop_group=1)
-        gateway_env = dict(base_env, MESH_HOST=self.config.host, MESH_PORT=str(self.config.port))
+        gateway_env = {k: v for k, v in base_env.items() if k not in SERVICES_ONLY}
+        gateway_env.update(MESH_HOST=self.config.host, MESH_PORT=str(self.config.port))
         self._add_child("gateway", "gateway", gateway_env, stop_group=0)
 
     def start(self, *, ready_timeout_s: float = 120.0, cancel: threading.Event | None = None) -> Mesh:
@@ -199,7 +209,7 @@ class Mesh:
     def _wait_ready(self, timeout_s: float, cancel: threading.Event | None) -> None:
         deadline = time.monotonic() + timeout_s
         pending = {*SERVICE_NAMES, "gateway"}
-        channels = {name: grpc.insecure_channel(f"127.0.0.1:{port}") for name, port in self.service_ports.items()}
+        channels = {name: self._probe_channel(port) for name, port in self.service_ports.items()}
         try:
             while pending:
                 if self.supervisor.failure:
@@ -217,6 +227,17 @@ class Mesh:
         finally:
             for channel in channels.values():
                 channel.close()
+
+    def _probe_channel(self, port: int) -> grpc.Channel:
+        """A channel for health checks: with MESH_GRPC_TLS_* set, the services' port wants a client certificate."""
+        settings = self.config.settings
+        tls = MeshTls.from_files(
+            cert_file=settings.get("MESH_GRPC_TLS_CERT_FILE", ""),
+            key_file=settings.get("MESH_GRPC_TLS_KEY_FILE", ""),
+            ca_file=settings.get("MESH_GRPC_TLS_CA_FILE", ""),
+        )
+        target = f"127.0.0.1:{port}"
+        return grpc.insecure_channel(target) if tls is None else grpc.secure_channel(target, tls.channel_credentials())
 
     def _gateway_ready(self) -> bool:
         try:

@@ -1,4 +1,4 @@
-"""Per-request context that travels through gRPC metadata and NATS headers."""
+"""Per-request context: the request id (gRPC metadata, NATS headers) and the principal a call acts for."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ from dataclasses import dataclass, field
 from services.kit.errors import Unauthenticated
 
 REQUEST_ID_HEADER = "x-request-id"
-# gRPC metadata keys carrying the caller's principal from the gateway to services.
-USER_ID_KEY = "x-mesh-user-id"
-COMPANY_ID_KEY = "x-mesh-company-id"
-ROLES_KEY = "x-mesh-roles"
-PRINCIPAL_KIND_KEY = "x-mesh-principal-kind"
-CLIENT_IP_KEY = "x-mesh-client-ip"
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -36,14 +30,6 @@ class Principal:
     def is_company_wide(self) -> bool:
         return self.kind == "company_key"
 
-    def to_metadata(self) -> list[tuple[str, str]]:
-        return [
-            (USER_ID_KEY, str(self.user_id)),
-            (COMPANY_ID_KEY, str(self.company_id)),
-            (ROLES_KEY, ",".join(self.roles)),
-            (PRINCIPAL_KIND_KEY, self.kind),
-        ]
-
 
 principal_var: ContextVar[Principal | None] = ContextVar("principal", default=None)
 
@@ -59,7 +45,7 @@ def current_request_id() -> str | None:
 
 
 def require_principal() -> Principal:
-    """The caller the gateway named in gRPC metadata; a call without one is unauthenticated."""
+    """The principal the call's verified mesh credential names; a call without one is unauthenticated."""
     principal = principal_var.get()
     if principal is None:
         raise Unauthenticated("no principal in call metadata", reason="unauthorized")

@@ -1,40 +1,100 @@
-"""Client channels with deadlines; every call carries the request id and the caller's principal."""
+"""Client channels with deadlines; every call carries the request id and a credential naming its principal."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import grpc
 
 from services.kit import context as ctx
 from services.kit.errors import DeadlineExceeded, from_rpc_error
+from services.kit.mesh_tokens import ACT_AS_KEY, MeshSecurity, encode_principal, installed
 
 ResponseT = TypeVar("ResponseT")
 
-_CHANNEL_OPTIONS = [
-    ("grpc.max_receive_message_length", 32 * 1024 * 1024),
-    ("grpc.max_send_message_length", 32 * 1024 * 1024),
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.enable_retries", 1),
+# Above the largest message a stored record can make, so no record becomes unreadable: files.FetchImage's image
+# (MESH_FILES_MAX_IMAGE_MB, 30 MiB), and a page of 100 chat messages with 100,000-character queries (40 MB at
+# 4 bytes a character) plus their answers. File bytes travel in chunks of 1 MiB; extracted text is capped at
+# MESH_FILES_EXTRACT_MAX_CHARS (200,000 characters) per object.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MESSAGE_LIMITS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
 ]
+_CHANNEL_OPTIONS = [*MESSAGE_LIMITS, ("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
 
 
-def create_channel(address: str) -> grpc.aio.Channel:
-    """An insecure aio channel to a peer inside the mesh (TLS terminates at the mesh edge)."""
-    return grpc.aio.insecure_channel(address, options=_CHANNEL_OPTIONS)
+class _Sealed:
+    """A stub method whose calls leave with a credential for the service the method belongs to."""
+
+    __slots__ = ("_call", "_method", "_security")
+
+    def __init__(self, call: Callable[..., Any], method: str, security: MeshSecurity) -> None:
+        self._call = call
+        self._method = method
+        self._security = security
+
+    def __call__(self, *args: Any, metadata: Any = None, **kwargs: Any) -> Any:
+        return self._call(*args, metadata=self._security.seal(metadata, self._method), **kwargs)
+
+
+class MeshChannel:
+    """A channel to one peer in the mesh (mTLS when configured) whose stubs attach the mesh credential."""
+
+    def __init__(self, channel: grpc.aio.Channel, security: MeshSecurity) -> None:
+        self.channel = channel
+        self.security = security
+
+    def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> _Sealed:
+        return _Sealed(self.channel.unary_unary(method, *args, **kwargs), method, self.security)
+
+    def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> _Sealed:
+        return _Sealed(self.channel.unary_stream(method, *args, **kwargs), method, self.security)
+
+    def stream_unary(self, method: str, *args: Any, **kwargs: Any) -> _Sealed:
+        return _Sealed(self.channel.stream_unary(method, *args, **kwargs), method, self.security)
+
+    def stream_stream(self, method: str, *args: Any, **kwargs: Any) -> _Sealed:
+        return _Sealed(self.channel.stream_stream(method, *args, **kwargs), method, self.security)
+
+    async def channel_ready(self) -> None:
+        await self.channel.channel_ready()
+
+    async def close(self, grace: float | None = None) -> None:
+        await self.channel.close(grace)
+
+    async def __aenter__(self) -> MeshChannel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def create_channel(address: str, *, security: MeshSecurity | None = None) -> MeshChannel:
+    """A channel to a peer inside the mesh; `security` defaults to the one this process installed."""
+    security = security or installed()
+    if security.tls is None:
+        channel = grpc.aio.insecure_channel(address, options=_CHANNEL_OPTIONS)
+    else:
+        channel = grpc.aio.secure_channel(address, security.tls.channel_credentials(), options=_CHANNEL_OPTIONS)
+    return MeshChannel(channel, security)
 
 
 def outgoing_metadata(principal: ctx.Principal | None = None) -> tuple[tuple[str, str], ...]:
-    """Request id plus the principal (explicit, or the one the current request runs as)."""
+    """Request id plus whom the call acts for (explicit, or the current request's principal).
+
+    The channel turns the latter into a credential: the current call's own one when it is for the same principal,
+    else one this process signs (the gateway key in the gateway, the service key in a service).
+    """
     items: list[tuple[str, str]] = []
     request_id = ctx.request_id_var.get()
     if request_id:
         items.append((ctx.REQUEST_ID_HEADER, request_id))
     who = principal or ctx.principal_var.get()
     if who is not None:
-        items.extend(who.to_metadata())
+        items.append((ACT_AS_KEY, encode_principal(who)))
     return tuple(items)
 
 

@@ -1,8 +1,9 @@
-"""grpc.aio server bootstrap: health, reflection, context/logging/error interceptor, graceful shutdown."""
+"""grpc.aio server bootstrap: health, reflection, the credential/context/logging/error interceptor, shutdown."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -16,14 +17,15 @@ from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from services.kit import context as ctx
-from services.kit.errors import Internal, MeshError, to_rich_status
+from services.kit import mesh_tokens
+from services.kit.errors import Internal, MeshError, Unauthenticated, to_rich_status
+from services.kit.grpc_client import MESSAGE_LIMITS
+from services.kit.mesh_tokens import CredentialVerifier, MeshSecurity
 
 log = structlog.get_logger(__name__)
 
-_QUIET_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 _GRPC_OPTIONS = [
-    ("grpc.max_receive_message_length", 32 * 1024 * 1024),
-    ("grpc.max_send_message_length", 32 * 1024 * 1024),
+    *MESSAGE_LIMITS,
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     # Clients reconnect every few minutes, so new replicas behind a Kubernetes Service get traffic.
@@ -55,24 +57,27 @@ class HealthRegistry:
             await self.servicer.set(name, status)
 
 
-def _bind_context(metadata: Sequence[tuple[str, str | bytes]] | None) -> None:
-    values = {key: value for key, value in (metadata or ()) if isinstance(value, str)}
-    request_id = values.get(ctx.REQUEST_ID_HEADER) or ctx.new_request_id()
-    ctx.request_id_var.set(request_id)
-    user_id = values.get(ctx.USER_ID_KEY)
-    if user_id and user_id.lstrip("-").isdigit():
-        roles = tuple(r for r in values.get(ctx.ROLES_KEY, "").split(",") if r)
-        ctx.principal_var.set(
-            ctx.Principal(
-                user_id=int(user_id),
-                company_id=int(values.get(ctx.COMPANY_ID_KEY, "0") or 0),
-                roles=roles,
-                kind=values.get(ctx.PRINCIPAL_KIND_KEY, "token"),
-            )
-        )
-    else:
+@dataclass(frozen=True)
+class _Gate:
+    """What a server checks on each call: a credential meant for one of its audiences."""
+
+    verifier: CredentialVerifier
+    audiences: frozenset[str]
+
+    def bind(self, metadata: Sequence[tuple[str, str | bytes]] | None) -> None:
+        """Bind the request id, then the principal of the call's verified credential; Unauthenticated without one."""
+        values = {key: value for key, value in (metadata or ()) if isinstance(value, str)}
+        request_id = values.get(ctx.REQUEST_ID_HEADER) or ctx.new_request_id()
+        ctx.request_id_var.set(request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         ctx.principal_var.set(None)
-    structlog.contextvars.bind_contextvars(request_id=request_id)
+        mesh_tokens.credential_var.set(None)
+        raw = values.get(mesh_tokens.CREDENTIAL_KEY)
+        if not raw:
+            raise Unauthenticated("the call carries no mesh credential", reason="invalid_credential")
+        verified = self.verifier.verify(raw, audiences=self.audiences)
+        ctx.principal_var.set(verified.principal)
+        mesh_tokens.credential_var.set(verified)
 
 
 async def _fail(context: grpc.aio.ServicerContext, error: BaseException, method: str) -> None:
@@ -86,7 +91,13 @@ async def _fail(context: grpc.aio.ServicerContext, error: BaseException, method:
 
 
 class MeshServerInterceptor(grpc.aio.ServerInterceptor):
-    """Binds request id and principal from metadata, logs each call, maps MeshError to rich status."""
+    """Verifies each call's credential and binds its principal, logs each call, maps MeshError to rich status.
+
+    Health and reflection stay open for probes and tooling.
+    """
+
+    def __init__(self, verifier: CredentialVerifier, *, audiences: frozenset[str]) -> None:
+        self._gate = _Gate(verifier, audiences)
 
     async def intercept_service(
         self,
@@ -97,39 +108,40 @@ class MeshServerInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
-        if method.startswith(_QUIET_PREFIXES):
+        if mesh_tokens.is_open(method):
             return handler
         metadata = handler_call_details.invocation_metadata
+        bind = functools.partial(self._gate.bind, metadata)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, method, metadata),
+                _wrap_unary(handler.unary_unary, method, bind),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary:
             return grpc.stream_unary_rpc_method_handler(
-                _wrap_unary(handler.stream_unary, method, metadata),
+                _wrap_unary(handler.stream_unary, method, bind),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream, method, metadata),
+                _wrap_stream(handler.unary_stream, method, bind),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         return grpc.stream_stream_rpc_method_handler(
-            _wrap_stream(handler.stream_stream, method, metadata),
+            _wrap_stream(handler.stream_stream, method, bind),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
 
 
-def _wrap_unary(behavior: Callable[..., Any], method: str, metadata: Any) -> Callable[..., Any]:
+def _wrap_unary(behavior: Callable[..., Any], method: str, bind: Callable[[], None]) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        _bind_context(metadata)
         started = time.perf_counter()
         try:
+            bind()
             response = await behavior(request, context)
         except asyncio.CancelledError:
             raise
@@ -142,11 +154,11 @@ def _wrap_unary(behavior: Callable[..., Any], method: str, metadata: Any) -> Cal
     return wrapped
 
 
-def _wrap_stream(behavior: Callable[..., Any], method: str, metadata: Any) -> Callable[..., Any]:
+def _wrap_stream(behavior: Callable[..., Any], method: str, bind: Callable[[], None]) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        _bind_context(metadata)
         started = time.perf_counter()
         try:
+            bind()
             async for item in behavior(request, context):
                 yield item
         except asyncio.CancelledError:
@@ -166,9 +178,19 @@ def create_server(
     bindings: Sequence[ServiceBinding],
     health: HealthRegistry,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    security: MeshSecurity | None = None,
 ) -> tuple[grpc.aio.Server, int]:
-    """Build a grpc.aio server with health and reflection; returns it with the bound port (":0" works)."""
-    server = grpc.aio.server(interceptors=[MeshServerInterceptor(), *interceptors], options=_GRPC_OPTIONS)
+    """Build a grpc.aio server with health and reflection; returns it with the bound port (":0" works).
+
+    Calls must carry a mesh credential for the bindings' service (`chat` for meshconsole.chat.v1.*). `security`
+    defaults to the process's own (mesh_tokens.installed()); with TLS in it the port requires client certificates.
+    """
+    security = security or mesh_tokens.installed()
+    if security.verifier is None:
+        raise ValueError("a gRPC server needs a credential verifier: MeshSecurity.for_service")
+    audiences = frozenset(mesh_tokens.audience_of(binding.name) for binding in bindings)
+    gate = MeshServerInterceptor(security.verifier, audiences=audiences)
+    server = grpc.aio.server(interceptors=[gate, *interceptors], options=_GRPC_OPTIONS)
     for binding in bindings:
         binding.add_to_server(binding.servicer, server)
         health.names.append(binding.name)
@@ -178,9 +200,22 @@ def create_server(
         [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
         server,
     )
-    port = server.add_insecure_port(address)
+    if security.tls is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, security.tls.server_credentials())
     if port == 0:
         raise OSError(f"could not bind gRPC server to {address}")
+    return server, port
+
+
+def create_health_server(address: str, *, health: HealthRegistry) -> tuple[grpc.aio.Server, int]:
+    """A plaintext server answering grpc.health.v1 alone, for probes that cannot present a client certificate."""
+    server = grpc.aio.server(options=_GRPC_OPTIONS)
+    health_pb2_grpc.add_HealthServicer_to_server(health.servicer, server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"could not bind the health server to {address}")
     return server, port
 
 

@@ -1,4 +1,4 @@
-"""The common `main` of a service process: settings, JSON logs, server, serve until SIGTERM."""
+"""The common `main` of a service process: settings, JSON logs, mesh security, server, serve until SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from typing import Any
 
 import grpc
 
-from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_server, serve_until_signalled
+from services.kit import mesh_tokens
+from services.kit.grpc_server import (
+    HealthRegistry,
+    ServiceBinding,
+    create_health_server,
+    create_server,
+    serve_until_signalled,
+)
 from services.kit.logging import configure_logging
+from services.kit.mesh_tokens import MeshSecurity
 from services.kit.settings import MeshSettings
 
 
@@ -37,16 +45,25 @@ def run_service(
     settings: MeshSettings,
     build: Callable[[str], Awaitable[ServiceProcess]],
 ) -> None:
-    """Configure logging, build the service on MESH_GRPC_PORT, serve until signalled, drain."""
+    """Configure logging and mesh security, build the service on MESH_GRPC_BIND_HOST:MESH_GRPC_PORT, serve, drain."""
     configure_logging(service=name, level=settings.log_level)
+    # Before build: the service's server and its channels to peers use the process's security.
+    mesh_tokens.install(MeshSecurity.for_service(name, settings))
 
     async def main() -> None:
-        process = await build(f"0.0.0.0:{settings.grpc_port}")
+        process = await build(f"{settings.grpc_bind_host}:{settings.grpc_port}")
+        hooks = list(process.on_shutdown)
+        if settings.grpc_health_port:
+            probes, _ = create_health_server(
+                f"{settings.grpc_bind_host}:{settings.grpc_health_port}", health=process.health
+            )
+            await probes.start()
+            hooks.append(lambda: probes.stop(0))
         await serve_until_signalled(
             process.server,
             health=process.health,
             grace_s=settings.shutdown_grace_s,
-            on_shutdown=process.on_shutdown,
+            on_shutdown=hooks,
         )
 
     asyncio.run(main())

@@ -46,7 +46,20 @@ class MeshSettings(WorkSettings):
     secret_key: str = ""
 
     grpc_port: int = 50051
+    # Services listen on loopback unless told otherwise (containers and the Helm chart set 0.0.0.0).
+    grpc_bind_host: str = "127.0.0.1"
+    # A plaintext port that answers grpc.health.v1 only, for probes that cannot present a client certificate.
+    grpc_health_port: int = 0
     grpc_deadline_s: float = 10.0
+    # Mutual TLS between mesh processes: all three PEM files, or none.
+    grpc_tls_cert_file: str = ""
+    grpc_tls_key_file: str = ""
+    grpc_tls_ca_file: str = ""
+    # Ed25519 PEM keys of the principal credential (services.kit.mesh_tokens). The gateway alone holds the gateway
+    # key; services hold its public half and the service key. Unset (dev), all are derived from the secret key.
+    gateway_token_key: str = ""
+    gateway_token_public_key: str = ""
+    service_token_key: str = ""
     shutdown_grace_s: float = 20.0
 
     identity_addr: str = "127.0.0.1:50051"
@@ -61,6 +74,13 @@ class MeshSettings(WorkSettings):
     def _production_needs_secrets(self) -> MeshSettings:
         if self.env == "production" and not self.secret_key:
             raise ValueError("MESH_SECRET_KEY is required when MESH_ENV=production")
+        gateway_keys = bool(self.gateway_token_key)
+        service_keys = bool(self.gateway_token_public_key and self.service_token_key)
+        if self.env == "production" and not (gateway_keys or service_keys):
+            raise ValueError(
+                "MESH_ENV=production needs MESH_GATEWAY_TOKEN_KEY (the gateway), or MESH_GATEWAY_TOKEN_PUBLIC_KEY "
+                "and MESH_SERVICE_TOKEN_KEY (a service)"
+            )
         return self
 
     def service_addr(self, service: str) -> str:

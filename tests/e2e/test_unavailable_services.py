@@ -34,6 +34,8 @@ def degraded(mesh: MeshClient, tmp_path_factory: pytest.TempPathFactory) -> Iter
         nats_url=running.nats.url,
         redis_url=running.valkey.url,
         data_dir=tmp_path_factory.mktemp("degraded-gateway"),
+        # The gateway's mesh credential key derives from the mesh's secret in dev.
+        secret_key=(running.data_dir / "secret_key").read_text().strip(),
         **addrs,
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

@@ -34,6 +34,9 @@ SECRETS = {
     "MINIO_ROOT_USER",
     "MINIO_ROOT_PASSWORD",
     "OPENAI_API_KEY",
+    "MESH_GATEWAY_TOKEN_KEY",
+    "MESH_GATEWAY_TOKEN_PUBLIC_KEY",
+    "MESH_SERVICE_TOKEN_KEY",
 }
 SECRETISH = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY|ROOT_USER")
 
@@ -258,9 +261,11 @@ def test_env_example_lists_every_secret_empty() -> None:
 
 def test_each_mesh_container_gets_only_its_secrets() -> None:
     services = compose()["services"]
-    base = {"REDIS_PASSWORD", "MESH_SECRET_KEY"}
+    common = {"REDIS_PASSWORD", "MESH_SECRET_KEY"}
+    # The gateway alone holds its private key; services hold its public half and the service key.
+    base = common | {"MESH_GATEWAY_TOKEN_PUBLIC_KEY", "MESH_SERVICE_TOKEN_KEY"}
     expected = {
-        "gateway": base,
+        "gateway": common | {"MESH_GATEWAY_TOKEN_KEY"},
         "identity": base | {"POSTGRES_PASSWORD", "MESH_ADMIN_PASSWORD"},
         "apps": base | {"POSTGRES_PASSWORD"},
         "chat": base | {"POSTGRES_PASSWORD", "OPENAI_API_KEY"},

@@ -15,6 +15,7 @@ from services.apps.app import AppsProcess, build_apps
 from services.apps.config import AppsSettings
 from services.identity.app import IdentityProcess, build_identity
 from services.identity.config import IdentitySettings
+from services.kit import grpc_client
 from services.kit.grpc_server import HealthRegistry
 from services.kit.redis import create_redis
 from services.kit.testing.servers import NatsServer, PostgresServer, ValkeyServer
@@ -52,7 +53,7 @@ async def serving(
     """Start an in-process service, yield a channel to it, then stop it and run its shutdown hooks."""
     await server.start()
     await health.set_all(serving=True)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{port}")
     try:
         yield channel
     finally:

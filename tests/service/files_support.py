@@ -20,8 +20,10 @@ from nats.js import JetStreamContext
 from services.files.app import FilesProcess, build_files
 from services.files.config import FilesSettings
 from services.files.fetcher import Resolver
+from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.nats import connect_nats, drain_nats
+from services.kit.testing.credentials import credential_metadata
 from services.kit.testing.servers import NatsServer, S3rverServer
 
 ALICE = Principal(user_id=11, company_id=1)
@@ -31,7 +33,7 @@ ACME_KEY = Principal(user_id=11, company_id=1, kind="company_key")
 
 
 def md(principal: Principal) -> tuple[tuple[str, str], ...]:
-    return (("x-request-id", "req-files-" + uuid.uuid4().hex[:8]), *principal.to_metadata())
+    return (("x-request-id", "req-files-" + uuid.uuid4().hex[:8]), *credential_metadata(principal))
 
 
 @dataclass
@@ -58,7 +60,7 @@ class FilesEnv:
         await self.stop()
         self.process = await build_files(self.settings, address="127.0.0.1:0", resolver=self.resolver, sweep=False)
         await self.process.server.start()
-        self.channel = grpc.aio.insecure_channel(f"127.0.0.1:{self.process.port}")
+        self.channel = grpc_client.create_channel(f"127.0.0.1:{self.process.port}")
         self.stub = files_pb2_grpc.FilesServiceStub(self.channel)
 
 
@@ -110,7 +112,7 @@ async def start_files(
     )
     process = await build_files(settings, address="127.0.0.1:0", resolver=resolver, sweep=False)
     await process.server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{process.port}")
     nc = await connect_nats(url=nats_server.url, name="files-test")
     return FilesEnv(settings, process, channel, files_pb2_grpc.FilesServiceStub(channel), nc, resolver)
 

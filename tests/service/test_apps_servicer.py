@@ -18,9 +18,11 @@ from nats.aio.client import Client as Nats
 from services.apps.app import AppsProcess, build_apps
 from services.apps.config import AppsSettings
 from services.apps.models import OutboxEvent
+from services.kit import grpc_client
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error
+from services.kit.testing.credentials import credential_metadata
 from services.kit.testing.servers import NatsServer
 
 Apps = tuple[AppsProcess, grpc.aio.Channel]
@@ -35,7 +37,7 @@ class Caller:
 
     def __init__(self, channel: grpc.aio.Channel, principal: Principal) -> None:
         self.stub = apps_pb2_grpc.AppsServiceStub(channel)
-        self.md = (("x-request-id", f"req-{uuid.uuid4().hex[:8]}"), *principal.to_metadata())
+        self.md = (("x-request-id", f"req-{uuid.uuid4().hex[:8]}"), *credential_metadata(principal))
 
     async def __call__(self, method: str, request: Any) -> Any:
         return await getattr(self.stub, method)(request, metadata=self.md)
@@ -205,7 +207,7 @@ async def test_app_config_is_cached_and_invalidated_across_replicas(
     )
     replica = await build_apps(settings, address="127.0.0.1:0")
     await replica.server.start()
-    replica_channel = grpc.aio.insecure_channel(f"127.0.0.1:{replica.port}")
+    replica_channel = grpc_client.create_channel(f"127.0.0.1:{replica.port}")
     try:
         alice, alice_on_replica = Caller(channel, ALICE), Caller(replica_channel, ALICE)
         app = await _create(alice)

@@ -24,9 +24,11 @@ from services.chat.app import build_chat
 from services.chat.config import ChatSettings
 from services.chat.generation.core import GenerationService
 from services.chat.records import ConversationRecord, MessageRecord
+from services.kit import grpc_client
 from services.kit.clock import as_utc
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error
+from services.kit.testing.credentials import credential_metadata
 from services.kit.testing.openai_upstream import Script, ScriptedUpstream
 from services.kit.testing.servers import NatsServer, ValkeyServer
 from tests.service.conftest import fresh_database
@@ -50,7 +52,7 @@ class Mesh:
 
 
 def md(principal: Principal = ALICE) -> tuple[tuple[str, str], ...]:
-    return tuple(principal.to_metadata())
+    return credential_metadata(principal)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,7 @@ async def mesh(
     )
     process, generation = await build_chat(settings, address="127.0.0.1:0")
     await process.server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{process.port}")
     try:
         yield Mesh(
             chat_pb2_grpc.GenerationServiceStub(channel),

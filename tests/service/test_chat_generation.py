@@ -17,9 +17,11 @@ from services.chat.app import build_chat
 from services.chat.config import ChatSettings
 from services.chat.generation.core import GenerationService
 from services.chat.records import MessageRecord
+from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import from_rpc_error
 from services.kit.service_main import ServiceProcess
+from services.kit.testing.credentials import credential_metadata
 from services.kit.testing.openai_upstream import Script, ScriptedUpstream
 from services.kit.testing.servers import NatsServer, ValkeyServer
 
@@ -51,7 +53,7 @@ async def chat(
     )
     process, generation = await build_chat(settings, address="127.0.0.1:0")
     await process.server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{process.port}")
     try:
         yield process, generation, chat_pb2_grpc.GenerationServiceStub(channel)
     finally:
@@ -62,7 +64,7 @@ async def chat(
 
 
 def _md(principal: Principal = ALICE) -> tuple[tuple[str, str], ...]:
-    return tuple(principal.to_metadata())
+    return credential_metadata(principal)
 
 
 async def _message(generation: GenerationService, message_id: str) -> MessageRecord:

@@ -22,6 +22,7 @@ from gateway.config import GatewaySettings
 from gateway.main import create_app
 from services.identity.app import IdentityProcess
 from services.identity.credentials import client_password_digest
+from services.kit.testing.credentials import TEST_SECRET
 from services.kit.testing.servers import NatsServer, ValkeyServer, free_port
 from tests.service.conftest import ADMIN_ACCOUNT, ADMIN_PASSWORD
 from tests.service.files_http import PNG, image_site, internal_site
@@ -51,6 +52,7 @@ async def stack(
     settings = GatewaySettings(
         port=port,
         data_dir=tmp_path / "gateway",
+        secret_key=TEST_SECRET,  # the gateway's mesh key derives from it: the in-process services' test keys
         nats_url=nats_server.url,
         redis_url=valkey_server.url,
         identity_addr=f"127.0.0.1:{identity[0].port}",

@@ -14,13 +14,14 @@ from services.identity.credentials import client_password_digest
 from services.kit.context import Principal
 from services.kit.errors import from_rpc_error
 from services.kit.jwt_tokens import TokenVerifier
+from services.kit.testing.credentials import credential_metadata
 from tests.service.conftest import ADMIN_ACCOUNT, ADMIN_PASSWORD
 
 Identity = tuple[IdentityProcess, grpc.aio.Channel]
 
 
 def _md(principal: Principal) -> tuple[tuple[str, str], ...]:
-    return (("x-request-id", "req-test-1"), *principal.to_metadata())
+    return (("x-request-id", "req-test-1"), *credential_metadata(principal))
 
 
 async def _login(

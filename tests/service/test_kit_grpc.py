@@ -62,7 +62,7 @@ async def channel() -> AsyncIterator[grpc.aio.Channel]:
         "127.0.0.1:0", bindings=[ServiceBinding("test.Probe", _add, None)], health=HealthRegistry()
     )
     await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
+    async with grpc_client.create_channel(f"127.0.0.1:{port}") as chan:
         yield chan
     await server.stop(0)
 

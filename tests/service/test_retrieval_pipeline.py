@@ -17,6 +17,8 @@ import pytest_asyncio
 from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from services.kit import grpc_client
+from services.kit.testing.credentials import TEST_SECRET
 from services.kit.testing.servers import NatsServer, free_port
 from services.retrieval.app import build_retrieval
 from services.retrieval.pipeline.queue import INGEST_SUBJECT, INTAKE_DLQ, RUN_DLQ, RUN_SUBJECT
@@ -87,7 +89,7 @@ async def test_a_task_that_keeps_failing_ends_failed_after_max_deliver(
     )
     process = await build_retrieval(settings, address="127.0.0.1:0")
     await process.server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{process.port}")
     stub = retrieval_pb2_grpc.RetrievalServiceStub(channel)
     try:
         task = await stub.CreateTask(
@@ -121,6 +123,8 @@ def _spawn(tmp_path: Path, nats_server: NatsServer, files: FilesEnv, port: int) 
             "MESH_RETRIEVAL_CHUNK_SIZE": "200",
             "MESH_RETRIEVAL_CHUNK_OVERLAP": "0",
             "MESH_LOG_LEVEL": "WARNING",
+            # The worker's mesh keys derive from it: the same keys as this process's (security_for_tests).
+            "MESH_SECRET_KEY": TEST_SECRET,
         }
     )
     log = open(tmp_path / f"worker-{port}.log", "ab")
@@ -145,7 +149,7 @@ async def test_a_worker_killed_mid_task_finishes_it_after_restart_without_duplic
     sentences = [f"Sentence {i} tells about the migration of the arctic tern number {i}." for i in range(400)]
     port = free_port()
     worker = _spawn(tmp_path, nats_server, files, port)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{port}")
     stub = retrieval_pb2_grpc.RetrievalServiceStub(channel)
     try:
         info = await put(files, ALICE, " ".join(sentences).encode(), "terns.txt", ingest=retrieval_intent("birds"))

@@ -19,6 +19,7 @@ from meshconsole.files.v1 import files_pb2
 from meshconsole.retrieval.v1 import retrieval_pb2, retrieval_pb2_grpc
 from nats.aio.client import Client
 
+from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.nats import publish_event
 from services.kit.testing.servers import NatsServer
@@ -92,7 +93,7 @@ async def running_env(files: FilesEnv, settings: RetrievalSettings) -> AsyncIter
     """Retrieval served on port 0 beside a files service; both stopped, and the shared streams dropped, after."""
     process = await build_retrieval(settings, address="127.0.0.1:0")
     await process.server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{process.port}")
     try:
         yield Env(files, process, settings, channel, retrieval_pb2_grpc.RetrievalServiceStub(channel))
     finally:

@@ -1,4 +1,5 @@
-"""Pytest plugin: real NATS, Valkey, PostgreSQL and S3 (s3rver) servers per session, and clean clients per test."""
+"""Pytest plugin: real NATS, Valkey, PostgreSQL and S3 (s3rver) servers per session, clean clients per test, and
+the test keys of the mesh credential installed for the session."""
 
 from __future__ import annotations
 
@@ -11,10 +12,22 @@ import pytest_asyncio
 from nats.aio.client import Client
 from redis.asyncio import Redis
 
+from services.kit import mesh_tokens
 from services.kit.embedded import NatsServer, ValkeyServer
+from services.kit.mesh_tokens import MeshSecurity
 from services.kit.nats import connect_nats, drain_nats
 from services.kit.redis import create_redis
+from services.kit.testing.credentials import security_for_tests
 from services.kit.testing.servers import PostgresServer, S3rverServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mesh_security() -> Iterator[MeshSecurity]:
+    """In-process services and their channels use the test keys (services.kit.testing.credentials)."""
+    security = security_for_tests()
+    previous = mesh_tokens.install(security)
+    yield security
+    mesh_tokens.install(previous)
 
 
 @pytest.fixture(scope="session")
