@@ -1,4 +1,4 @@
-"""Gateway settings (MESH_HOST, MESH_PORT and the shared MESH_ settings)."""
+"""Gateway settings (MESH_HOST, MESH_PORT, body limits, the public base URL and the shared MESH_ settings)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,23 @@ class GatewaySettings(MeshSettings):
     port: int = 8080
     gateway_api_key_cache_s: float = 5.0
     gateway_readiness_timeout_s: float = 2.0
+    # Request body limits per route class (gateway.limits): uploads, JSON bodies, Nexent's documents route.
     gateway_max_body_mb: int = 100
+    gateway_max_json_body_kb: int = 1024
+    gateway_max_documents_body_mb: int = 16
+    # JSON nesting deeper than this is refused at the edge (a protobuf Struct stops decoding past ~33 levels).
+    gateway_max_json_depth: int = 32
     gateway_stream_timeout_s: float = 900.0
     # Proxies whose X-Forwarded-For is trusted for the client IP (per-IP login limits behind an Ingress).
     forwarded_allow_ips: str = "127.0.0.1"
+    # Where clients reach the mesh (download URLs, Dify's app_base_url); never taken from the request's Host.
+    public_base_url: str = ""
+
+    def public_url(self) -> str:
+        """MESH_PUBLIC_BASE_URL, or http://host:port of this gateway (loopback when it listens on every address)."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else "[::1]" if self.host == "::" else self.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.kit.errors import Internal, InvalidArgument, MeshError, NotFound, Unavailable
+from services.kit.context import request_id_var
+from services.kit.errors import Internal, InvalidArgument, MeshError, NotFound, ResourceExhausted, Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -37,13 +39,20 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
 
 
 # Reasons whose HTTP status is more precise than their gRPC code's.
-STATUS_BY_REASON = {"file_too_large": 413, "image_too_large": 413, "body_too_large": 413}
+STATUS_BY_REASON = {
+    "file_too_large": 413,
+    "image_too_large": 413,
+    "body_too_large": 413,
+    "message_too_large": 413,
+}
 # Seconds to wait before retrying, unless the service says (metadata retry_after_s): a restarting service comes
 # back within seconds (the launcher restarts it with backoff); a rate limit's window is longer.
 RETRY_AFTER_S = {503: 5, 429: 60}
 # A 503 with one of these reasons never reached the service: its text is the transport's (addresses, gRPC states).
 TRANSPORT_REASONS = frozenset({"service_unavailable", "cancelled"})
 UNREACHABLE_MESSAGE = "the service behind this route is temporarily unavailable, retry later"
+# gRPC's own text for a message over the channel limit (no ErrorInfo: the transport said it, not a service).
+_MESSAGE_TOO_LARGE = re.compile(r"^(Received|Sent) message larger than max")
 
 
 def http_status(error: MeshError) -> int:
@@ -51,10 +60,21 @@ def http_status(error: MeshError) -> int:
 
 
 def public_error(error: MeshError) -> MeshError:
-    """The error as a client may see it: an unreachable service's transport text goes to the log, not the client."""
+    """The error as a client may see it: transport text and internal failures go to the log, not the client.
+
+    A 5xx of our own (INTERNAL, UNKNOWN, DATA_LOSS…) answers a generic message with the request id, which the
+    log lines of every process that handled the request carry too.
+    """
     if error.code == grpc.StatusCode.UNAVAILABLE and error.reason in TRANSPORT_REASONS:
         log.warning("service_unreachable", reason=error.reason, detail=error.message)
         return Unavailable(UNREACHABLE_MESSAGE, reason=error.reason, metadata=error.metadata)
+    if error.code == grpc.StatusCode.RESOURCE_EXHAUSTED and _MESSAGE_TOO_LARGE.match(error.message):
+        log.warning("grpc_message_too_large", detail=error.message)
+        return ResourceExhausted("the request or its answer is too large", reason="message_too_large")
+    if http_status(error) == 500:
+        log.warning("internal_error", code=error.code.name, reason=error.reason, detail=error.message)
+        request_id = request_id_var.get() or "unknown"
+        return Internal(f"internal error (request id {request_id})", reason="internal_error")
     return error
 
 
@@ -171,4 +191,7 @@ def install_error_handlers(app: FastAPI, mapper: ErrorMapper) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled_error", path=request.url.path)
-        return mapper.render(request, Internal("internal error"))
+        response = mapper.render(request, Internal("internal error"))
+        # This handler answers outside the request-id middleware, so the header is set here.
+        response.headers["x-request-id"] = request_id_var.get() or ""
+        return response

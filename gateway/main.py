@@ -42,7 +42,9 @@ from gateway.dialects.nextconsole import resource_search as nextconsole_resource
 from gateway.dialects.nextconsole import resources as nextconsole_resources
 from gateway.dialects.nextconsole import users as nextconsole_users
 from gateway.errors import ErrorMapper, install_error_handlers
+from gateway.limits import EdgeLimits
 from gateway.middleware import RequestContextMiddleware
+from gateway.openapi import install_openapi
 from services.kit import nats as mesh_nats
 from services.kit.errors import MeshError
 from services.kit.redis import create_redis
@@ -125,5 +127,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(admin.router)
     for router in DIALECT_ROUTERS:
         app.include_router(router)
+    install_openapi(app)
+    # Body size, strict JSON and parameter checks run before routing and authentication, inside the request id.
+    app.add_middleware(EdgeLimits, openapi=lambda: app.openapi(), mapper=mapper, settings=settings)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -23,21 +23,23 @@ from starlette.types import Message
 
 from gateway.clients import ServiceClients
 from gateway.deps import gateway_settings
+from gateway.limits import MULTIPART_SLACK, UPLOAD, body_class
+from gateway.strict_json import text_problem
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError, ResourceExhausted, from_rpc_error
 
 CHUNK_BYTES = 256 * 1024
 UPLOAD_TIMEOUT_S = 900.0
-MULTIPART_SLACK = 1024 * 1024
+FORM_TEXT_MAX_CHARS = 1024
 _LIMITS_TTL_S = 60.0
 # One cached Limits per ServiceClients (that is, per running app), dropped with it.
 _limits_cache: weakref.WeakKeyDictionary[ServiceClients, tuple[float, files_pb2.Limits]] = weakref.WeakKeyDictionary()
 
 
 def public_base_url(request: Request) -> str:
-    """The base URL the client reached us at (honours root_path and trusted proxy headers)."""
-    return str(request.base_url).rstrip("/")
+    """The configured base URL clients reach the mesh at (MESH_PUBLIC_BASE_URL); the Host header is never used."""
+    return gateway_settings(request).public_url()
 
 
 async def upload_limits(clients: ServiceClients) -> files_pb2.Limits:
@@ -58,7 +60,7 @@ async def read_form(request: Request, *, max_files: int) -> FormData:
     """Parse a multipart body, refusing (413) one longer than the gateway's body limit as it arrives."""
     cap = gateway_settings(request).gateway_max_body_mb * 1024 * 1024 + MULTIPART_SLACK
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
         raise too_large(cap - MULTIPART_SLACK, reason="body_too_large")
     received = 0
     receive = request.receive
@@ -89,14 +91,34 @@ def form_files(form: FormData, *names: str) -> list[UploadFile]:
     return found
 
 
-def form_text(form: FormData, name: str, default: str = "") -> str:
-    """A text field, or default when absent; a file under that name is bad input."""
+def form_text(form: FormData, name: str, default: str = "", *, max_length: int = FORM_TEXT_MAX_CHARS) -> str:
+    """A text field, or default when absent; a file under that name, NUL or an over-long value is bad input."""
     value = form.get(name)
     if value is None:
         return default
     if not isinstance(value, str):
         raise InvalidArgument(f"{name} must be a text field", field=name)
+    if problem := text_problem(value):
+        raise InvalidArgument(f"{name} {problem}", field=name)
+    if len(value) > max_length:
+        raise InvalidArgument(f"{name} is longer than {max_length} characters", field=name)
     return value.strip()
+
+
+def form_body(file: str, *, many: bool = False, **text: str) -> dict[str, Any]:
+    """openapi_extra of an upload route: the upload body class and its multipart form (file field, text fields).
+
+    text maps each text field to its description; every text field is optional and at most 1024 characters.
+    """
+    binary: dict[str, Any] = {"type": "string", "format": "binary"}
+    properties: dict[str, Any] = {file: {"type": "array", "items": binary} if many else binary}
+    for name, description in text.items():
+        properties[name] = {"type": "string", "maxLength": FORM_TEXT_MAX_CHARS, "description": description}
+    schema = {"type": "object", "required": [file], "properties": properties}
+    return {
+        **body_class(UPLOAD),
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}},
+    }
 
 
 def form_int(form: FormData, name: str, *, default: int, allowed: Sequence[int]) -> int:
@@ -104,7 +126,7 @@ def form_int(form: FormData, name: str, *, default: int, allowed: Sequence[int])
     raw = form_text(form, name)
     if not raw:
         return default
-    if not raw.lstrip("-").isdigit() or int(raw) not in allowed:
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or int(raw) not in allowed:
         raise InvalidArgument(f"{name} must be one of {', '.join(map(str, allowed))}", field=name)
     return int(raw)
 

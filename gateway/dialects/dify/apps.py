@@ -15,6 +15,7 @@ from gateway.deps import Clients
 from gateway.dialects.dify.envelope import PREFIX, page
 from gateway.dialects.dify.schemas import DifyApp, DifyAppListItem, DifyPage
 from gateway.dialects.dify.shapes import app_detail, app_partial, mode_param, uuid_param
+from gateway.uploads import public_base_url
 
 router = APIRouter(prefix=PREFIX)
 
@@ -60,8 +61,8 @@ class ApiEnableBody(_Body):
 
 
 def base_url(request: Request) -> str:
-    """Where this gateway is reached; Dify's app_base_url."""
-    return str(request.base_url).rstrip("/")
+    """Where clients reach the mesh (MESH_PUBLIC_BASE_URL); Dify's app_base_url."""
+    return public_base_url(request)
 
 
 @router.get("/apps", response_model=DifyPage[DifyAppListItem])

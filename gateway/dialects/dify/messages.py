@@ -20,6 +20,7 @@ from gateway.deps import Clients, Settings
 from gateway.dialects.dify.conversation_shapes import metadata
 from gateway.dialects.dify.schemas import DifyBlockingMessage, DifyResult, sse
 from gateway.errors import http_status, public_error
+from gateway.fields import FreeForm
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError
@@ -32,14 +33,14 @@ STREAM_DESCRIPTION = "Dify SSE: `message` and `message_end` events, `ping` keep-
 class MessageBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: FreeForm = Field(default_factory=dict)
     query: str = Field(default="", max_length=100_000)
     response_mode: Literal["streaming", "blocking"] = "streaming"
-    conversation_id: str = ""
-    parent_message_id: str | None = None
-    files: list[dict[str, Any]] = Field(default_factory=list)
+    conversation_id: str = Field(default="", max_length=64)
+    parent_message_id: str | None = Field(default=None, max_length=64)
+    files: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
     model_config_: dict[str, Any] | None = Field(default=None, alias="model_config")
-    retriever_from: str = "dev"
+    retriever_from: str = Field(default="dev", max_length=32)
 
 
 def _frame(payload: dict[str, Any]) -> bytes:

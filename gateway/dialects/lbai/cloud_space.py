@@ -17,7 +17,7 @@ from gateway.clients import ServiceClients
 from gateway.deps import Clients, Settings
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.dialects.lbai.schemas import CloudFile, LbaiEnvelope, LbaiPage, UploadedFile
-from gateway.uploads import form_int, public_base_url, store_form_file, upload_limits
+from gateway.uploads import form_body, form_int, public_base_url, store_form_file, upload_limits
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix=PREFIX)
@@ -74,7 +74,11 @@ def _voice(form: FormData) -> dict[str, Any]:
     return {"folder": "voice", "kind": files_pb2.OBJECT_KIND_VOICE, "transcribe": transcribe}
 
 
-@router.post("/trainingSpace/addFileOrImg", response_model=LbaiEnvelope[UploadedFile])
+@router.post(
+    "/trainingSpace/addFileOrImg",
+    response_model=LbaiEnvelope[UploadedFile],
+    openapi_extra=form_body("multipartFile", auto_cloud_training="1, 2 or 3"),
+)
 async def add_file_or_img(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipartFile + auto_cloud_training: 1 stored only, 2 in the cloud space, 3 cloud space and training."""
     limits = await upload_limits(clients)
@@ -88,7 +92,11 @@ async def add_file_or_img(request: Request, principal: CurrentPrincipal, clients
     return await _stored_reply(request, clients, info, limits.max_presign_seconds)
 
 
-@router.post("/trainingSpace/addVoice", response_model=LbaiEnvelope[UploadedFile])
+@router.post(
+    "/trainingSpace/addVoice",
+    response_model=LbaiEnvelope[UploadedFile],
+    openapi_extra=form_body("multipartFile", voiceType="1 or 2"),
+)
 async def add_voice(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipartFile (mp3, wav or m4a) + voiceType: 1 keep the file, 2 (default) also transcribe it."""
     limits = await upload_limits(clients)

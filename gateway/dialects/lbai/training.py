@@ -16,7 +16,7 @@ from gateway.clients import ServiceClients
 from gateway.deps import Clients, Settings
 from gateway.dialects.lbai.envelope import PREFIX, ok, page
 from gateway.dialects.lbai.schemas import LbaiEnvelope, LbaiPage, TrainingTask
-from gateway.uploads import public_base_url, store_form_file, upload_limits
+from gateway.uploads import form_body, public_base_url, store_form_file, upload_limits
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix=f"{PREFIX}/aiTrainingGround")
@@ -33,7 +33,7 @@ _TRAINED = {
 }
 
 
-@router.post("/add", response_model=LbaiEnvelope[None])
+@router.post("/add", response_model=LbaiEnvelope[None], openapi_extra=form_body("multipartFile"))
 async def add(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipartFile: store it and queue its ingestion and Q&A pass into the caller's training index."""
     limits = await upload_limits(clients)

@@ -11,13 +11,14 @@ from gateway.auth import CurrentPrincipal
 from gateway.deps import Clients
 from gateway.dialects.dify.shapes import struct_dict, to_struct
 from gateway.dialects.nexent.schemas import LoadedConfig, SavedConfig
+from gateway.fields import FreeForm
 
 router = APIRouter(prefix="/api/config")
 
 
 @router.post("/save_config", response_model=SavedConfig)
 async def save_config(
-    principal: CurrentPrincipal, clients: Clients, body: Annotated[dict[str, Any], Body()]
+    principal: CurrentPrincipal, clients: Clients, body: Annotated[FreeForm, Body()]
 ) -> dict[str, Any]:
     """Store the whole config; an apiKey sent back masked keeps the stored key."""
     save = apps_pb2.SaveNexentConfigRequest(config=to_struct(body))

@@ -6,6 +6,7 @@ also accept the conversation's uuid, so a conversation made through any dialect 
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
@@ -67,7 +68,19 @@ def ref(value: int | str, *, field: str = "conversation_id") -> str:
         if value <= 0:
             raise InvalidArgument(f"{field} must be a positive number", field=field)
         return str(value)
-    return value.strip()
+    text = value.strip()
+    # Digits (ASCII only: "³".isdigit() is true too) or a uuid; anything else names no conversation.
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) and not _is_uuid(text):
+        raise InvalidArgument(f"{field} must be a conversation's number or uuid", field=field)
+    return text
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def millis(stamp: Any) -> int:
@@ -204,7 +217,7 @@ async def delete_conversation(
     principal: CurrentPrincipal, clients: Clients, conversation_id: ConversationPath
 ) -> dict[str, Any]:
     """Delete a conversation with its messages."""
-    remove = chat_pb2.DeleteConversationRequest(conversation_id=conversation_id.strip())
+    remove = chat_pb2.DeleteConversationRequest(conversation_id=ref(conversation_id))
     await clients.call(clients.conversations.DeleteConversation, remove, principal=principal)
     return conversation_ok(True)
 
@@ -214,7 +227,7 @@ async def get_conversation(
     principal: CurrentPrincipal, clients: Clients, conversation_id: ConversationPath
 ) -> dict[str, Any]:
     """The conversation's history: each exchange as a user entry and an assistant entry."""
-    query = chat_pb2.GetConversationRequest(conversation_id=conversation_id.strip(), include_messages=True)
+    query = chat_pb2.GetConversationRequest(conversation_id=ref(conversation_id), include_messages=True)
     detail = await clients.call(clients.conversations.GetConversation, query, principal=principal)
     history = [entry for m in detail.messages for entry in exchange(m)]
     return conversation_ok(

@@ -14,6 +14,7 @@ from gateway.deps import Clients
 from gateway.dialects.nexent.schemas import BatchUrls, StorageList, StorageUploaded, StorageUrl, Success, Uploaded
 from gateway.uploads import (
     delete_quietly,
+    form_body,
     form_files,
     form_text,
     header_for,
@@ -47,7 +48,11 @@ def _stored(info: files_pb2.ObjectInfo) -> dict[str, Any]:
     }
 
 
-@router.post("/upload", response_model=Uploaded)
+@router.post(
+    "/upload",
+    response_model=Uploaded,
+    openapi_extra=form_body("file", many=True, index_name="the index to ingest into", chunking_strategy="basic"),
+)
 async def upload(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipart `file` (one or more), `chunking_strategy`, `index_name`: store, then queue ingestion."""
     limits = await upload_limits(clients)
@@ -82,7 +87,9 @@ async def upload(request: Request, principal: CurrentPrincipal, clients: Clients
     }
 
 
-@router.post("/storage", response_model=StorageUploaded)
+@router.post(
+    "/storage", response_model=StorageUploaded, openapi_extra=form_body("files", many=True, folder="attachments")
+)
 async def upload_storage(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """multipart `files` and `folder`: store each file and report per-file results with a URL."""
     limits = await upload_limits(clients)

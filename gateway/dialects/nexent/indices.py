@@ -22,6 +22,7 @@ from gateway.dialects.nexent.schemas import (
     SearchResults,
     Status,
 )
+from gateway.limits import DOCUMENTS, body_class
 
 router = APIRouter(prefix="/api/indices")
 
@@ -226,7 +227,7 @@ def _file(item: retrieval_pb2.IndexedFile, include_chunks: bool) -> dict[str, An
     return out
 
 
-@router.post("/{index_name}/documents", response_model=Indexed)
+@router.post("/{index_name}/documents", response_model=Indexed, openapi_extra=body_class(DOCUMENTS))
 async def index_documents(
     principal: CurrentPrincipal, clients: Clients, index_name: str, body: DocumentsBody
 ) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from gateway.dialects.nexent.schemas import sse
 from gateway.streaming import SSE_HEADERS, EventStreamResponse, ServerStream, pump
 from gateway.uploads import (
     delete_quietly,
+    form_body,
     form_files,
     form_text,
     header_for,
@@ -125,6 +126,7 @@ async def _relay(clients: ServiceClients, ids: list[str], names: dict[str, str],
     response_model=None,
     response_class=EventStreamResponse,
     responses=sse("progress, text, per-file error and file_processed frames, then complete"),
+    openapi_extra=form_body("files", many=True, query="what to extract"),
 )
 async def preprocess(request: Request, principal: CurrentPrincipal, clients: Clients) -> Response:
     """multipart `files` and `query`: SSE of progress, text pieces, per-file errors, then complete."""

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from gateway.auth import CurrentPrincipal
 from gateway.deps import Clients
 from gateway.dialects.nexent.schemas import IndexTasks, TaskCreated, TaskList, TasksCreated, TaskView
+from gateway.fields import FreeForm
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/api/tasks")
@@ -22,10 +23,10 @@ class TaskBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     source: StrictStr = Field(min_length=1, max_length=2048)
-    source_type: StrictStr = "file"
-    chunking_strategy: StrictStr = "basic"
+    source_type: StrictStr = Field(default="file", max_length=64)
+    chunking_strategy: StrictStr = Field(default="basic", max_length=64)
     index_name: StrictStr = Field(min_length=1, max_length=256)
-    additional_params: dict[str, Any] = Field(default_factory=dict)
+    additional_params: FreeForm = Field(default_factory=dict)
 
 
 class BatchBody(BaseModel):

@@ -20,6 +20,7 @@ from gateway.deps import Clients, Settings
 from gateway.dialects.nextconsole.envelope import ok
 from gateway.dialects.nextconsole.schemas import AppSession, ChatCompletion, NextConsoleEnvelope
 from gateway.errors import http_status, public_error
+from gateway.fields import FreeForm
 from gateway.streaming import SSE_HEADERS, GenerationStream, collect, open_generation, relay
 from services.kit.errors import InvalidArgument, MeshError
 
@@ -47,10 +48,10 @@ class CompletionBody(BaseModel):
     app_code: str = Field(min_length=1, max_length=64)
     messages: list[ChatMessage] = Field(min_length=1, max_length=500)
     session_code: str = Field(default="", max_length=64)
-    model: str = ""
+    model: str = Field(default="", max_length=128)
     stream: bool = False
-    workflow_params: dict[str, Any] = Field(default_factory=dict)
-    attachments: list[Any] = Field(default_factory=list)
+    workflow_params: FreeForm = Field(default_factory=dict)
+    attachments: list[Any] = Field(default_factory=list, max_length=50)
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
     max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)

@@ -27,7 +27,7 @@ class ResourceSearchBody(BaseModel):
     resource_keyword: StrictStr = Field(min_length=1, max_length=500)
     rag_enhance: StrictBool = True
     page_size: int = Field(default=50, ge=1, le=200)
-    page_num: int = Field(default=1, ge=1)
+    page_num: int = Field(default=1, ge=1, le=100_000)
 
 
 class RebuildBody(BaseModel):

@@ -12,7 +12,7 @@ from gateway.auth import CurrentPrincipal
 from gateway.deps import Clients
 from gateway.dialects.nextconsole.envelope import ok
 from gateway.dialects.nextconsole.schemas import DeleteCount, DownloadUrl, NextConsoleEnvelope, UploadedResource
-from gateway.uploads import public_base_url, store_form_file, upload_limits
+from gateway.uploads import form_body, public_base_url, store_form_file, upload_limits
 from services.kit.errors import InvalidArgument
 
 router = APIRouter(prefix="/next_console/resources")
@@ -27,12 +27,12 @@ class ResourceBody(BaseModel):
 
 def _resource_id(body: ResourceBody) -> str:
     text = str(body.resource_id).strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise InvalidArgument("resource_id must be a resource's numeric id", field="resource_id")
     return text
 
 
-@router.post("/upload", response_model=NextConsoleEnvelope[UploadedResource])
+@router.post("/upload", response_model=NextConsoleEnvelope[UploadedResource], openapi_extra=form_body("data"))
 async def upload_resource(request: Request, principal: CurrentPrincipal, clients: Clients) -> dict[str, Any]:
     """form-data `data`: store the resource and queue its vector build into the resource library."""
     limits = await upload_limits(clients)
