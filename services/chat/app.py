@@ -69,7 +69,9 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         stub=retrieval_pb2_grpc.RetrievalServiceStub(retrieval_channel), timeout_s=settings.grpc_deadline_s
     )
     upstream = UpstreamClients(
-        timeout_s=settings.chat_upstream_timeout_s, connect_timeout_s=settings.chat_upstream_connect_timeout_s
+        timeout_s=settings.chat_upstream_timeout_s,
+        connect_timeout_s=settings.chat_upstream_connect_timeout_s,
+        policy=settings.model_endpoint_policy(),
     )
     generation = GenerationService(
         settings=settings,

@@ -1,10 +1,11 @@
-"""Chat settings: the default upstream (OPENAI_* and MESH_DEFAULT_MODEL) and generation limits."""
+"""Chat settings: the default upstream (OPENAI_* and MESH_DEFAULT_MODEL), model endpoint networks, limits."""
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.kit.outbound import OutboundPolicy, parse_networks
 from services.kit.settings import MeshSettings
 
 
@@ -16,6 +17,9 @@ class ChatSettings(MeshSettings):
     openai_base_url: str = Field(default="", validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url"))
     openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"))
     default_model: str = ""
+    # Comma-separated CIDRs where model endpoints may live although they are not public (a self-hosted vLLM or
+    # Ollama); link-local and metadata addresses stay refused. The OPENAI_BASE_URL origin is always allowed.
+    model_endpoint_networks: str = ""
 
     chat_upstream_timeout_s: float = 120.0
     chat_upstream_connect_timeout_s: float = 10.0
@@ -25,3 +29,14 @@ class ChatSettings(MeshSettings):
     # How often a streaming answer's text is saved, so a process killed mid-answer keeps what the client saw.
     chat_checkpoint_s: float = 3.0
     chat_app_config_cache_s: float = 60.0
+
+    @field_validator("model_endpoint_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    def model_endpoint_policy(self) -> OutboundPolicy:
+        """The outbound policy of model endpoints: the default one plus the operator's two exceptions."""
+        origins = [self.openai_base_url.strip()] if self.openai_base_url.strip() else []
+        return OutboundPolicy.build(networks=self.model_endpoint_networks, origins=origins)

@@ -1,47 +1,28 @@
-"""The one SSRF-safe fetcher for outside URLs: checked addresses, pinned connections, checked redirects.
+"""The one fetcher for outside URLs (image proxy, URL knowledge sources): checked addresses, pinned connections.
 
-Every hop: only http and https; the host is resolved once and every address must be global (or in an
-explicit allowlist, which exists for tests only); the connection goes to the address that was checked,
-with the original Host header and TLS SNI, so a second DNS answer cannot steer it (DNS rebinding). Redirects
-are followed by hand, each one checked again. Time and size are bounded; proxies from the environment are
-ignored.
+Every hop goes through the shared outbound policy (services.kit.outbound) with no exception: http and https
+only, ports 1-65535, every address the host resolves to must be global. The connection then goes to the
+address that was checked, with the original Host header and TLS SNI, so a second DNS answer cannot steer it
+(DNS rebinding). Redirects are followed by hand, each one checked again. Time and size are bounded; proxies
+from the environment are ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import httpx
-import structlog
 
 from services.kit.errors import InvalidArgument
+from services.kit.outbound import IPAddress, OutboundPolicy, OutboundRefused, Resolver, Target, system_resolver
 
-log = structlog.get_logger(__name__)
-
-Resolver = Callable[[str, int], Awaitable[list[str]]]
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+__all__ = ["FetchFailed", "Fetched", "Resolver", "SafeFetcher", "UrlNotAllowed", "system_resolver"]
 _REDIRECTS = {301, 302, 303, 307, 308}
 _READ_CHUNK = 64 * 1024
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """Every address the system resolver gives for host (A and AAAA), in its order."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    seen: list[str] = []
-    for *_, sockaddr in infos:
-        address = str(sockaddr[0])
-        if address not in seen:
-            seen.append(address)
-    return seen
-
-
-class UrlNotAllowed(InvalidArgument):
-    default_reason = "url_not_allowed"
+UrlNotAllowed = OutboundRefused
 
 
 class FetchFailed(Exception):
@@ -54,25 +35,6 @@ class Fetched:
     status: int
     content_type: str
     data: bytes
-
-
-@dataclass(frozen=True)
-class _Target:
-    url: httpx.URL
-    host: str
-    port: int
-
-
-def _unwrap(address: IPAddress) -> IPAddress:
-    """The IPv4 address hidden in an IPv4-mapped, 6to4 or Teredo IPv6 address, else the address."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return address.ipv4_mapped
-        if address.sixtofour is not None:
-            return address.sixtofour
-        if address.teredo is not None:
-            return address.teredo[1]
-    return address
 
 
 class SafeFetcher:
@@ -89,57 +51,17 @@ class SafeFetcher:
     ) -> None:
         self.timeout_s = timeout_s
         self.max_redirects = max_redirects
-        self.allow_networks = [ipaddress.ip_network(n, strict=False) for n in allow_networks]
-        self.resolver = resolver or system_resolver
+        # allow_networks exists for tests only (their sites listen on loopback); operators get no exception.
+        self.policy = OutboundPolicy.build(networks=allow_networks, resolver=resolver)
         self.user_agent = user_agent
 
     def address_allowed(self, address: IPAddress) -> bool:
-        """Global unicast only (or an allowlisted network): no private, loopback, link-local, metadata, …"""
-        if any(address in network for network in self.allow_networks):
-            return True
-        inner = _unwrap(address)
-        if inner is not address and not self.address_allowed(inner):
-            return False
-        return bool(
-            address.is_global
-            and not address.is_multicast
-            and not address.is_reserved
-            and not address.is_unspecified
-            and not address.is_loopback
-            and not address.is_link_local
-        )
+        """Whether the policy lets the fetcher reach this address."""
+        return self.policy.address_allowed(address)
 
-    def _target(self, raw: str) -> _Target:
-        try:
-            url = httpx.URL(raw)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            raise UrlNotAllowed("url is not a valid http(s) URL", field="url") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise UrlNotAllowed("only http and https URLs may be fetched", field="url")
-        if url.userinfo:
-            raise UrlNotAllowed("URLs with credentials may not be fetched", field="url")
-        port = url.port or (443 if url.scheme == "https" else 80)
-        return _Target(url=url, host=url.host, port=port)
-
-    async def _pinned_address(self, target: _Target) -> str:
-        try:
-            literal: IPAddress | None = ipaddress.ip_address(target.host)
-        except ValueError:
-            literal = None
-        if literal is not None:
-            candidates = [str(literal)]
-        else:
-            try:
-                candidates = await self.resolver(target.host, target.port)
-            except (OSError, UnicodeError):
-                raise UrlNotAllowed("the URL's host does not resolve", reason="url_unresolvable", field="url") from None
-        if not candidates:
-            raise UrlNotAllowed("the URL's host does not resolve", reason="url_unresolvable", field="url")
-        for candidate in candidates:
-            if not self.address_allowed(ipaddress.ip_address(candidate.split("%", 1)[0])):
-                log.warning("fetch_refused", host=target.host, address=candidate)
-                raise UrlNotAllowed("the URL points at a private or reserved address", field="url")
-        return candidates[0].split("%", 1)[0]
+    async def _pinned_address(self, target: Target) -> str:
+        checked = await self.policy.addresses(target.host, target.port, field="url")
+        return checked[0]
 
     async def fetch(self, url: str, *, max_bytes: int, accept: str = "*/*", require_type_prefix: str = "") -> Fetched:
         """GET url within the limits; the body is read only while it stays under max_bytes."""
@@ -154,7 +76,7 @@ class SafeFetcher:
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
             current = url
             for _ in range(self.max_redirects + 1):
-                target = self._target(current)
+                target = self.policy.target(current, field="url")
                 address = await self._pinned_address(target)
                 pinned = target.url.copy_with(host=address)
                 headers = {
@@ -178,7 +100,7 @@ class SafeFetcher:
                     await response.aclose()
             raise FetchFailed(f"more than {self.max_redirects} redirects")
 
-    async def _read(self, response: httpx.Response, target: _Target, *, max_bytes: int, type_prefix: str) -> Fetched:
+    async def _read(self, response: httpx.Response, target: Target, *, max_bytes: int, type_prefix: str) -> Fetched:
         if response.status_code != 200:
             raise FetchFailed(f"the remote answered HTTP {response.status_code}")
         content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()

@@ -93,7 +93,9 @@ def scripted(upstream: ScriptedUpstream) -> Iterator[ScriptedUpstream]:
 @pytest.fixture(scope="session")
 def mesh(tmp_path_factory: pytest.TempPathFactory, upstream: ScriptedUpstream) -> Iterator[MeshClient]:
     """One mesh for the e2e session, with the scripted upstream as its default model provider."""
-    running = start_mesh(tmp_path_factory.mktemp("mesh"), upstream)
+    # Tests register models on other loopback ports, as an operator with a local model server would allow.
+    loopback_models = {"MESH_MODEL_ENDPOINT_NETWORKS": "127.0.0.0/8"}
+    running = start_mesh(tmp_path_factory.mktemp("mesh"), upstream, settings=loopback_models)
     try:
         with httpx.Client(base_url=running.base_url, timeout=30.0) as http:
             yield MeshClient(mesh=running, http=http)

@@ -1,4 +1,9 @@
-"""The chat model registry in-process: CRUD per company, masking, live checks, the default upstream, Embed."""
+"""The chat model registry in-process: CRUD per company, masking, live checks, the default upstream, Embed.
+
+Alice is her company's admin, Bob an ordinary colleague, Mallory another company's admin. Every endpoint here
+listens on loopback, so the registry runs with MESH_MODEL_ENDPOINT_NETWORKS=127.0.0.0/8, as an operator with
+a self-hosted model server would set it; test_the_outbound_policy_applies_without_exceptions runs without.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +27,18 @@ from services.chat.config import ChatSettings
 from services.chat.generation.core import GenerationService
 from services.chat.models.probe import scrub
 from services.chat.records import ModelRecord
+from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import MeshError, from_rpc_error
+from services.kit.testing.credentials import credential_metadata
 from services.kit.testing.openai_upstream import ScriptedUpstream, _vector
 from services.kit.testing.servers import NatsServer, PostgresServer, ValkeyServer
 
-ALICE = Principal(user_id=11, company_id=5, roles=("user",))
+ALICE = Principal(user_id=11, company_id=5, roles=("admin",))
 BOB = Principal(user_id=12, company_id=5, roles=("user",))
-MALLORY = Principal(user_id=66, company_id=9, roles=("user",))
+CAROL = Principal(user_id=13, company_id=5, roles=("admin",))
+MALLORY = Principal(user_id=66, company_id=9, roles=("admin",))
+LOOPBACK = "127.0.0.0/8"
 DEFAULT_MODEL = "mesh-default-model"
 DEFAULT_KEY = "sk-platform-secret-0123456789"
 PRIVATE_KEY = "sk-private-upstream-key-abcdef"
@@ -93,7 +102,7 @@ async def running_chat(
     )
     process, generation = await build_chat(settings, address="127.0.0.1:0")
     await process.server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{process.port}")
+    channel = grpc_client.create_channel(f"127.0.0.1:{process.port}")
     try:
         yield generation, RegistryStub(channel)
     finally:
@@ -109,12 +118,12 @@ async def chat(
 ) -> AsyncIterator[Chat]:
     default_upstream.reset()
     env = {"openai_base_url": default_upstream.base_url, "openai_api_key": DEFAULT_KEY, "default_model": DEFAULT_MODEL}
-    async with running_chat(tmp_path, nats_server, valkey_server, **env) as running:
+    async with running_chat(tmp_path, nats_server, valkey_server, model_endpoint_networks=LOOPBACK, **env) as running:
         yield running
 
 
 def md(principal: Principal = ALICE) -> tuple[tuple[str, str], ...]:
-    return tuple(principal.to_metadata())
+    return credential_metadata(principal)
 
 
 async def fails(call: Any) -> MeshError:
@@ -167,9 +176,16 @@ async def test_crud_round_trip_masks_the_key_and_encrypts_it_at_rest(
     assert (updated.display_name, updated.api_key, updated.max_tokens) == ("Renamed", "sk-p******cdef", 4096)
     stored = next(r for r in await rows(generation) if r.id == created.model_id)
     assert generation.registry.box.decrypt(stored.api_key_encrypted) == PRIVATE_KEY
-    moved = chat_pb2.UpdateModelRequest(model_name="private-llm", base_url="http://10.0.0.7:8000/v1/", max_tokens=1)
+    private = chat_pb2.UpdateModelRequest(model_name="private-llm", base_url="http://10.0.0.7:8000/v1/")
+    refused = await fails(stub.UpdateModel(private, metadata=md()))
+    assert (refused.code, refused.field, refused.reason) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "base_url",
+        "base_url_not_allowed",
+    )
+    moved = chat_pb2.UpdateModelRequest(model_name="private-llm", base_url="http://127.0.0.7:8000/v1/", max_tokens=1)
     moved_entry = await stub.UpdateModel(moved, metadata=md())
-    assert (moved_entry.base_url, moved_entry.max_tokens) == ("http://10.0.0.7:8000/v1", 1)
+    assert (moved_entry.base_url, moved_entry.max_tokens) == ("http://127.0.0.7:8000/v1", 1)
     status = chat_pb2.UpdateModelRequest(model_name="private-llm", connect_status=AVAILABLE)
     assert (await stub.UpdateModel(status, metadata=md())).connect_status == AVAILABLE
     got = await stub.GetModel(chat_pb2.GetModelRequest(model_name="private-llm"), metadata=md(BOB))
@@ -208,7 +224,7 @@ async def test_bad_input_names_its_field(
 async def test_duplicate_names_conflict_within_a_company_only(chat: Chat, private_upstream: ScriptedUpstream) -> None:
     _, stub = chat
     await stub.CreateModel(entry("shared-name", private_upstream), metadata=md())
-    duplicate = await fails(stub.CreateModel(entry("shared-name", private_upstream), metadata=md(BOB)))
+    duplicate = await fails(stub.CreateModel(entry("shared-name", private_upstream), metadata=md(CAROL)))
     assert (duplicate.code, duplicate.field, duplicate.reason) == (
         grpc.StatusCode.ALREADY_EXISTS,
         "model_name",
@@ -277,7 +293,7 @@ async def test_healthcheck_records_the_outcome(chat: Chat, private_upstream: Scr
     await stub.CreateModel(entry("missing-rerank", private_upstream, model_type=RERANK), metadata=md())
     expected = {
         "private-llm": (True, AVAILABLE, "Connection successful"),
-        "wrong-key": (False, UNAVAILABLE, "upstream model error (401): invalid api key"),
+        "wrong-key": (False, UNAVAILABLE, "the endpoint answered HTTP 401"),
         "private-rerank": (True, AVAILABLE, "Connection successful"),
         "missing-rerank": (False, UNAVAILABLE, "model 'missing-rerank' is not among the 2 models the upstream serves"),
     }
@@ -304,17 +320,20 @@ async def test_verify_config_checks_for_real_and_saves_nothing(
     assert len(private_upstream.chat_requests()) == before + 1
     assert private_upstream.chat_requests()[-1].body["model"] == "private-llm"
 
+    # Only a status comes back: never the remote's own words (here "invalid api key") nor its address.
     bad_key = await verify(api_key="sk-not-the-right-key-42")
-    assert (bad_key.connectivity, bad_key.connect_status) == (False, UNAVAILABLE)
-    assert "401" in bad_key.message and "invalid api key" in bad_key.message
-
+    assert (bad_key.connectivity, bad_key.connect_status, bad_key.message) == (
+        False,
+        UNAVAILABLE,
+        "the endpoint answered HTTP 401",
+    )
     refused = await verify(base_url=f"http://127.0.0.1:{closed_port()}/v1")
-    assert not refused.connectivity and refused.message.startswith("cannot connect to http://127.0.0.1:")
+    assert (refused.connectivity, refused.message) == (False, "connection failed")
 
     started = time.monotonic()
     silent = await verify(base_url=f"http://127.0.0.1:{silent_port}/v1", timeout_seconds=60)
     assert time.monotonic() - started < 4.0  # capped at chat_verify_timeout_s (1.5 s) whatever was asked
-    assert (silent.connectivity, silent.message) == (False, "the upstream did not answer within 1.5s")
+    assert (silent.connectivity, silent.message) == (False, "the endpoint did not answer within 1.5s")
 
     embedding = await verify(model_type=EMBEDDING, model_name="any-embedder", embedding_dim=16)
     assert embedding.connectivity
@@ -497,9 +516,10 @@ async def test_postgres_enforces_the_same_rules(
     name = f"chat_registry_{uuid.uuid4().hex[:10]}"
     url = await postgres_server.create_database(name)
     try:
-        async with running_chat(tmp_path, nats_server, valkey_server, database_url=url) as (generation, stub):
+        running = running_chat(tmp_path, nats_server, valkey_server, database_url=url, model_endpoint_networks=LOOPBACK)
+        async with running as (generation, stub):
             created = await stub.CreateModel(entry("pg-model", private_upstream), metadata=md())
-            duplicate = await fails(stub.CreateModel(entry("pg-model", private_upstream), metadata=md(BOB)))
+            duplicate = await fails(stub.CreateModel(entry("pg-model", private_upstream), metadata=md(CAROL)))
             assert duplicate.code == grpc.StatusCode.ALREADY_EXISTS
             await stub.CreateModel(entry("pg-model", private_upstream), metadata=md(MALLORY))
             health = await stub.CheckModelHealth(chat_pb2.CheckModelHealthRequest(model_name="pg-model"), metadata=md())

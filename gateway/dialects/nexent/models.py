@@ -25,7 +25,8 @@ from gateway.dialects.nexent.schemas import (
 from services.kit.errors import InvalidArgument
 from services.kit.proto_enums import wire_names
 
-# Decisions: a failed check is still HTTP 200 (status "Disconnected", the upstream's message in desc); /me/*
+# Decisions: a failed check is still HTTP 200 (status "Disconnected", a status of ours in desc, never the
+# remote's words); writes and verify_config are for company admins (403 otherwise); /me/*
 # spells connect_status in capitals as the seed shows, /model/* uses Nexent's lower-case values; GET routes
 # take model_name from the query string, or from a JSON body as the seed lists it.
 router = APIRouter(prefix="/api")
@@ -140,7 +141,7 @@ async def model_name_param(request: Request, model_name: str | None) -> str:
 
 @router.post("/model/create", response_model=Envelope[None])
 async def create_model(principal: CurrentPrincipal, clients: Clients, body: ModelBody) -> dict[str, Any]:
-    """Register a model for the caller's company."""
+    """Register a model for the caller's company (company admins only)."""
     entry = chat_pb2.ModelEntry(
         model_name=body.model_name,
         model_repo=body.model_repo or "",
@@ -159,7 +160,7 @@ async def create_model(principal: CurrentPrincipal, clients: Clients, body: Mode
 
 @router.post("/model/update", response_model=Envelope[ModelName])
 async def update_model(principal: CurrentPrincipal, clients: Clients, body: ModelBody) -> dict[str, Any]:
-    """Change the given fields of a company model."""
+    """Change the given fields of a company model (company admins only)."""
     update = chat_pb2.UpdateModelRequest(model_name=body.model_name)
     for name in ("display_name", "base_url", "api_key", "model_repo", "is_default"):
         value = getattr(body, name)
@@ -178,7 +179,7 @@ async def update_model(principal: CurrentPrincipal, clients: Clients, body: Mode
 
 @router.post("/model/delete", response_model=Envelope[ModelName])
 async def delete_model(principal: CurrentPrincipal, clients: Clients, body: NameBody) -> dict[str, Any]:
-    """Remove a company model."""
+    """Remove a company model (company admins only)."""
     await clients.call(clients.models.DeleteModel, chat_pb2.DeleteModelRequest(model_name=body.model_name))
     return model_ok({"model_name": body.model_name.strip()}, "Model deleted successfully")
 
@@ -223,7 +224,7 @@ async def get_connect_status(
 
 @router.post("/model/update_connect_status", response_model=Envelope[ModelStatus])
 async def update_connect_status(principal: CurrentPrincipal, clients: Clients, body: StatusBody) -> dict[str, Any]:
-    """Set a company model's connect_status."""
+    """Set a company model's connect_status (company admins only)."""
     status = connect_status(body.connect_status)
     if status == chat_pb2.CONNECT_STATUS_UNSPECIFIED:
         raise InvalidArgument("connect_status is required", field="connect_status")
@@ -235,7 +236,7 @@ async def update_connect_status(principal: CurrentPrincipal, clients: Clients, b
 
 @router.post("/model/verify_config", response_model=Envelope[Connectivity])
 async def verify_config(principal: CurrentPrincipal, clients: Clients, body: ModelBody) -> dict[str, Any]:
-    """A real connectivity check of an unsaved configuration; nothing is stored."""
+    """A real connectivity check of an unsaved configuration (company admins only); nothing is stored."""
     check = chat_pb2.VerifyModelConfigRequest(
         model_name=body.model_name,
         model_type=model_type(body.model_type),

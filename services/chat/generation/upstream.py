@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
+import httpx
 import openai
 import orjson
 
 from services.chat.models.registry import ResolvedModel
 from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, MeshError, Unavailable
+from services.kit.outbound import GuardedTransport, OutboundPolicy
 
 
 @dataclass(slots=True)
@@ -25,19 +27,49 @@ class Delta:
     completion_tokens: int | None = None
 
 
-class UpstreamClients:
-    """One AsyncOpenAI client (and connection pool) per base_url and key."""
+def guarded_openai(
+    *, base_url: str, api_key: str, timeout_s: float, connect_timeout_s: float, policy: OutboundPolicy
+) -> openai.AsyncOpenAI:
+    """An AsyncOpenAI client whose every connection passes the outbound policy.
 
-    def __init__(self, *, timeout_s: float, connect_timeout_s: float) -> None:
-        self._timeout = openai.Timeout(timeout_s, connect=connect_timeout_s)
+    The URL was checked when it was stored, but its host may resolve elsewhere later (DNS rebinding): the SDK
+    takes our httpx client, whose transport resolves, checks and pins each new connection itself.
+    """
+    http = httpx.AsyncClient(
+        transport=GuardedTransport(policy),
+        timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+        follow_redirects=True,
+    )
+    return openai.AsyncOpenAI(
+        base_url=base_url,
+        api_key=api_key or "none",
+        timeout=openai.Timeout(timeout_s, connect=connect_timeout_s),
+        max_retries=0,
+        # openai 3 takes an `httpx` client as well as its own `httpx2` one (openai._httpx2), as its checks
+        # and error mapping show; only its annotation names httpx2.
+        http_client=http,  # type: ignore[arg-type]
+    )
+
+
+class UpstreamClients:
+    """One AsyncOpenAI client (and connection pool) per base_url and key, guarded by the model endpoint policy."""
+
+    def __init__(self, *, timeout_s: float, connect_timeout_s: float, policy: OutboundPolicy) -> None:
+        self._timeouts = (timeout_s, connect_timeout_s)
+        self.policy = policy
         self._clients: dict[tuple[str, str], openai.AsyncOpenAI] = {}
 
     def client(self, model: ResolvedModel) -> openai.AsyncOpenAI:
         key = (model.base_url, model.api_key)
         found = self._clients.get(key)
         if found is None:
-            found = openai.AsyncOpenAI(
-                base_url=model.base_url, api_key=model.api_key or "none", timeout=self._timeout, max_retries=0
+            timeout_s, connect_timeout_s = self._timeouts
+            found = guarded_openai(
+                base_url=model.base_url,
+                api_key=model.api_key,
+                timeout_s=timeout_s,
+                connect_timeout_s=connect_timeout_s,
+                policy=self.policy,
             )
             self._clients[key] = found
         return found

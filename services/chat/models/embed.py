@@ -49,8 +49,9 @@ async def embed(
         except openai.APITimeoutError:
             raise DeadlineExceeded(f"embedding model {model.model_name} timed out", reason="upstream_timeout") from None
         except openai.APIConnectionError:
+            # The endpoint's address stays inside the mesh: it may be an internal one.
             raise Unavailable(
-                f"embedding model {model.model_name} is unreachable at {model.base_url}", reason="upstream_unavailable"
+                f"embedding model {model.model_name} is unreachable", reason="upstream_unavailable"
             ) from None
         data = sorted(reply.data, key=lambda item: item.index)
         if len(data) != len(batch):

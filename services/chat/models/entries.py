@@ -1,10 +1,15 @@
-"""Model entry writes: validation, create, partial update, delete and recorded connect status, per company."""
+"""Model entry writes: validation, create, partial update, delete and recorded connect status, per company.
+
+Who may write: a company's models (and its default) are the company admins' to manage, as in Dify (workspace
+owners and admins manage model providers) and Nexent (models belong to the tenant; its admins configure them,
+its ordinary users only use them). Nexent's routes have no per-user entries, so there are none here: ordinary
+users read the list and use the company's models, and every write answers PERMISSION_DENIED.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +21,7 @@ from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.crypto import mask_secret
 from services.kit.errors import AlreadyExists, InvalidArgument, PermissionDenied
+from services.kit.outbound import OutboundPolicy
 
 MAX_NAME = 128
 MAX_URL = 1024
@@ -56,36 +62,30 @@ def validate_model_name(value: str) -> str:
 
 
 def validate_base_url(value: str) -> str:
-    """An absolute http(s) URL without credentials, or '' for the default upstream.
+    """An absolute http(s) URL without credentials and with a port in 1-65535, or '' for the default upstream.
 
-    SSRF: verify_config and healthcheck make the service fetch this client-given URL. Only http and https are
-    accepted, so file:, gopher:, unix sockets and the like are refused; credentials in the URL are refused too
-    (they belong in api_key, which is encrypted and masked). Private, loopback and link-local addresses are
-    deliberately allowed: self-hosted vLLM and Ollama on the company network are the main use of this registry.
-    What an attacker could learn through the check is bounded: a short timeout, and an error text cut to 300
-    characters with the api key scrubbed out (see registry_probe).
+    Only its form is checked here; where it leads is checked by check_endpoint, and again at every connection.
     """
     url = value.strip()
     if not url:
         return ""
     if len(url) > MAX_URL:
         raise InvalidArgument(f"base_url must be at most {MAX_URL} characters", field="base_url")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise InvalidArgument("base_url is not a valid URL", field="base_url", reason="invalid_base_url") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InvalidArgument(
-            "base_url must be an http:// or https:// URL with a host", field="base_url", reason="invalid_base_url"
-        )
-    if parts.username is not None or parts.password is not None:
-        raise InvalidArgument(
-            "base_url must not carry credentials; send the key as api_key", field="base_url", reason="invalid_base_url"
-        )
-    if port == 0 or any(c.isspace() for c in url):
-        raise InvalidArgument("base_url is not a valid URL", field="base_url", reason="invalid_base_url")
+    OutboundPolicy().target(url, field="base_url", reason="invalid_base_url")
     return url.rstrip("/")
+
+
+async def check_endpoint(*, registry: ModelRegistry, base_url: str) -> None:
+    """Refuse a base_url whose host leads where model endpoints may not go (see services.kit.outbound)."""
+    if base_url:
+        policy = registry.settings.model_endpoint_policy()
+        await policy.check(base_url, field="base_url", reason="base_url_not_allowed")
+
+
+def require_model_admin(principal: Principal) -> None:
+    """Company admins alone manage the company's models."""
+    if not principal.is_admin:
+        raise PermissionDenied("only company admins may manage the company's models", reason="model_admin_required")
 
 
 def validate_changes(changes: EntryChanges) -> EntryChanges:
@@ -152,10 +152,12 @@ async def _clear_other_defaults(session: AsyncSession, *, record: ModelRecord) -
 async def create_entry(
     *, registry: ModelRegistry, principal: Principal, model_name: str, changes: EntryChanges
 ) -> ModelRecord:
-    """Register a model for the caller's company; a name already used in the company is a conflict."""
+    """Register a model for the caller's company (admins only); a name already used in the company is a conflict."""
+    require_model_admin(principal)
     name = validate_model_name(model_name)
     clean = validate_changes(changes)
     _require_endpoint(registry=registry, base_url=clean.base_url or "")
+    await check_endpoint(registry=registry, base_url=clean.base_url or "")
     now = utcnow()
     record = ModelRecord(
         id=uuid.uuid4().hex,
@@ -202,12 +204,14 @@ async def create_entry(
 async def update_entry(
     *, registry: ModelRegistry, principal: Principal, model_name: str, changes: EntryChanges
 ) -> ModelRecord:
-    """Change the given fields of a company entry; the platform default is read-only."""
+    """Change the given fields of a company entry (admins only); the platform default is read-only."""
+    require_model_admin(principal)
     name = validate_model_name(model_name)
     clean = validate_changes(changes)
     current = await _own_entry(registry=registry, principal=principal, model_name=name)
     if clean.base_url is not None:
         _require_endpoint(registry=registry, base_url=clean.base_url)
+        await check_endpoint(registry=registry, base_url=clean.base_url)
     if clean.display_name == "":
         clean.display_name = name
     values: dict[str, object] = {}
@@ -236,7 +240,8 @@ async def update_entry(
 
 
 async def delete_entry(*, registry: ModelRegistry, principal: Principal, model_name: str) -> None:
-    """Remove a company entry; the platform default cannot be deleted."""
+    """Remove a company entry (admins only); the platform default cannot be deleted."""
+    require_model_admin(principal)
     name = validate_model_name(model_name)
     current = await _own_entry(registry=registry, principal=principal, model_name=name)
     async with registry.sessions() as session, session.begin():

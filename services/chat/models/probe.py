@@ -1,4 +1,8 @@
-"""Live connectivity checks of OpenAI-compatible endpoints with the `openai` SDK, always under a short timeout."""
+"""Live connectivity checks of OpenAI-compatible endpoints with the `openai` SDK, under a short timeout.
+
+What a check reports is ours, never the remote's words: a status code, "connection failed", a timeout. An
+endpoint's error text (or its address) would make the check a way to read or scan what the mesh can reach.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from typing import Any
 
 import openai
 
-from services.chat.generation.upstream import upstream_error
+from services.chat.generation.upstream import guarded_openai
+from services.kit.outbound import OutboundPolicy, refused_by_policy
 
 MAX_MESSAGE = 300
 PROBE_TEXT = "ping"
@@ -77,12 +82,13 @@ def guess_type(model_id: str, extra: dict[str, Any]) -> str:
     return "llm"
 
 
-def _client(target: ProbeTarget, timeout_s: float) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(
+def _client(target: ProbeTarget, timeout_s: float, policy: OutboundPolicy) -> openai.AsyncOpenAI:
+    return guarded_openai(
         base_url=target.base_url,
-        api_key=target.api_key or "none",
-        timeout=openai.Timeout(timeout_s, connect=timeout_s),
-        max_retries=0,
+        api_key=target.api_key,
+        timeout_s=timeout_s,
+        connect_timeout_s=timeout_s,
+        policy=policy,
     )
 
 
@@ -116,28 +122,30 @@ async def _check(client: openai.AsyncOpenAI, target: ProbeTarget) -> None:
             raise ProbeFailed(f"model {target.model_name!r} is not among the {len(served)} models the upstream serves")
 
 
-def failure_message(error: BaseException, *, base_url: str, timeout_s: float) -> str:
-    """What went wrong, in the upstream's own words where it gave any."""
+def failure_message(error: BaseException, *, timeout_s: float) -> str:
+    """What went wrong, as a status of ours: the remote's body, error text and address are never passed on."""
     if isinstance(error, ProbeFailed):
         return str(error)
     if isinstance(error, openai.APIStatusError):
-        return upstream_error(error).message
+        return f"the endpoint answered HTTP {error.status_code}"
     if isinstance(error, openai.APITimeoutError | TimeoutError):
-        return f"the upstream did not answer within {timeout_s:g}s"
+        return f"the endpoint did not answer within {timeout_s:g}s"
+    if refused_by_policy(error):
+        return "connection refused: the endpoint's address is not allowed"
     if isinstance(error, openai.APIConnectionError):
-        cause = error.__cause__
-        detail = f"{type(cause).__name__}: {cause}" if cause is not None and str(cause) else error.message
-        return f"cannot connect to {base_url}: {detail}"
-    return f"unexpected upstream answer: {type(error).__name__}: {error}"
+        return "connection failed"
+    return "the endpoint gave an unexpected answer"
 
 
-async def probe(*, target: ProbeTarget, timeout_s: float, require_listed: bool = False) -> ProbeResult:
+async def probe(
+    *, target: ProbeTarget, timeout_s: float, policy: OutboundPolicy, require_listed: bool = False
+) -> ProbeResult:
     """Check a model for real within timeout_s; never raises for upstream trouble, never saves anything.
 
     With require_listed the model must also be in the endpoint's model list, whose declared type picks the check.
     """
     started = time.monotonic()
-    client = _client(target, timeout_s)
+    client = _client(target, timeout_s, policy)
     try:
         async with asyncio.timeout(timeout_s):
             if require_listed:
@@ -147,36 +155,36 @@ async def probe(*, target: ProbeTarget, timeout_s: float, require_listed: bool =
                 target = replace(target, model_type=served[target.model_name].type)
             await _check(client, target)
     except Exception as error:  # any failure of a probe is an answer (connectivity false), not a crash
-        message = failure_message(error, base_url=target.base_url, timeout_s=timeout_s)
+        message = failure_message(error, timeout_s=timeout_s)
         return ProbeResult(False, scrub(message, target.api_key), _ms(started))
     finally:
         await client.close()
     return ProbeResult(True, "Connection successful", _ms(started))
 
 
-async def probe_endpoint(*, base_url: str, api_key: str, timeout_s: float) -> ProbeResult:
+async def probe_endpoint(*, base_url: str, api_key: str, timeout_s: float, policy: OutboundPolicy) -> ProbeResult:
     """Check that an endpoint answers its model list (the /me/healthcheck of the default upstream)."""
     started = time.monotonic()
-    client = _client(ProbeTarget("", "", base_url, api_key), timeout_s)
+    client = _client(ProbeTarget("", "", base_url, api_key), timeout_s, policy)
     try:
         async with asyncio.timeout(timeout_s):
             await _served(client)
     except Exception as error:  # as in probe(): a failed check is an answer
-        message = failure_message(error, base_url=base_url, timeout_s=timeout_s)
+        message = failure_message(error, timeout_s=timeout_s)
         return ProbeResult(False, scrub(message, api_key), _ms(started))
     finally:
         await client.close()
     return ProbeResult(True, "Connection successful", _ms(started))
 
 
-async def list_served(*, base_url: str, api_key: str, timeout_s: float) -> list[ServedModel]:
+async def list_served(*, base_url: str, api_key: str, timeout_s: float, policy: OutboundPolicy) -> list[ServedModel]:
     """The models an endpoint serves; raises ProbeFailed with a clear message when it cannot be read."""
-    client = _client(ProbeTarget("", "", base_url, api_key), timeout_s)
+    client = _client(ProbeTarget("", "", base_url, api_key), timeout_s, policy)
     try:
         async with asyncio.timeout(timeout_s):
             return await _served(client)
     except Exception as error:  # reported to the caller as one clear failure
-        message = failure_message(error, base_url=base_url, timeout_s=timeout_s)
+        message = failure_message(error, timeout_s=timeout_s)
         raise ProbeFailed(scrub(message, api_key)) from None
     finally:
         await client.close()

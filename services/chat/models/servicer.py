@@ -13,9 +13,11 @@ from services.chat.generation.upstream import UpstreamClients
 from services.chat.models.embed import embed
 from services.chat.models.entries import (
     EntryChanges,
+    check_endpoint,
     create_entry,
     delete_entry,
     record_status,
+    require_model_admin,
     update_entry,
     validate_changes,
     validate_model_name,
@@ -171,14 +173,14 @@ class ModelRegistryServicer(chat_pb2_grpc.ModelRegistryServiceServicer):
             result = ProbeResult(False, error.message, 0)
         else:
             target = ProbeTarget(upstream_model_id(record), record.model_type, base_url, api_key, record.embedding_dim)
-            result = await probe(target=target, timeout_s=timeout)
+            result = await probe(target=target, timeout_s=timeout, policy=self.settings.model_endpoint_policy())
         await record_status(registry=self.registry, record=record, connect_status=result.connect_status)
         return health_message(result)
 
     async def VerifyModelConfig(
         self, request: chat_pb2.VerifyModelConfigRequest, context: Any
     ) -> chat_pb2.VerifyModelConfigResponse:
-        caller()
+        require_model_admin(caller())
         name = validate_model_name(request.model_name)
         clean = validate_changes(
             EntryChanges(
@@ -190,6 +192,7 @@ class ModelRegistryServicer(chat_pb2_grpc.ModelRegistryServiceServicer):
             )
         )
         base_url, api_key = clean.base_url or "", clean.api_key or ""
+        await check_endpoint(registry=self.registry, base_url=base_url)
         if not base_url:
             base_url = self.settings.openai_base_url.strip().rstrip("/")
             api_key = api_key or self.settings.openai_api_key
@@ -198,7 +201,8 @@ class ModelRegistryServicer(chat_pb2_grpc.ModelRegistryServiceServicer):
                     "base_url is required: no default provider (OPENAI_BASE_URL) is configured", field="base_url"
                 )
         target = ProbeTarget(name, clean.model_type or "llm", base_url, api_key, clean.embedding_dim or 0)
-        result = await probe(target=target, timeout_s=self._timeout(request.timeout_seconds, context))
+        timeout = self._timeout(request.timeout_seconds, context)
+        result = await probe(target=target, timeout_s=timeout, policy=self.settings.model_endpoint_policy())
         return chat_pb2.VerifyModelConfigResponse(
             connectivity=result.connected,
             message=result.message,
@@ -218,7 +222,10 @@ class ModelRegistryServicer(chat_pb2_grpc.ModelRegistryServiceServicer):
             raise FailedPrecondition(NO_PROVIDER_MESSAGE, reason="model_not_configured")
         try:
             served = await list_served(
-                base_url=base_url, api_key=api_key, timeout_s=self._timeout(request.timeout_seconds, context)
+                base_url=base_url,
+                api_key=api_key,
+                timeout_s=self._timeout(request.timeout_seconds, context),
+                policy=self.settings.model_endpoint_policy(),
             )
         except ProbeFailed as error:
             raise Unavailable(
@@ -241,11 +248,14 @@ class ModelRegistryServicer(chat_pb2_grpc.ModelRegistryServiceServicer):
         if not base_url:
             return health_message(ProbeResult(False, NO_PROVIDER_MESSAGE, 0))
         timeout = self._timeout(request.timeout_seconds, context)
+        policy = self.settings.model_endpoint_policy()
         name = request.model_name.strip()
         if not name:
-            return health_message(await probe_endpoint(base_url=base_url, api_key=api_key, timeout_s=timeout))
+            return health_message(
+                await probe_endpoint(base_url=base_url, api_key=api_key, timeout_s=timeout, policy=policy)
+            )
         target = ProbeTarget(name, "llm", base_url, api_key)
-        return health_message(await probe(target=target, timeout_s=timeout, require_listed=True))
+        return health_message(await probe(target=target, timeout_s=timeout, policy=policy, require_listed=True))
 
     async def Embed(self, request: chat_pb2.EmbedRequest, context: Any) -> chat_pb2.EmbedResponse:
         result = await embed(

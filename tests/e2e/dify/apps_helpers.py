@@ -27,11 +27,12 @@ class Tenant:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def tenant(mesh: MeshClient, label: str, *, company: str | None = None) -> Tenant:
-    """A fresh user, in a fresh company unless one is named."""
+def tenant(mesh: MeshClient, label: str, *, company: str | None = None, roles: tuple[str, ...] = ()) -> Tenant:
+    """A fresh user (role user unless roles are given), in a fresh company unless one is named."""
     suffix = uuid.uuid4().hex[:8]
     account = f"{label}-{suffix}@apps.test"
-    made = mesh.create_user(account, "apps-pass-123", company or f"{label} Co {suffix}")
+    extra = {"roles": list(roles)} if roles else {}
+    made = mesh.create_user(account, "apps-pass-123", company or f"{label} Co {suffix}", **extra)
     token = mesh.login(account, "apps-pass-123")
     return Tenant(token, int(str(made["user_id"])), int(str(made["company_id"])), str(made["company"]))
 

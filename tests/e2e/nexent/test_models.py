@@ -1,4 +1,8 @@
-"""Nexent /api/model/* and /api/me/* end to end: the seed's shapes, masking, live checks, tenancy, bad input."""
+"""Nexent /api/model/* and /api/me/* end to end: the seed's shapes, masking, live checks, tenancy, bad input.
+
+Model writes and verify_config are for company admins, so the users who make them here are admins; the
+ordinary user's side is in tests/e2e/test_security_model_registry.py.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from tests.e2e.conftest import UPSTREAM_KEY, UPSTREAM_MODEL, MeshClient
 from tests.e2e.dify.apps_helpers import Tenant, rows, tenant
 
 OWN_KEY = "sk-own-endpoint-key-0123456789"
+ADMIN = ("admin",)
 MASKED_OWN_KEY = "sk-o******6789"
 
 
@@ -50,7 +55,7 @@ def listed(mesh: MeshClient, who: Tenant) -> dict[str, dict[str, Any]]:
 
 
 def test_model_crud_follows_the_seed(mesh: MeshClient, own_upstream: ScriptedUpstream) -> None:
-    alice = tenant(mesh, "models-crud")
+    alice = tenant(mesh, "models-crud", roles=ADMIN)
     reply = create(mesh, alice, "own-llm", own_upstream, display_name="Own LLM", max_tokens=8192, connect_status="")
     assert ok(reply, "Model created successfully") is None
     assert OWN_KEY not in reply.text
@@ -116,7 +121,7 @@ def test_model_crud_follows_the_seed(mesh: MeshClient, own_upstream: ScriptedUps
 
 
 def test_bad_input_is_a_clear_4xx_naming_the_field(mesh: MeshClient, own_upstream: ScriptedUpstream) -> None:
-    alice = tenant(mesh, "models-bad")
+    alice = tenant(mesh, "models-bad", roles=ADMIN)
     cases = [
         ({"model_name": ""}, 400, "model_name"),
         ({"model_name": "   "}, 400, "model_name"),
@@ -148,9 +153,9 @@ def test_bad_input_is_a_clear_4xx_naming_the_field(mesh: MeshClient, own_upstrea
 def test_companies_see_only_their_models_and_the_platform_default(
     mesh: MeshClient, own_upstream: ScriptedUpstream
 ) -> None:
-    alice = tenant(mesh, "models-alice")
+    alice = tenant(mesh, "models-alice", roles=ADMIN)
     colleague = tenant(mesh, "models-colleague", company=alice.company)
-    mallory = tenant(mesh, "models-mallory")
+    mallory = tenant(mesh, "models-mallory", roles=ADMIN)
     ok(create(mesh, alice, "team-llm", own_upstream), "Model created successfully")
     assert "team-llm" in listed(mesh, colleague)
     assert list(listed(mesh, mallory)) == [UPSTREAM_MODEL]
@@ -188,7 +193,7 @@ def test_companies_see_only_their_models_and_the_platform_default(
 def test_healthcheck_records_the_status(
     mesh: MeshClient, own_upstream: ScriptedUpstream, scripted: ScriptedUpstream
 ) -> None:
-    alice = tenant(mesh, "models-health")
+    alice = tenant(mesh, "models-health", roles=ADMIN)
     ok(create(mesh, alice, "own-llm", own_upstream), "Model created successfully")
     ok(create(mesh, alice, "bad-key", own_upstream, api_key="sk-wrong-wrong-wrong"), "Model created successfully")
     good = mesh.http.get("/api/model/healthcheck", params={"model_name": "own-llm"}, headers=alice.headers)
@@ -205,7 +210,7 @@ def test_healthcheck_records_the_status(
     bad = mesh.http.get("/api/model/healthcheck", params={"model_name": "bad-key"}, headers=alice.headers)
     assert ok(bad, "Model health check failed") == {
         "status": "Disconnected",
-        "desc": "upstream model error (401): invalid api key",
+        "desc": "the endpoint answered HTTP 401",
         "connect_status": "unavailable",
     }
     models = listed(mesh, alice)
@@ -220,7 +225,7 @@ def test_healthcheck_records_the_status(
 
 
 def test_verify_config_is_a_real_check_that_saves_nothing(mesh: MeshClient, own_upstream: ScriptedUpstream) -> None:
-    alice = tenant(mesh, "models-verify")
+    alice = tenant(mesh, "models-verify", roles=ADMIN)
 
     def verify(**fields: Any) -> Any:
         body = {
@@ -244,7 +249,7 @@ def test_verify_config_is_a_real_check_that_saves_nothing(mesh: MeshClient, own_
     wrong = ok(verify(api_key="sk-definitely-wrong-1"), "模型配置连通性验证失败")
     assert wrong == {
         "connectivity": False,
-        "message": "upstream model error (401): invalid api key",
+        "message": "the endpoint answered HTTP 401",
         "connect_status": "unavailable",
     }
     with socket.socket() as sock:
@@ -257,7 +262,7 @@ def test_verify_config_is_a_real_check_that_saves_nothing(mesh: MeshClient, own_
         assert time.monotonic() - started < 8
     assert silent == {
         "connectivity": False,
-        "message": "the upstream did not answer within 2s",
+        "message": "the endpoint did not answer within 2s",
         "connect_status": "unavailable",
     }
     rerank = ok(verify(model_name="own-rerank", model_type="rerank"), "模型配置连通性验证成功")

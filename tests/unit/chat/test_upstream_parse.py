@@ -11,6 +11,7 @@ import pytest
 from services.chat.generation.upstream import Delta, UpstreamClients, _parse_chunk
 from services.chat.models.registry import ResolvedModel
 from services.kit.errors import Unavailable
+from services.kit.outbound import OutboundPolicy
 
 
 def chunk(
@@ -91,7 +92,8 @@ async def test_lines_split_across_writes_keep_alives_and_usage_arrive_whole() ->
         b"data: [DONE]\n\n",
     ]
     server, port = await raw_sse_server(pieces)
-    clients = UpstreamClients(timeout_s=5, connect_timeout_s=2)
+    loopback = OutboundPolicy.build(networks="127.0.0.0/8")  # the test's server listens on loopback
+    clients = UpstreamClients(timeout_s=5, connect_timeout_s=2, policy=loopback)
     model = ResolvedModel(
         model_name="m", base_url=f"http://127.0.0.1:{port}/v1", api_key="k", max_tokens=100, entry_id="e"
     )
