@@ -13,8 +13,11 @@ import time
 from typing import Any
 
 import grpc
+import httpx
 import psutil
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from meshconsole.common.v1 import common_pb2
 from meshconsole.identity.v1 import identity_pb2, identity_pb2_grpc
@@ -23,7 +26,7 @@ from services.kit import mesh_tokens as mt
 from services.kit.context import Principal
 from services.kit.errors import from_rpc_error
 from services.kit.settings import SERVICE_NAMES
-from tests.e2e.conftest import ADMIN_ACCOUNT, MeshClient
+from tests.e2e.conftest import ADMIN_ACCOUNT, ADMIN_PASSWORD, MeshClient, sha, start_mesh
 
 ADMIN = Principal(user_id=1, company_id=1, roles=("admin",))
 FORGED = (("x-mesh-user-id", "1"), ("x-mesh-company-id", "1"), ("x-mesh-roles", "admin"))
@@ -58,6 +61,12 @@ def refused(call: Any) -> None:
         call()
     assert failed.value.code() == grpc.StatusCode.UNAUTHENTICATED, failed.value
     assert from_rpc_error(failed.value).reason == "invalid_credential"
+
+
+def pem(key: Ed25519PrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def first_unary_method(service: str) -> str:
@@ -144,3 +153,43 @@ def test_services_listen_on_loopback_only(mesh: MeshClient) -> None:
         for port in ports:
             with pytest.raises(OSError):
                 socket.create_connection((ip, port), timeout=2).close()
+
+
+def test_keys_set_apart_reach_only_their_side_and_replace_the_derived_ones(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    gateway_key, service_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    public = gateway_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    keys = {
+        "MESH_GATEWAY_TOKEN_KEY": pem(gateway_key),
+        "MESH_GATEWAY_TOKEN_PUBLIC_KEY": public.decode(),
+        "MESH_SERVICE_TOKEN_KEY": pem(service_key),
+    }
+    running = start_mesh(tmp_path_factory.mktemp("own-keys"), settings=keys)
+    try:
+        environments = {name: psutil.Process(proc.pid).environ() for name, proc in running.processes.items()}
+        assert "MESH_SERVICE_TOKEN_KEY" not in environments["gateway"]
+        assert "MESH_GATEWAY_TOKEN_KEY" in environments["gateway"]
+        for service in SERVICE_NAMES:
+            assert "MESH_GATEWAY_TOKEN_KEY" not in environments[service], service
+            assert environments[service]["MESH_GRPC_BIND_HOST"] == "127.0.0.1"
+        # The gateway signs with the key it was given, and the services accept it: a login goes through.
+        login = httpx.post(
+            f"{running.base_url}/next_console/login_by_password",
+            json={"user_account": ADMIN_ACCOUNT, "user_password": sha(ADMIN_PASSWORD)},
+            timeout=30,
+        )
+        assert login.status_code == 200, login.text
+        # The key derived from the secret no longer opens anything.
+        derived = mt.MeshKeys.derive((running.data_dir / "secret_key").read_text().strip())
+        token = signer(derived, mt.GATEWAY, mt.GATEWAY).sign(mt.encode_principal(ADMIN), ["identity"])
+        with grpc.insecure_channel(f"127.0.0.1:{running.service_ports['identity']}") as channel:
+            stub = identity_pb2_grpc.IdentityServiceStub(channel)
+            refused(lambda: stub.ListUsers(identity_pb2.ListUsersRequest(), metadata=credential(token), timeout=10))
+            given = mt.CredentialSigner(gateway_key, kind=mt.GATEWAY, subject=mt.GATEWAY)
+            good = credential(given.sign(mt.encode_principal(ADMIN), ["identity"]))
+            assert stub.ListUsers(identity_pb2.ListUsersRequest(), metadata=good, timeout=10).users
+    finally:
+        running.stop()
