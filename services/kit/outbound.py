@@ -118,8 +118,7 @@ class OutboundPolicy:
     def build(
         cls, *, networks: str | Iterable[str] = (), origins: Iterable[str] = (), resolver: Resolver | None = None
     ) -> OutboundPolicy:
-        """A policy with the operator's exceptions: networks (CIDRs) and origins (URLs, of which only
-        scheme, host and port count). An origin that is not a valid URL is left out with a warning."""
+        """A policy with the operator's exceptions: networks (CIDRs) and origins (of a URL, scheme+host+port)."""
         allowed: set[Origin] = set()
         for raw in origins:
             try:

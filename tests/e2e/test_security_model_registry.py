@@ -16,6 +16,7 @@ from services.kit.testing.openai_upstream import Script, ScriptedUpstream
 from tests.e2e.chat.helpers import sse_events
 from tests.e2e.conftest import UPSTREAM_KEY, UPSTREAM_MODEL, MeshClient, start_mesh
 from tests.e2e.dify.apps_helpers import Tenant, tenant
+from tests.e2e.process_helpers import wait_until
 
 ADMIN = ("admin",)
 
@@ -26,7 +27,15 @@ def strict(tmp_path_factory: pytest.TempPathFactory, upstream: ScriptedUpstream)
     running = start_mesh(tmp_path_factory.mktemp("strict"), upstream)
     try:
         with httpx.Client(base_url=running.base_url, timeout=30.0) as http:
-            yield MeshClient(mesh=running, http=http)
+            client = MeshClient(mesh=running, http=http)
+            # Right after start the gateway may still be loading its revocation list (it answers 503 until then).
+            token = {"Authorization": f"Bearer {client.admin_token()}"}
+            wait_until(
+                lambda: http.get("/api/model/list", headers=token).status_code == 200,
+                timeout_s=30,
+                what="the gateway to accept tokens",
+            )
+            yield client
     finally:
         running.stop()
 

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/proxy")
 async def proxy_image(
     principal: CurrentPrincipal, clients: Clients, url: str = Query(min_length=1, max_length=4096)
 ) -> dict[str, Any]:
-    """Private, loopback, link-local and metadata addresses are refused (also via redirects and DNS)."""
+    """The outbound policy, with no exception: inside addresses and bad ports are a 400 (redirects and DNS too)."""
     reply = await clients.call(clients.files.FetchImage, files_pb2.FetchImageRequest(url=url), timeout_s=30.0)
     if not reply.success:
         return {"success": False, "error": reply.error, "base64": "", "content_type": ""}

@@ -30,11 +30,9 @@ class Delta:
 def guarded_openai(
     *, base_url: str, api_key: str, timeout_s: float, connect_timeout_s: float, policy: OutboundPolicy
 ) -> openai.AsyncOpenAI:
-    """An AsyncOpenAI client whose every connection passes the outbound policy.
-
-    The URL was checked when it was stored, but its host may resolve elsewhere later (DNS rebinding): the SDK
-    takes our httpx client, whose transport resolves, checks and pins each new connection itself.
-    """
+    """An AsyncOpenAI client whose every connection passes the outbound policy."""
+    # The URL was checked when it was stored, but its host may resolve elsewhere later (DNS rebinding): the SDK
+    # takes our httpx client, whose transport resolves, checks and pins each new connection itself.
     http = httpx.AsyncClient(
         transport=GuardedTransport(policy),
         timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
