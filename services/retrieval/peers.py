@@ -25,6 +25,7 @@ class ObjectText:
     text: str
     size: int
     sha256: str
+    truncated: bool = False  # files stopped at max_chars: the document has more text
 
 
 class Peers:
@@ -42,10 +43,10 @@ class Peers:
         for channel in self.channels:
             await channel.close()
 
-    async def _extract(self, *, principal: Principal, request: files_pb2.ExtractTextRequest) -> tuple[str, str]:
-        """(name, text) of the one document in request; failures raised as the caller's or transient errors."""
+    async def _extract(self, *, principal: Principal, request: files_pb2.ExtractTextRequest) -> tuple[str, str, bool]:
+        """(name, text, truncated) of the one document in request; failures raised as the caller's or transient ones."""
         pieces: list[str] = []
-        name = ""
+        name, truncated = "", False
         stream = grpc_client.server_stream(
             self.files.ExtractText,
             request,
@@ -58,6 +59,7 @@ class Peers:
             if kind == "text":
                 pieces.append(event.text.text)
                 name = name or event.text.filename
+                truncated = truncated or event.text.truncated
             elif kind == "error":
                 reason, message = event.error.reason, event.error.message or "text extraction failed"
                 if reason in ("file_not_found", "not_found"):
@@ -65,9 +67,9 @@ class Peers:
                 if reason in _CALLER_REASONS:
                     raise InvalidArgument(message, reason=reason)
                 raise Unavailable(message, reason=reason or "extract_failed")
-        return name, "".join(pieces)
+        return name, "".join(pieces), truncated
 
-    async def object_text(self, *, principal: Principal, ref: str) -> ObjectText:
+    async def object_text(self, *, principal: Principal, ref: str, max_chars: int = 0) -> ObjectText:
         """A files object's parsed text (by id, or by object_name); NotFound / InvalidArgument when it cannot be."""
         object_ref = files_pb2.ObjectRef(id=ref) if ref.isdigit() else files_pb2.ObjectRef(object_name=ref)
         info = await grpc_client.unary(
@@ -76,8 +78,9 @@ class Peers:
             timeout_s=self.deadline_s,
             principal=principal,
         )
-        _, text = await self._extract(principal=principal, request=files_pb2.ExtractTextRequest(object_ids=[info.id]))
-        return ObjectText(info.id, info.name, text, int(info.size), info.sha256)
+        request = files_pb2.ExtractTextRequest(object_ids=[info.id], max_chars=max_chars)
+        _, text, truncated = await self._extract(principal=principal, request=request)
+        return ObjectText(info.id, info.name, text, int(info.size), info.sha256, truncated)
 
     async def parsed_texts(
         self, *, principal: Principal, object_ids: list[str], max_chars: int
@@ -102,10 +105,11 @@ class Peers:
                 entry[1], entry[4] = event.error.filename, event.error.message or event.error.reason
         return [(e[0], e[1], "".join(e[2]), e[3], e[4]) for e in (out[i] for i in object_ids)]
 
-    async def url_text(self, *, principal: Principal, url: str) -> ObjectText:
+    async def url_text(self, *, principal: Principal, url: str, max_chars: int = 0) -> ObjectText:
         """A web document's text, fetched (SSRF-safe) and parsed by files."""
-        name, text = await self._extract(principal=principal, request=files_pb2.ExtractTextRequest(urls=[url]))
-        return ObjectText("", name, text, len(text.encode()), "")
+        request = files_pb2.ExtractTextRequest(urls=[url], max_chars=max_chars)
+        name, text, truncated = await self._extract(principal=principal, request=request)
+        return ObjectText("", name, text, len(text.encode()), "", truncated)
 
     async def embed(self, request: chat_pb2.EmbedRequest, principal: Principal) -> chat_pb2.EmbedResponse:
         """chat.Embed through the company's registry entry."""

@@ -10,13 +10,14 @@ import structlog
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument
 from services.retrieval.engine.base import ChunkDoc, EngineStats, SearchEngine
-from services.retrieval.indexing import Indexer, SourceText
+from services.retrieval.indexing import Indexer, SourceText, too_large
 from services.retrieval.models import DocumentRow, IndexRow, TaskRow
 from services.retrieval.names import COMPLETED, check_name, index_not_found, is_reserved, status_name
 from services.retrieval.store import RetrievalStore
 
 log = structlog.get_logger(__name__)
 MAX_RESULTS = 1000
+DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,18 @@ class IndexInfoView:
 class IndexService:
     """The indices domain; the servicer translates proto to these calls and back."""
 
-    def __init__(self, *, store: RetrievalStore, engine: SearchEngine, indexer: Indexer) -> None:
+    def __init__(
+        self,
+        *,
+        store: RetrievalStore,
+        engine: SearchEngine,
+        indexer: Indexer,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    ) -> None:
         self.store = store
         self.engine = engine
         self.indexer = indexer
+        self.max_request_bytes = max_request_bytes
 
     async def create_index(
         self, *, principal: Principal, name: str, dim: int = 0, model: str = "", app_id: str = ""
@@ -116,9 +125,22 @@ class IndexService:
             raise InvalidArgument("results must not be empty", field="results")
         if len(results) > MAX_RESULTS:
             raise InvalidArgument(f"at most {MAX_RESULTS} results per call", field="results")
+        limit, total_bytes = self.indexer.max_chars, 0
         for i, item in enumerate(results):
             if not item.source_id.strip():
                 raise InvalidArgument("every result needs a source", field=f"results[{i}].source")
+            if len(item.text) > limit:
+                raise too_large(
+                    chars=len(item.text), limit=limit, what=f"results[{i}].text", field=f"results[{i}].text"
+                )
+            total_bytes += len(item.text.encode())
+        if total_bytes > self.max_request_bytes:
+            raise InvalidArgument(
+                f"the results' texts add up to {total_bytes:,} bytes; one call may send at most "
+                f"{self.max_request_bytes:,} (MESH_RETRIEVAL_MAX_REQUEST_BYTES): send them in several calls",
+                reason="document_too_large",
+                field="results",
+            )
         index, _ = await self.indexer.ensure_index(principal=principal, name=name)
         total = 0
         for item in results:

