@@ -125,14 +125,16 @@ class Authenticator:
             except MeshError as error:
                 log.warning("revocation_sync_failed", reason=error.reason)
 
-    async def _require_revocations(self) -> None:
-        # Fail closed: until the list was loaded once, a token cannot be checked against it.
-        if self.revocations.loaded:
-            return
-        if time.monotonic() - self._sync_tried_at > 1.0:
+    async def revocations_loaded(self) -> bool:
+        """Whether the revocation list was loaded once (trying again at most once a second until it is)."""
+        if not self.revocations.loaded and time.monotonic() - self._sync_tried_at > 1.0:
             with contextlib.suppress(MeshError):
                 await self.sync_revocations()
-        if not self.revocations.loaded:
+        return self.revocations.loaded
+
+    async def _require_revocations(self) -> None:
+        # Fail closed: until the list was loaded once, a token cannot be checked against it.
+        if not await self.revocations_loaded():
             raise Unavailable(
                 "sign-in cannot be checked right now, retry later",
                 reason="auth_unavailable",

@@ -23,7 +23,14 @@ MESSAGE_LIMITS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
 ]
-_CHANNEL_OPTIONS = [*MESSAGE_LIMITS, ("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
+# A peer that starts after us (or restarts) is reached within a second or two: gRPC's default reconnect
+# backoff grows to 120 s, and calls fail fast with UNAVAILABLE the whole time.
+_RECONNECT = [
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 2_000),
+]
+_CHANNEL_OPTIONS = [*MESSAGE_LIMITS, *_RECONNECT, ("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
 
 
 class _Sealed:

@@ -187,8 +187,12 @@ async def readyz(request: Request, settings: Settings) -> Response:
 
     A service being down does not make the gateway unready: Kubernetes would take every gateway replica out
     of rotation at once. That service's routes answer 503 instead, and /admin/v1/status says which it is.
+    Until the gateway has loaded the revocation list from identity once, it cannot check a token, so it is
+    not ready yet; after that, identity going away does not change readiness.
     """
     checks = await _dependencies(request, settings)
+    loaded = await request.app.state.authenticator.revocations_loaded()
+    checks["revocations"] = "ok" if loaded else "not_loaded"
     ready = all(state == "ok" for state in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -22,7 +22,8 @@ def _key(mesh: MeshClient, user_id: object, kind: str) -> dict[str, object]:
 def test_probes_and_request_ids(mesh: MeshClient) -> None:
     assert mesh.http.get("/healthz").status_code == 200
     ready = mesh.http.get("/readyz")
-    assert ready.status_code == 200 and ready.json() == {"status": "ok", "checks": {"redis": "ok", "nats": "ok"}}
+    checks = {"redis": "ok", "nats": "ok", "revocations": "ok"}
+    assert ready.status_code == 200 and ready.json() == {"status": "ok", "checks": checks}
     metrics = mesh.http.get("/metrics")
     assert "mesh_gateway_requests_total" in metrics.text
     echoed = mesh.http.get("/healthz", headers={"X-Request-Id": "trace-abc-12345"})
