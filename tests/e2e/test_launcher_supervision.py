@@ -84,7 +84,10 @@ def test_a_killed_chat_restarts_while_the_rest_serves_and_its_interrupted_answer
     assert degraded["status"] == "degraded" and degraded["services"]["chat"] == "UNREACHABLE"
     assert {name for name, state in degraded["services"].items() if state != "SERVING"} == {"chat"}
     # The gateway can still serve: readiness is about its own dependencies, and other services answer.
-    assert mesh.http.get("/readyz").json() == {"status": "ok", "checks": {"redis": "ok", "nats": "ok", "revocations": "ok"}}
+    assert mesh.http.get("/readyz").json() == {
+        "status": "ok",
+        "checks": {"redis": "ok", "nats": "ok", "revocations": "ok"},
+    }
     assert mesh.http.get("/console/api/apps", headers=bearer(token)).status_code == 200
     new_tenant(mesh, "while-chat-is-down")
 
