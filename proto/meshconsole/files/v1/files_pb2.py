@@ -26,15 +26,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from meshconsole.common.v1 import common_pb2 as meshconsole_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n meshconsole/files/v1/files.proto\x12\x14meshconsole.files.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"meshconsole/common/v1/common.proto\"=\n\x0cIngestIntent\x12\x12\n\nindex_name\x18\x01 \x01(\t\x12\x19\n\x11\x63hunking_strategy\x18\x02 \x01(\t\"\xbd\x02\n\x0fPutObjectHeader\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x66older\x18\x02 \x01(\t\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .meshconsole.files.v1.ObjectKind\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x0c\n\x04size\x18\x05 \x01(\x03\x12\x13\n\x0b\x63loud_space\x18\x06 \x01(\x08\x12\x32\n\x06ingest\x18\x07 \x01(\x0b\x32\".meshconsole.files.v1.IngestIntent\x12\x12\n\ntranscribe\x18\x08 \x01(\x08\x12\x0e\n\x06sha256\x18\t \x01(\t\x12\x17\n\x0fpublic_base_url\x18\n \x01(\t\x12\x17\n\x0f\x61llowed_formats\x18\x0b \x03(\t\x12\x19\n\x11unsupported_field\x18\x0c \x01(\t\"a\n\x0ePutObjectChunk\x12\x37\n\x06header\x18\x01 \x01(\x0b\x32%.meshconsole.files.v1.PutObjectHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\xbb\x03\n\nObjectInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bobject_name\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06\x66older\x18\x04 \x01(\t\x12.\n\x04kind\x18\x05 \x01(\x0e\x32 .meshconsole.files.v1.ObjectKind\x12\x14\n\x0c\x63ontent_type\x18\x06 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x07 \x01(\t\x12\x0c\n\x04size\x18\x08 \x01(\x03\x12\x0e\n\x06sha256\x18\t \x01(\t\x12\x13\n\x0b\x63loud_space\x18\n \x01(\x08\x12\x16\n\x0eingest_task_id\x18\x0b \x01(\t\x12\x19\n\x11ingest_index_name\x18\x0c \x01(\t\x12\x0b\n\x03url\x18\r \x01(\t\x12\x32\n\x0eurl_expires_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07user_id\x18\x0f \x01(\x03\x12.\n\ncreated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cparse_status\x18\x11 \x01(\t\x12\x1a\n\x12transcribe_task_id\x18\x12 \x01(\t\"7\n\tObjectRef\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x15\n\x0bobject_name\x18\x02 \x01(\tH\x00\x42\x05\n\x03ref\"\x87\x01\n\x10GetObjectRequest\x12,\n\x03ref\x18\x01 \x01(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\x12\x13\n\x0binclude_url\x18\x02 \x01(\x08\x12\x17\n\x0f\x65xpires_seconds\x18\x03 \x01(\x05\x12\x17\n\x0fpublic_base_url\x18\x04 \x01(\t\"\x85\x01\n\x11ReadObjectRequest\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1f.meshconsole.files.v1.ObjectRefH\x00\x12\x16\n\x0csigned_token\x18\x02 \x01(\tH\x00\x12\x0e\n\x06offset\x18\x03 \x01(\x03\x12\x0e\n\x06length\x18\x04 \x01(\x03\x42\x08\n\x06target\"r\n\x12ReadObjectResponse\x12\x30\n\x04info\x18\x01 \x01(\x0b\x32 .meshconsole.files.v1.ObjectInfoH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x12\x12\n\nattachment\x18\x03 \x01(\x08\x42\x06\n\x04part\"\xe8\x01\n\x12ListObjectsRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12.\n\x04kind\x18\x02 \x01(\x0e\x32 .meshconsole.files.v1.ObjectKind\x12\x18\n\x10\x63loud_space_only\x18\x03 \x01(\x08\x12\x14\n\x0cinclude_urls\x18\x04 \x01(\x08\x12\x17\n\x0f\x65xpires_seconds\x18\x05 \x01(\x05\x12\x30\n\x04page\x18\x06 \x01(\x0b\x32\".meshconsole.common.v1.PageRequest\x12\x17\n\x0fpublic_base_url\x18\x07 \x01(\t\"w\n\x13ListObjectsResponse\x12\x31\n\x07objects\x18\x01 \x03(\x0b\x32 .meshconsole.files.v1.ObjectInfo\x12-\n\x04page\x18\x02 \x01(\x0b\x32\x1f.meshconsole.common.v1.PageInfo\"E\n\x14\x44\x65leteObjectsRequest\x12-\n\x04refs\x18\x01 \x03(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\"C\n\x15\x44\x65leteObjectsResponse\x12\x15\n\rdeleted_count\x18\x01 \x01(\x03\x12\x13\n\x0b\x64\x65leted_ids\x18\x02 \x03(\t\"\x85\x01\n\x11PresignUrlRequest\x12,\n\x03ref\x18\x01 \x01(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\x12\x17\n\x0f\x65xpires_seconds\x18\x02 \x01(\x05\x12\x10\n\x08\x64ownload\x18\x03 \x01(\x08\x12\x17\n\x0fpublic_base_url\x18\x04 \x01(\t\"s\n\x0cPresignedUrl\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x13\n\x0bobject_name\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x88\x01\n\x13\x42\x61tchPresignRequest\x12-\n\x04refs\x18\x01 \x03(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\x12\x17\n\x0f\x65xpires_seconds\x18\x02 \x01(\x05\x12\x10\n\x08\x64ownload\x18\x03 \x01(\x08\x12\x17\n\x0fpublic_base_url\x18\x04 \x01(\t\"h\n\x11\x42\x61tchPresignEntry\x12\x13\n\x0bobject_name\x18\x01 \x01(\t\x12\x11\n\tobject_id\x18\x02 \x01(\t\x12\x0f\n\x07success\x18\x03 \x01(\x08\x12\x0b\n\x03url\x18\x04 \x01(\t\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"M\n\x14\x42\x61tchPresignResponse\x12\x35\n\x04urls\x18\x01 \x03(\x0b\x32\'.meshconsole.files.v1.BatchPresignEntry\"3\n\x11\x46\x65tchImageRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x11\n\tmax_bytes\x18\x02 \x01(\x03\"X\n\x12\x46\x65tchImageResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"X\n\x12\x45xtractTextRequest\x12\x12\n\nobject_ids\x18\x01 \x03(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\x11\n\tmax_chars\x18\x03 \x01(\x05\x12\x0c\n\x04urls\x18\x04 \x03(\t\"V\n\x0f\x45xtractProgress\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x0f\n\x07percent\x18\x04 \x01(\x05\"U\n\rExtractedText\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x11\n\ttruncated\x18\x04 \x01(\x08\"T\n\x0c\x45xtractError\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"\xc0\x01\n\x10\x45xtractTextEvent\x12\x39\n\x08progress\x18\x01 \x01(\x0b\x32%.meshconsole.files.v1.ExtractProgressH\x00\x12\x33\n\x04text\x18\x02 \x01(\x0b\x32#.meshconsole.files.v1.ExtractedTextH\x00\x12\x33\n\x05\x65rror\x18\x03 \x01(\x0b\x32\".meshconsole.files.v1.ExtractErrorH\x00\x42\x07\n\x05\x65vent\"\xf1\x01\n\x06Limits\x12\x16\n\x0emax_file_bytes\x18\x01 \x01(\x03\x12\x17\n\x0fmax_image_bytes\x18\x02 \x01(\x03\x12\x17\n\x0fmax_voice_bytes\x18\x03 \x01(\x03\x12\x1e\n\x16max_images_per_message\x18\x04 \x01(\x05\x12\x1c\n\x14max_files_per_upload\x18\x05 \x01(\x05\x12\x1b\n\x13max_presign_seconds\x18\x06 \x01(\x05\x12\x14\n\x0c\x66ile_formats\x18\x07 \x03(\t\x12\x15\n\rimage_formats\x18\x08 \x03(\t\x12\x15\n\rvoice_formats\x18\t \x03(\t*m\n\nObjectKind\x12\x1b\n\x17OBJECT_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10OBJECT_KIND_FILE\x10\x01\x12\x15\n\x11OBJECT_KIND_IMAGE\x10\x02\x12\x15\n\x11OBJECT_KIND_VOICE\x10\x03\x32\xbc\x07\n\x0c\x46ilesService\x12U\n\tPutObject\x12$.meshconsole.files.v1.PutObjectChunk\x1a .meshconsole.files.v1.ObjectInfo(\x01\x12U\n\tGetObject\x12&.meshconsole.files.v1.GetObjectRequest\x1a .meshconsole.files.v1.ObjectInfo\x12\x61\n\nReadObject\x12\'.meshconsole.files.v1.ReadObjectRequest\x1a(.meshconsole.files.v1.ReadObjectResponse0\x01\x12\x62\n\x0bListObjects\x12(.meshconsole.files.v1.ListObjectsRequest\x1a).meshconsole.files.v1.ListObjectsResponse\x12h\n\rDeleteObjects\x12*.meshconsole.files.v1.DeleteObjectsRequest\x1a+.meshconsole.files.v1.DeleteObjectsResponse\x12Y\n\nPresignUrl\x12\'.meshconsole.files.v1.PresignUrlRequest\x1a\".meshconsole.files.v1.PresignedUrl\x12\x65\n\x0c\x42\x61tchPresign\x12).meshconsole.files.v1.BatchPresignRequest\x1a*.meshconsole.files.v1.BatchPresignResponse\x12_\n\nFetchImage\x12\'.meshconsole.files.v1.FetchImageRequest\x1a(.meshconsole.files.v1.FetchImageResponse\x12\x61\n\x0b\x45xtractText\x12(.meshconsole.files.v1.ExtractTextRequest\x1a&.meshconsole.files.v1.ExtractTextEvent0\x01\x12G\n\tGetLimits\x12\x1c.meshconsole.common.v1.Empty\x1a\x1c.meshconsole.files.v1.Limitsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n meshconsole/files/v1/files.proto\x12\x14meshconsole.files.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"meshconsole/common/v1/common.proto\"=\n\x0cIngestIntent\x12\x12\n\nindex_name\x18\x01 \x01(\t\x12\x19\n\x11\x63hunking_strategy\x18\x02 \x01(\t\"\xbd\x02\n\x0fPutObjectHeader\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x66older\x18\x02 \x01(\t\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .meshconsole.files.v1.ObjectKind\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x0c\n\x04size\x18\x05 \x01(\x03\x12\x13\n\x0b\x63loud_space\x18\x06 \x01(\x08\x12\x32\n\x06ingest\x18\x07 \x01(\x0b\x32\".meshconsole.files.v1.IngestIntent\x12\x12\n\ntranscribe\x18\x08 \x01(\x08\x12\x0e\n\x06sha256\x18\t \x01(\t\x12\x17\n\x0fpublic_base_url\x18\n \x01(\t\x12\x17\n\x0f\x61llowed_formats\x18\x0b \x03(\t\x12\x19\n\x11unsupported_field\x18\x0c \x01(\t\"a\n\x0ePutObjectChunk\x12\x37\n\x06header\x18\x01 \x01(\x0b\x32%.meshconsole.files.v1.PutObjectHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\x85\x04\n\nObjectInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bobject_name\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06\x66older\x18\x04 \x01(\t\x12.\n\x04kind\x18\x05 \x01(\x0e\x32 .meshconsole.files.v1.ObjectKind\x12\x14\n\x0c\x63ontent_type\x18\x06 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x07 \x01(\t\x12\x0c\n\x04size\x18\x08 \x01(\x03\x12\x0e\n\x06sha256\x18\t \x01(\t\x12\x13\n\x0b\x63loud_space\x18\n \x01(\x08\x12\x16\n\x0eingest_task_id\x18\x0b \x01(\t\x12\x19\n\x11ingest_index_name\x18\x0c \x01(\t\x12\x0b\n\x03url\x18\r \x01(\t\x12\x32\n\x0eurl_expires_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07user_id\x18\x0f \x01(\x03\x12.\n\ncreated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cparse_status\x18\x11 \x01(\t\x12\x1a\n\x12transcribe_task_id\x18\x12 \x01(\t\x12\x19\n\x11transcript_status\x18\x13 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x14 \x01(\x03\x12\x18\n\x10transcript_error\x18\x15 \x01(\t\"m\n\x14SetTranscriptRequest\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x04 \x01(\x03\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"7\n\tObjectRef\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x15\n\x0bobject_name\x18\x02 \x01(\tH\x00\x42\x05\n\x03ref\"\x87\x01\n\x10GetObjectRequest\x12,\n\x03ref\x18\x01 \x01(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\x12\x13\n\x0binclude_url\x18\x02 \x01(\x08\x12\x17\n\x0f\x65xpires_seconds\x18\x03 \x01(\x05\x12\x17\n\x0fpublic_base_url\x18\x04 \x01(\t\"\x85\x01\n\x11ReadObjectRequest\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1f.meshconsole.files.v1.ObjectRefH\x00\x12\x16\n\x0csigned_token\x18\x02 \x01(\tH\x00\x12\x0e\n\x06offset\x18\x03 \x01(\x03\x12\x0e\n\x06length\x18\x04 \x01(\x03\x42\x08\n\x06target\"r\n\x12ReadObjectResponse\x12\x30\n\x04info\x18\x01 \x01(\x0b\x32 .meshconsole.files.v1.ObjectInfoH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x12\x12\n\nattachment\x18\x03 \x01(\x08\x42\x06\n\x04part\"\xe8\x01\n\x12ListObjectsRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12.\n\x04kind\x18\x02 \x01(\x0e\x32 .meshconsole.files.v1.ObjectKind\x12\x18\n\x10\x63loud_space_only\x18\x03 \x01(\x08\x12\x14\n\x0cinclude_urls\x18\x04 \x01(\x08\x12\x17\n\x0f\x65xpires_seconds\x18\x05 \x01(\x05\x12\x30\n\x04page\x18\x06 \x01(\x0b\x32\".meshconsole.common.v1.PageRequest\x12\x17\n\x0fpublic_base_url\x18\x07 \x01(\t\"w\n\x13ListObjectsResponse\x12\x31\n\x07objects\x18\x01 \x03(\x0b\x32 .meshconsole.files.v1.ObjectInfo\x12-\n\x04page\x18\x02 \x01(\x0b\x32\x1f.meshconsole.common.v1.PageInfo\"E\n\x14\x44\x65leteObjectsRequest\x12-\n\x04refs\x18\x01 \x03(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\"C\n\x15\x44\x65leteObjectsResponse\x12\x15\n\rdeleted_count\x18\x01 \x01(\x03\x12\x13\n\x0b\x64\x65leted_ids\x18\x02 \x03(\t\"\x85\x01\n\x11PresignUrlRequest\x12,\n\x03ref\x18\x01 \x01(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\x12\x17\n\x0f\x65xpires_seconds\x18\x02 \x01(\x05\x12\x10\n\x08\x64ownload\x18\x03 \x01(\x08\x12\x17\n\x0fpublic_base_url\x18\x04 \x01(\t\"s\n\x0cPresignedUrl\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x13\n\x0bobject_name\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x88\x01\n\x13\x42\x61tchPresignRequest\x12-\n\x04refs\x18\x01 \x03(\x0b\x32\x1f.meshconsole.files.v1.ObjectRef\x12\x17\n\x0f\x65xpires_seconds\x18\x02 \x01(\x05\x12\x10\n\x08\x64ownload\x18\x03 \x01(\x08\x12\x17\n\x0fpublic_base_url\x18\x04 \x01(\t\"h\n\x11\x42\x61tchPresignEntry\x12\x13\n\x0bobject_name\x18\x01 \x01(\t\x12\x11\n\tobject_id\x18\x02 \x01(\t\x12\x0f\n\x07success\x18\x03 \x01(\x08\x12\x0b\n\x03url\x18\x04 \x01(\t\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"M\n\x14\x42\x61tchPresignResponse\x12\x35\n\x04urls\x18\x01 \x03(\x0b\x32\'.meshconsole.files.v1.BatchPresignEntry\"3\n\x11\x46\x65tchImageRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x11\n\tmax_bytes\x18\x02 \x01(\x03\"X\n\x12\x46\x65tchImageResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"X\n\x12\x45xtractTextRequest\x12\x12\n\nobject_ids\x18\x01 \x03(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\x11\n\tmax_chars\x18\x03 \x01(\x05\x12\x0c\n\x04urls\x18\x04 \x03(\t\"V\n\x0f\x45xtractProgress\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x0f\n\x07percent\x18\x04 \x01(\x05\"U\n\rExtractedText\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x11\n\ttruncated\x18\x04 \x01(\x08\"T\n\x0c\x45xtractError\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"\xc0\x01\n\x10\x45xtractTextEvent\x12\x39\n\x08progress\x18\x01 \x01(\x0b\x32%.meshconsole.files.v1.ExtractProgressH\x00\x12\x33\n\x04text\x18\x02 \x01(\x0b\x32#.meshconsole.files.v1.ExtractedTextH\x00\x12\x33\n\x05\x65rror\x18\x03 \x01(\x0b\x32\".meshconsole.files.v1.ExtractErrorH\x00\x42\x07\n\x05\x65vent\"\xf1\x01\n\x06Limits\x12\x16\n\x0emax_file_bytes\x18\x01 \x01(\x03\x12\x17\n\x0fmax_image_bytes\x18\x02 \x01(\x03\x12\x17\n\x0fmax_voice_bytes\x18\x03 \x01(\x03\x12\x1e\n\x16max_images_per_message\x18\x04 \x01(\x05\x12\x1c\n\x14max_files_per_upload\x18\x05 \x01(\x05\x12\x1b\n\x13max_presign_seconds\x18\x06 \x01(\x05\x12\x14\n\x0c\x66ile_formats\x18\x07 \x03(\t\x12\x15\n\rimage_formats\x18\x08 \x03(\t\x12\x15\n\rvoice_formats\x18\t \x03(\t*m\n\nObjectKind\x12\x1b\n\x17OBJECT_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10OBJECT_KIND_FILE\x10\x01\x12\x15\n\x11OBJECT_KIND_IMAGE\x10\x02\x12\x15\n\x11OBJECT_KIND_VOICE\x10\x03\x32\x9b\x08\n\x0c\x46ilesService\x12U\n\tPutObject\x12$.meshconsole.files.v1.PutObjectChunk\x1a .meshconsole.files.v1.ObjectInfo(\x01\x12U\n\tGetObject\x12&.meshconsole.files.v1.GetObjectRequest\x1a .meshconsole.files.v1.ObjectInfo\x12\x61\n\nReadObject\x12\'.meshconsole.files.v1.ReadObjectRequest\x1a(.meshconsole.files.v1.ReadObjectResponse0\x01\x12\x62\n\x0bListObjects\x12(.meshconsole.files.v1.ListObjectsRequest\x1a).meshconsole.files.v1.ListObjectsResponse\x12h\n\rDeleteObjects\x12*.meshconsole.files.v1.DeleteObjectsRequest\x1a+.meshconsole.files.v1.DeleteObjectsResponse\x12Y\n\nPresignUrl\x12\'.meshconsole.files.v1.PresignUrlRequest\x1a\".meshconsole.files.v1.PresignedUrl\x12\x65\n\x0c\x42\x61tchPresign\x12).meshconsole.files.v1.BatchPresignRequest\x1a*.meshconsole.files.v1.BatchPresignResponse\x12_\n\nFetchImage\x12\'.meshconsole.files.v1.FetchImageRequest\x1a(.meshconsole.files.v1.FetchImageResponse\x12\x61\n\x0b\x45xtractText\x12(.meshconsole.files.v1.ExtractTextRequest\x1a&.meshconsole.files.v1.ExtractTextEvent0\x01\x12G\n\tGetLimits\x12\x1c.meshconsole.common.v1.Empty\x1a\x1c.meshconsole.files.v1.Limits\x12]\n\rSetTranscript\x12*.meshconsole.files.v1.SetTranscriptRequest\x1a .meshconsole.files.v1.ObjectInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'meshconsole.files.v1.files_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OBJECTKIND']._serialized_start=3508
-  _globals['_OBJECTKIND']._serialized_end=3617
+  _globals['_OBJECTKIND']._serialized_start=3693
+  _globals['_OBJECTKIND']._serialized_end=3802
   _globals['_INGESTINTENT']._serialized_start=127
   _globals['_INGESTINTENT']._serialized_end=188
   _globals['_PUTOBJECTHEADER']._serialized_start=191
@@ -42,49 +42,51 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PUTOBJECTCHUNK']._serialized_start=510
   _globals['_PUTOBJECTCHUNK']._serialized_end=607
   _globals['_OBJECTINFO']._serialized_start=610
-  _globals['_OBJECTINFO']._serialized_end=1053
-  _globals['_OBJECTREF']._serialized_start=1055
-  _globals['_OBJECTREF']._serialized_end=1110
-  _globals['_GETOBJECTREQUEST']._serialized_start=1113
-  _globals['_GETOBJECTREQUEST']._serialized_end=1248
-  _globals['_READOBJECTREQUEST']._serialized_start=1251
-  _globals['_READOBJECTREQUEST']._serialized_end=1384
-  _globals['_READOBJECTRESPONSE']._serialized_start=1386
-  _globals['_READOBJECTRESPONSE']._serialized_end=1500
-  _globals['_LISTOBJECTSREQUEST']._serialized_start=1503
-  _globals['_LISTOBJECTSREQUEST']._serialized_end=1735
-  _globals['_LISTOBJECTSRESPONSE']._serialized_start=1737
-  _globals['_LISTOBJECTSRESPONSE']._serialized_end=1856
-  _globals['_DELETEOBJECTSREQUEST']._serialized_start=1858
-  _globals['_DELETEOBJECTSREQUEST']._serialized_end=1927
-  _globals['_DELETEOBJECTSRESPONSE']._serialized_start=1929
-  _globals['_DELETEOBJECTSRESPONSE']._serialized_end=1996
-  _globals['_PRESIGNURLREQUEST']._serialized_start=1999
-  _globals['_PRESIGNURLREQUEST']._serialized_end=2132
-  _globals['_PRESIGNEDURL']._serialized_start=2134
-  _globals['_PRESIGNEDURL']._serialized_end=2249
-  _globals['_BATCHPRESIGNREQUEST']._serialized_start=2252
-  _globals['_BATCHPRESIGNREQUEST']._serialized_end=2388
-  _globals['_BATCHPRESIGNENTRY']._serialized_start=2390
-  _globals['_BATCHPRESIGNENTRY']._serialized_end=2494
-  _globals['_BATCHPRESIGNRESPONSE']._serialized_start=2496
-  _globals['_BATCHPRESIGNRESPONSE']._serialized_end=2573
-  _globals['_FETCHIMAGEREQUEST']._serialized_start=2575
-  _globals['_FETCHIMAGEREQUEST']._serialized_end=2626
-  _globals['_FETCHIMAGERESPONSE']._serialized_start=2628
-  _globals['_FETCHIMAGERESPONSE']._serialized_end=2716
-  _globals['_EXTRACTTEXTREQUEST']._serialized_start=2718
-  _globals['_EXTRACTTEXTREQUEST']._serialized_end=2806
-  _globals['_EXTRACTPROGRESS']._serialized_start=2808
-  _globals['_EXTRACTPROGRESS']._serialized_end=2894
-  _globals['_EXTRACTEDTEXT']._serialized_start=2896
-  _globals['_EXTRACTEDTEXT']._serialized_end=2981
-  _globals['_EXTRACTERROR']._serialized_start=2983
-  _globals['_EXTRACTERROR']._serialized_end=3067
-  _globals['_EXTRACTTEXTEVENT']._serialized_start=3070
-  _globals['_EXTRACTTEXTEVENT']._serialized_end=3262
-  _globals['_LIMITS']._serialized_start=3265
-  _globals['_LIMITS']._serialized_end=3506
-  _globals['_FILESSERVICE']._serialized_start=3620
-  _globals['_FILESSERVICE']._serialized_end=4576
+  _globals['_OBJECTINFO']._serialized_end=1127
+  _globals['_SETTRANSCRIPTREQUEST']._serialized_start=1129
+  _globals['_SETTRANSCRIPTREQUEST']._serialized_end=1238
+  _globals['_OBJECTREF']._serialized_start=1240
+  _globals['_OBJECTREF']._serialized_end=1295
+  _globals['_GETOBJECTREQUEST']._serialized_start=1298
+  _globals['_GETOBJECTREQUEST']._serialized_end=1433
+  _globals['_READOBJECTREQUEST']._serialized_start=1436
+  _globals['_READOBJECTREQUEST']._serialized_end=1569
+  _globals['_READOBJECTRESPONSE']._serialized_start=1571
+  _globals['_READOBJECTRESPONSE']._serialized_end=1685
+  _globals['_LISTOBJECTSREQUEST']._serialized_start=1688
+  _globals['_LISTOBJECTSREQUEST']._serialized_end=1920
+  _globals['_LISTOBJECTSRESPONSE']._serialized_start=1922
+  _globals['_LISTOBJECTSRESPONSE']._serialized_end=2041
+  _globals['_DELETEOBJECTSREQUEST']._serialized_start=2043
+  _globals['_DELETEOBJECTSREQUEST']._serialized_end=2112
+  _globals['_DELETEOBJECTSRESPONSE']._serialized_start=2114
+  _globals['_DELETEOBJECTSRESPONSE']._serialized_end=2181
+  _globals['_PRESIGNURLREQUEST']._serialized_start=2184
+  _globals['_PRESIGNURLREQUEST']._serialized_end=2317
+  _globals['_PRESIGNEDURL']._serialized_start=2319
+  _globals['_PRESIGNEDURL']._serialized_end=2434
+  _globals['_BATCHPRESIGNREQUEST']._serialized_start=2437
+  _globals['_BATCHPRESIGNREQUEST']._serialized_end=2573
+  _globals['_BATCHPRESIGNENTRY']._serialized_start=2575
+  _globals['_BATCHPRESIGNENTRY']._serialized_end=2679
+  _globals['_BATCHPRESIGNRESPONSE']._serialized_start=2681
+  _globals['_BATCHPRESIGNRESPONSE']._serialized_end=2758
+  _globals['_FETCHIMAGEREQUEST']._serialized_start=2760
+  _globals['_FETCHIMAGEREQUEST']._serialized_end=2811
+  _globals['_FETCHIMAGERESPONSE']._serialized_start=2813
+  _globals['_FETCHIMAGERESPONSE']._serialized_end=2901
+  _globals['_EXTRACTTEXTREQUEST']._serialized_start=2903
+  _globals['_EXTRACTTEXTREQUEST']._serialized_end=2991
+  _globals['_EXTRACTPROGRESS']._serialized_start=2993
+  _globals['_EXTRACTPROGRESS']._serialized_end=3079
+  _globals['_EXTRACTEDTEXT']._serialized_start=3081
+  _globals['_EXTRACTEDTEXT']._serialized_end=3166
+  _globals['_EXTRACTERROR']._serialized_start=3168
+  _globals['_EXTRACTERROR']._serialized_end=3252
+  _globals['_EXTRACTTEXTEVENT']._serialized_start=3255
+  _globals['_EXTRACTTEXTEVENT']._serialized_end=3447
+  _globals['_LIMITS']._serialized_start=3450
+  _globals['_LIMITS']._serialized_end=3691
+  _globals['_FILESSERVICE']._serialized_start=3805
+  _globals['_FILESSERVICE']._serialized_end=4856
 # @@protoc_insertion_point(module_scope)

@@ -67,7 +67,7 @@ class PutObjectChunk(_message.Message):
     def __init__(self, header: _Optional[_Union[PutObjectHeader, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class ObjectInfo(_message.Message):
-    __slots__ = ("id", "object_name", "name", "folder", "kind", "content_type", "format", "size", "sha256", "cloud_space", "ingest_task_id", "ingest_index_name", "url", "url_expires_at", "user_id", "created_at", "parse_status", "transcribe_task_id")
+    __slots__ = ("id", "object_name", "name", "folder", "kind", "content_type", "format", "size", "sha256", "cloud_space", "ingest_task_id", "ingest_index_name", "url", "url_expires_at", "user_id", "created_at", "parse_status", "transcribe_task_id", "transcript_status", "duration_ms", "transcript_error")
     ID_FIELD_NUMBER: _ClassVar[int]
     OBJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +86,9 @@ class ObjectInfo(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     PARSE_STATUS_FIELD_NUMBER: _ClassVar[int]
     TRANSCRIBE_TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_STATUS_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_ERROR_FIELD_NUMBER: _ClassVar[int]
     id: str
     object_name: str
     name: str
@@ -104,7 +107,24 @@ class ObjectInfo(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     parse_status: str
     transcribe_task_id: str
-    def __init__(self, id: _Optional[str] = ..., object_name: _Optional[str] = ..., name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., format: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., cloud_space: _Optional[bool] = ..., ingest_task_id: _Optional[str] = ..., ingest_index_name: _Optional[str] = ..., url: _Optional[str] = ..., url_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_id: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parse_status: _Optional[str] = ..., transcribe_task_id: _Optional[str] = ...) -> None: ...
+    transcript_status: str
+    duration_ms: int
+    transcript_error: str
+    def __init__(self, id: _Optional[str] = ..., object_name: _Optional[str] = ..., name: _Optional[str] = ..., folder: _Optional[str] = ..., kind: _Optional[_Union[ObjectKind, str]] = ..., content_type: _Optional[str] = ..., format: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., cloud_space: _Optional[bool] = ..., ingest_task_id: _Optional[str] = ..., ingest_index_name: _Optional[str] = ..., url: _Optional[str] = ..., url_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_id: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parse_status: _Optional[str] = ..., transcribe_task_id: _Optional[str] = ..., transcript_status: _Optional[str] = ..., duration_ms: _Optional[int] = ..., transcript_error: _Optional[str] = ...) -> None: ...
+
+class SetTranscriptRequest(_message.Message):
+    __slots__ = ("object_id", "text", "language", "duration_ms", "error")
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    object_id: str
+    text: str
+    language: str
+    duration_ms: int
+    error: str
+    def __init__(self, object_id: _Optional[str] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., duration_ms: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
 
 class ObjectRef(_message.Message):
     __slots__ = ("id", "object_name")

@@ -88,6 +88,11 @@ class FilesServiceStub:
                 request_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
                 response_deserializer=meshconsole_dot_files_dot_v1_dot_files__pb2.Limits.FromString,
                 _registered_method=True)
+        self.SetTranscript = channel.unary_unary(
+                '/meshconsole.files.v1.FilesService/SetTranscript',
+                request_serializer=meshconsole_dot_files_dot_v1_dot_files__pb2.SetTranscriptRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_files_dot_v1_dot_files__pb2.ObjectInfo.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -171,6 +176,14 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetTranscript(self, request, context):
+        """The voice service stores a VOICE object's transcript (or why it failed) with the object: ExtractText then
+        yields the transcript, so an ingest intent queued with the upload indexes it; idempotent per object.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -223,6 +236,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.GetLimits,
                     request_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
                     response_serializer=meshconsole_dot_files_dot_v1_dot_files__pb2.Limits.SerializeToString,
+            ),
+            'SetTranscript': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTranscript,
+                    request_deserializer=meshconsole_dot_files_dot_v1_dot_files__pb2.SetTranscriptRequest.FromString,
+                    response_serializer=meshconsole_dot_files_dot_v1_dot_files__pb2.ObjectInfo.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -498,6 +516,33 @@ class FilesService:
             '/meshconsole.files.v1.FilesService/GetLimits',
             meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
             meshconsole_dot_files_dot_v1_dot_files__pb2.Limits.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTranscript(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.files.v1.FilesService/SetTranscript',
+            meshconsole_dot_files_dot_v1_dot_files__pb2.SetTranscriptRequest.SerializeToString,
+            meshconsole_dot_files_dot_v1_dot_files__pb2.ObjectInfo.FromString,
             options,
             channel_credentials,
             insecure,
