@@ -26,33 +26,33 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from meshconsole.common.v1 import common_pb2 as meshconsole_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&meshconsole/meetings/v1/meetings.proto\x12\x17meshconsole.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"meshconsole/common/v1/common.proto\"\xd3\x03\n\x07Meeting\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x14\n\x0cmeeting_name\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x15\n\rauto_organize\x18\x04 \x01(\x08\x12\x34\n\x05state\x18\x05 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12?\n\x10transcript_state\x18\x06 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12<\n\rminutes_state\x18\x07 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12\x13\n\x0b\x64uration_ms\x18\x08 \x01(\x03\x12\x13\n\x0b\x63hunk_count\x18\t \x01(\x05\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10last_upload_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63losed_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"U\n\x14\x43reateMeetingRequest\x12\x14\n\x0cmeeting_name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x15\n\rauto_organize\x18\x03 \x01(\x08\"Q\n\x13UploadChunksRequest\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x16\n\x0evoice_file_ids\x18\x02 \x03(\t\x12\x0e\n\x06is_end\x18\x03 \x01(\x08\"\x8e\x01\n\x12ShowMeetingRequest\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x32\n\x08\x64oc_type\x18\x02 \x01(\x0e\x32 .meshconsole.meetings.v1.DocType\x12\x1c\n\x0f\x66orced_shutdown\x18\x03 \x01(\x08H\x00\x88\x01\x01\x42\x12\n\x10_forced_shutdown\"\xa6\x01\n\nMeetingDoc\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x32\n\x08\x64oc_type\x18\x02 \x01(\x0e\x32 .meshconsole.meetings.v1.DocType\x12\x0b\n\x03\x64oc\x18\x03 \x01(\t\x12\x34\n\x05state\x18\x04 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"G\n\x13ListMeetingsRequest\x12\x30\n\x04page\x18\x01 \x01(\x0b\x32\".meshconsole.common.v1.PageRequest\"y\n\x14ListMeetingsResponse\x12\x32\n\x08meetings\x18\x01 \x03(\x0b\x32 .meshconsole.meetings.v1.Meeting\x12-\n\x04page\x18\x02 \x01(\x0b\x32\x1f.meshconsole.common.v1.PageInfo\";\n\x13\x43loseMeetingRequest\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x10\n\x08organize\x18\x02 \x01(\x08*\xa1\x01\n\x0cMeetingState\x12\x1d\n\x19MEETING_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19MEETING_STATE_IN_PROGRESS\x10\x01\x12\x1c\n\x18MEETING_STATE_ORGANIZING\x10\x02\x12\x1b\n\x17MEETING_STATE_COMPLETED\x10\x03\x12\x18\n\x14MEETING_STATE_FAILED\x10\x04*R\n\x07\x44ocType\x12\x18\n\x14\x44OC_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44OC_TYPE_TRANSCRIPT\x10\x01\x12\x14\n\x10\x44OC_TYPE_MINUTES\x10\x02\x32\x81\x04\n\x0fMeetingsService\x12`\n\rCreateMeeting\x12-.meshconsole.meetings.v1.CreateMeetingRequest\x1a .meshconsole.meetings.v1.Meeting\x12^\n\x0cUploadChunks\x12,.meshconsole.meetings.v1.UploadChunksRequest\x1a .meshconsole.meetings.v1.Meeting\x12_\n\x0bShowMeeting\x12+.meshconsole.meetings.v1.ShowMeetingRequest\x1a#.meshconsole.meetings.v1.MeetingDoc\x12k\n\x0cListMeetings\x12,.meshconsole.meetings.v1.ListMeetingsRequest\x1a-.meshconsole.meetings.v1.ListMeetingsResponse\x12^\n\x0c\x43loseMeeting\x12,.meshconsole.meetings.v1.CloseMeetingRequest\x1a .meshconsole.meetings.v1.Meetingb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&meshconsole/meetings/v1/meetings.proto\x12\x17meshconsole.meetings.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"meshconsole/common/v1/common.proto\"\xe2\x03\n\x07Meeting\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x14\n\x0cmeeting_name\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x15\n\rauto_organize\x18\x04 \x01(\x08\x12\x34\n\x05state\x18\x05 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12?\n\x10transcript_state\x18\x06 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12<\n\rminutes_state\x18\x07 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12\x13\n\x0b\x64uration_ms\x18\x08 \x01(\x03\x12\x13\n\x0b\x63hunk_count\x18\t \x01(\x05\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10last_upload_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63losed_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x65rror\x18\r \x01(\t\"U\n\x14\x43reateMeetingRequest\x12\x14\n\x0cmeeting_name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x15\n\rauto_organize\x18\x03 \x01(\x08\"Q\n\x13UploadChunksRequest\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x16\n\x0evoice_file_ids\x18\x02 \x03(\t\x12\x0e\n\x06is_end\x18\x03 \x01(\x08\"\x8e\x01\n\x12ShowMeetingRequest\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x32\n\x08\x64oc_type\x18\x02 \x01(\x0e\x32 .meshconsole.meetings.v1.DocType\x12\x1c\n\x0f\x66orced_shutdown\x18\x03 \x01(\x08H\x00\x88\x01\x01\x42\x12\n\x10_forced_shutdown\"\xa6\x01\n\nMeetingDoc\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x32\n\x08\x64oc_type\x18\x02 \x01(\x0e\x32 .meshconsole.meetings.v1.DocType\x12\x0b\n\x03\x64oc\x18\x03 \x01(\t\x12\x34\n\x05state\x18\x04 \x01(\x0e\x32%.meshconsole.meetings.v1.MeetingState\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"G\n\x13ListMeetingsRequest\x12\x30\n\x04page\x18\x01 \x01(\x0b\x32\".meshconsole.common.v1.PageRequest\"y\n\x14ListMeetingsResponse\x12\x32\n\x08meetings\x18\x01 \x03(\x0b\x32 .meshconsole.meetings.v1.Meeting\x12-\n\x04page\x18\x02 \x01(\x0b\x32\x1f.meshconsole.common.v1.PageInfo\";\n\x13\x43loseMeetingRequest\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x10\n\x08organize\x18\x02 \x01(\x08*\xa1\x01\n\x0cMeetingState\x12\x1d\n\x19MEETING_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19MEETING_STATE_IN_PROGRESS\x10\x01\x12\x1c\n\x18MEETING_STATE_ORGANIZING\x10\x02\x12\x1b\n\x17MEETING_STATE_COMPLETED\x10\x03\x12\x18\n\x14MEETING_STATE_FAILED\x10\x04*R\n\x07\x44ocType\x12\x18\n\x14\x44OC_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44OC_TYPE_TRANSCRIPT\x10\x01\x12\x14\n\x10\x44OC_TYPE_MINUTES\x10\x02\x32\x81\x04\n\x0fMeetingsService\x12`\n\rCreateMeeting\x12-.meshconsole.meetings.v1.CreateMeetingRequest\x1a .meshconsole.meetings.v1.Meeting\x12^\n\x0cUploadChunks\x12,.meshconsole.meetings.v1.UploadChunksRequest\x1a .meshconsole.meetings.v1.Meeting\x12_\n\x0bShowMeeting\x12+.meshconsole.meetings.v1.ShowMeetingRequest\x1a#.meshconsole.meetings.v1.MeetingDoc\x12k\n\x0cListMeetings\x12,.meshconsole.meetings.v1.ListMeetingsRequest\x1a-.meshconsole.meetings.v1.ListMeetingsResponse\x12^\n\x0c\x43loseMeeting\x12,.meshconsole.meetings.v1.CloseMeetingRequest\x1a .meshconsole.meetings.v1.Meetingb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'meshconsole.meetings.v1.meetings_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MEETINGSTATE']._serialized_start=1348
-  _globals['_MEETINGSTATE']._serialized_end=1509
-  _globals['_DOCTYPE']._serialized_start=1511
-  _globals['_DOCTYPE']._serialized_end=1593
+  _globals['_MEETINGSTATE']._serialized_start=1363
+  _globals['_MEETINGSTATE']._serialized_end=1524
+  _globals['_DOCTYPE']._serialized_start=1526
+  _globals['_DOCTYPE']._serialized_end=1608
   _globals['_MEETING']._serialized_start=137
-  _globals['_MEETING']._serialized_end=604
-  _globals['_CREATEMEETINGREQUEST']._serialized_start=606
-  _globals['_CREATEMEETINGREQUEST']._serialized_end=691
-  _globals['_UPLOADCHUNKSREQUEST']._serialized_start=693
-  _globals['_UPLOADCHUNKSREQUEST']._serialized_end=774
-  _globals['_SHOWMEETINGREQUEST']._serialized_start=777
-  _globals['_SHOWMEETINGREQUEST']._serialized_end=919
-  _globals['_MEETINGDOC']._serialized_start=922
-  _globals['_MEETINGDOC']._serialized_end=1088
-  _globals['_LISTMEETINGSREQUEST']._serialized_start=1090
-  _globals['_LISTMEETINGSREQUEST']._serialized_end=1161
-  _globals['_LISTMEETINGSRESPONSE']._serialized_start=1163
-  _globals['_LISTMEETINGSRESPONSE']._serialized_end=1284
-  _globals['_CLOSEMEETINGREQUEST']._serialized_start=1286
-  _globals['_CLOSEMEETINGREQUEST']._serialized_end=1345
-  _globals['_MEETINGSSERVICE']._serialized_start=1596
-  _globals['_MEETINGSSERVICE']._serialized_end=2109
+  _globals['_MEETING']._serialized_end=619
+  _globals['_CREATEMEETINGREQUEST']._serialized_start=621
+  _globals['_CREATEMEETINGREQUEST']._serialized_end=706
+  _globals['_UPLOADCHUNKSREQUEST']._serialized_start=708
+  _globals['_UPLOADCHUNKSREQUEST']._serialized_end=789
+  _globals['_SHOWMEETINGREQUEST']._serialized_start=792
+  _globals['_SHOWMEETINGREQUEST']._serialized_end=934
+  _globals['_MEETINGDOC']._serialized_start=937
+  _globals['_MEETINGDOC']._serialized_end=1103
+  _globals['_LISTMEETINGSREQUEST']._serialized_start=1105
+  _globals['_LISTMEETINGSREQUEST']._serialized_end=1176
+  _globals['_LISTMEETINGSRESPONSE']._serialized_start=1178
+  _globals['_LISTMEETINGSRESPONSE']._serialized_end=1299
+  _globals['_CLOSEMEETINGREQUEST']._serialized_start=1301
+  _globals['_CLOSEMEETINGREQUEST']._serialized_end=1360
+  _globals['_MEETINGSSERVICE']._serialized_start=1611
+  _globals['_MEETINGSSERVICE']._serialized_end=2124
 # @@protoc_insertion_point(module_scope)

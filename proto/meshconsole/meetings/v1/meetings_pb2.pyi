@@ -34,7 +34,7 @@ DOC_TYPE_TRANSCRIPT: DocType
 DOC_TYPE_MINUTES: DocType
 
 class Meeting(_message.Message):
-    __slots__ = ("meeting_id", "meeting_name", "language", "auto_organize", "state", "transcript_state", "minutes_state", "duration_ms", "chunk_count", "create_time", "last_upload_time", "closed_time")
+    __slots__ = ("meeting_id", "meeting_name", "language", "auto_organize", "state", "transcript_state", "minutes_state", "duration_ms", "chunk_count", "create_time", "last_upload_time", "closed_time", "error")
     MEETING_ID_FIELD_NUMBER: _ClassVar[int]
     MEETING_NAME_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +47,7 @@ class Meeting(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_UPLOAD_TIME_FIELD_NUMBER: _ClassVar[int]
     CLOSED_TIME_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
     meeting_id: str
     meeting_name: str
     language: str
@@ -59,7 +60,8 @@ class Meeting(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     last_upload_time: _timestamp_pb2.Timestamp
     closed_time: _timestamp_pb2.Timestamp
-    def __init__(self, meeting_id: _Optional[str] = ..., meeting_name: _Optional[str] = ..., language: _Optional[str] = ..., auto_organize: _Optional[bool] = ..., state: _Optional[_Union[MeetingState, str]] = ..., transcript_state: _Optional[_Union[MeetingState, str]] = ..., minutes_state: _Optional[_Union[MeetingState, str]] = ..., duration_ms: _Optional[int] = ..., chunk_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_upload_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    error: str
+    def __init__(self, meeting_id: _Optional[str] = ..., meeting_name: _Optional[str] = ..., language: _Optional[str] = ..., auto_organize: _Optional[bool] = ..., state: _Optional[_Union[MeetingState, str]] = ..., transcript_state: _Optional[_Union[MeetingState, str]] = ..., minutes_state: _Optional[_Union[MeetingState, str]] = ..., duration_ms: _Optional[int] = ..., chunk_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_upload_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
 
 class CreateMeetingRequest(_message.Message):
     __slots__ = ("meeting_name", "language", "auto_organize")

@@ -26,9 +26,9 @@ if _version_not_supported:
 
 
 class MeetingsServiceStub:
-    """Closing a meeting (is_end, CloseMeeting, a forced show, or 60 min without an upload) queues transcription
-    through voice and then, when auto_organize, minutes through chat. Both steps are idempotent per
-    (meeting_id, chunk version).
+    """Closing a meeting (is_end, CloseMeeting, a forced show, or MESH_MEETINGS_IDLE_TIMEOUT_S without an upload)
+    queues one JetStream job: transcription through voice, then, when auto_organize, minutes through chat. Its
+    steps are idempotent: a transcript segment is stored once per chunk, minutes once per meeting.
     """
 
     def __init__(self, channel):
@@ -65,9 +65,9 @@ class MeetingsServiceStub:
 
 
 class MeetingsServiceServicer:
-    """Closing a meeting (is_end, CloseMeeting, a forced show, or 60 min without an upload) queues transcription
-    through voice and then, when auto_organize, minutes through chat. Both steps are idempotent per
-    (meeting_id, chunk version).
+    """Closing a meeting (is_end, CloseMeeting, a forced show, or MESH_MEETINGS_IDLE_TIMEOUT_S without an upload)
+    queues one JetStream job: transcription through voice, then, when auto_organize, minutes through chat. Its
+    steps are idempotent: a transcript segment is stored once per chunk, minutes once per meeting.
     """
 
     def CreateMeeting(self, request, context):
@@ -86,8 +86,8 @@ class MeetingsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ShowMeeting(self, request, context):
-        """/meetingAssistant/show: one document and its state. Asking for MINUTES of a closed meeting without
-        auto_organize queues them once.
+        """/meetingAssistant/show: one document and its state. MINUTES of a meeting created without auto_organize
+        (and never organized through CloseMeeting) are FAILED_PRECONDITION minutes_not_requested.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -144,9 +144,9 @@ def add_MeetingsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class MeetingsService:
-    """Closing a meeting (is_end, CloseMeeting, a forced show, or 60 min without an upload) queues transcription
-    through voice and then, when auto_organize, minutes through chat. Both steps are idempotent per
-    (meeting_id, chunk version).
+    """Closing a meeting (is_end, CloseMeeting, a forced show, or MESH_MEETINGS_IDLE_TIMEOUT_S without an upload)
+    queues one JetStream job: transcription through voice, then, when auto_organize, minutes through chat. Its
+    steps are idempotent: a transcript segment is stored once per chunk, minutes once per meeting.
     """
 
     @staticmethod
