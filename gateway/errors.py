@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.sign_in_messages import localized
 from services.kit.context import request_id_var
 from services.kit.errors import Internal, InvalidArgument, MeshError, NotFound, ResourceExhausted, Unavailable
 
@@ -117,7 +118,8 @@ class ErrorMapper:
         self._dialects.sort(key=lambda d: len(d.prefix), reverse=True)
 
     def render(self, request: Request, error: MeshError) -> Response:
-        error = public_error(error)
+        # Every dialect words a failed sign-in the same way: in the caller's language, or in both.
+        error = localized(public_error(error), request.headers.get("accept-language"))
         status = http_status(error)
         render = next((d.render for d in self._dialects if request.url.path.startswith(d.prefix)), render_default)
         response = render(error, status)

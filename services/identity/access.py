@@ -58,7 +58,14 @@ class AccessControl:
         return record
 
     async def set_user_access(
-        self, *, principal: Principal, user_id: int, status: int | None, password: str, end_sessions: bool
+        self,
+        *,
+        principal: Principal,
+        user_id: int,
+        status: int | None,
+        password: str,
+        end_sessions: bool,
+        password_sha256: str = "",
     ) -> User:
         """Admin: enable or disable a user, set a password, or end sessions; all but enabling end their tokens."""
         _require_admin(principal)
@@ -74,10 +81,9 @@ class AccessControl:
                 raise FailedPrecondition("an admin cannot disable themselves", reason="cannot_disable_self")
             changes["status"] = status
             end = end or status == 0
-        if password:
-            if len(password.strip()) < 8:
-                raise InvalidArgument("password must be at least 8 characters", field="password")
-            changes["password_hash"] = credentials.hash_password(credentials.client_password_digest(password))
+        digest = credentials.password_digest(password=password, password_sha256=password_sha256, required=False)
+        if digest is not None:
+            changes["password_hash"] = credentials.hash_password(digest)
             end = True
         if not changes and not end:
             raise InvalidArgument("nothing to change: send status, password or end_sessions", field="status")

@@ -31,6 +31,28 @@ def require_client_digest(value: str, *, field: str = "user_password") -> str:
     return value.lower()
 
 
+MIN_PASSWORD_CHARS = 8
+
+
+def password_digest(*, password: str, password_sha256: str, required: bool) -> str | None:
+    """The digest login compares with, from either form the admin API takes; None when neither was sent.
+
+    `password_sha256` is exactly what login takes (sha256(raw.strip()) hex); `password` is the raw password,
+    hashed here the same way. Only a raw password's length can be checked.
+    """
+    if password and password_sha256:
+        raise InvalidArgument("send password or password_sha256, not both", field="password_sha256")
+    if password_sha256:
+        return require_client_digest(password_sha256, field="password_sha256")
+    if password:
+        if len(password.strip()) < MIN_PASSWORD_CHARS:
+            raise InvalidArgument(f"password must be at least {MIN_PASSWORD_CHARS} characters", field="password")
+        return client_password_digest(password)
+    if required:
+        raise InvalidArgument("password or password_sha256 is required", field="password")
+    return None
+
+
 def hash_password(client_digest: str) -> str:
     """argon2id of the client's digest."""
     return _hasher.hash(client_digest.lower())

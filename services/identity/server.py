@@ -135,6 +135,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             principal=_caller(),
             account=request.account,
             password=request.password,
+            password_sha256=request.password_sha256,
             company=request.company,
             nick_name=request.nick_name,
             roles=list(request.roles),
@@ -170,6 +171,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             user_id=request.user_id,
             status=request.status if request.HasField("status") else None,
             password=request.password,
+            password_sha256=request.password_sha256,
             end_sessions=request.end_sessions,
         )
         return identity_pb2.UserAccess(

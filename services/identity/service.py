@@ -222,6 +222,7 @@ class IdentityService:
         company: str,
         nick_name: str,
         roles: list[str],
+        password_sha256: str = "",
     ) -> User:
         """Admin: create a user, creating the company when it is new."""
         _require_admin(principal)
@@ -230,8 +231,7 @@ class IdentityService:
             raise InvalidArgument("account must be 1-255 characters", field="account")
         if "@" not in account and not account.lstrip("+").isdigit():
             raise InvalidArgument("account must be an email address or a phone number", field="account")
-        if len(password.strip()) < 8:
-            raise InvalidArgument("password must be at least 8 characters", field="password")
+        digest = credentials.password_digest(password=password, password_sha256=password_sha256, required=True)
         if not company.strip() or len(company) > 128:
             raise InvalidArgument("company must be 1-128 characters", field="company")
         if len(nick_name) > 64:
@@ -240,11 +240,10 @@ class IdentityService:
         if unknown_roles:
             raise InvalidArgument(f"unknown role {unknown_roles[0]}", field="roles")
         found = await self.store.ensure_company(name=company.strip())
-        digest = credentials.client_password_digest(password)
         return await self.store.create_user(
             company_id=found.id,
             account=account,
-            password_hash=credentials.hash_password(digest),
+            password_hash=credentials.hash_password(str(digest)),
             nick_name=nick_name.strip() or account.split("@")[0],
             roles=sorted(set(roles) or {"user"}),
         )

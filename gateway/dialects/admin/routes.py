@@ -39,11 +39,18 @@ probes = APIRouter()
 DIALECT = Dialect(name="admin", prefix=PREFIX, render=render_default)
 
 
+# One password rule: login takes sha256(raw.strip()) hex; the admin API takes that same digest or the raw password.
+SHA256_HEX = "^[0-9a-fA-F]{64}$"
+RAW_PASSWORD = "the raw password (at least 8 characters); MeshConsole hashes it as a NextConsole client would"
+DIGEST_PASSWORD = "what login takes: sha256(password.strip()) as hex; send this or password, not both"
+
+
 class CreateUserBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     account: StrictStr = Field(min_length=3, max_length=255)
-    password: StrictStr = Field(min_length=8, max_length=128)
+    password: StrictStr | None = Field(default=None, min_length=8, max_length=128, description=RAW_PASSWORD)
+    password_sha256: StrictStr | None = Field(default=None, pattern=SHA256_HEX, description=DIGEST_PASSWORD)
     company: StrictStr = Field(min_length=1, max_length=128)
     nick_name: StrictStr = Field(default="", max_length=64)
     roles: list[StrictStr] = Field(default_factory=lambda: ["user"], max_length=4)
@@ -53,7 +60,8 @@ class UserAccessBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["active", "disabled"] | None = None
-    password: StrictStr | None = Field(default=None, min_length=8, max_length=128)
+    password: StrictStr | None = Field(default=None, min_length=8, max_length=128, description=RAW_PASSWORD)
+    password_sha256: StrictStr | None = Field(default=None, pattern=SHA256_HEX, description=DIGEST_PASSWORD)
     end_sessions: StrictBool = False
 
 
@@ -66,12 +74,17 @@ class CreateApiKeyBody(BaseModel):
 
 @router.post("/users", status_code=201, response_model=AdminCreatedUser)
 async def create_user(clients: Clients, principal: AdminPrincipal, body: CreateUserBody) -> dict[str, Any]:
-    """Create a user (and its company when new)."""
+    """Create a user (and its company when new).
+
+    The password comes as `password_sha256`, exactly what login takes (sha256(password.strip()) as hex), or as
+    the raw `password`, which MeshConsole hashes the same way; one of the two.
+    """
     reply = await clients.call(
         clients.identity.CreateUser,
         identity_pb2.CreateUserRequest(
             account=body.account,
-            password=body.password,
+            password=body.password or "",
+            password_sha256=body.password_sha256 or "",
             company=body.company,
             nick_name=body.nick_name,
             roles=body.roles,
@@ -122,7 +135,10 @@ async def set_user_access(
     gateway within seconds; tokens issued afterwards work.
     """
     request = identity_pb2.SetUserAccessRequest(
-        user_id=user_id, password=body.password or "", end_sessions=body.end_sessions
+        user_id=user_id,
+        password=body.password or "",
+        password_sha256=body.password_sha256 or "",
+        end_sessions=body.end_sessions,
     )
     if body.status is not None:
         request.status = 1 if body.status == "active" else 0

@@ -9,7 +9,7 @@ from services.chat.models.registry import ModelRegistry
 from services.chat.records import ConversationRecord
 from services.chat.store import ChatStore
 from services.kit.context import Principal
-from services.kit.errors import InvalidArgument
+from services.kit.errors import FailedPrecondition, InvalidArgument
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,17 @@ async def init_session(
         if model is not None and model.HasField("struct_value"):
             name = model.struct_value.fields.get("name")
             model_name = name.string_value if name is not None else ""
-    resolved = await registry.resolve_llm(principal=principal, model_name=model_name)
+    try:
+        llm_code = (await registry.resolve_llm(principal=principal, model_name=model_name)).entry_id
+    except FailedPrecondition as error:
+        # A session needs no model; only generation does, and it says so then.
+        if error.reason != "model_not_configured":
+            raise
+        llm_code = ""
     if session_code:
         conversation = await store.get_conversation(principal=principal, conversation_id=session_code, app_id=app_code)
     else:
         conversation = await store.create_conversation(
             principal=principal, app_id=app_code, mode="chat", origin="nextconsole", name="新会话"
         )
-    return AppSession(conversation=conversation, llm_code=resolved.entry_id)
+    return AppSession(conversation=conversation, llm_code=llm_code)

@@ -169,18 +169,20 @@ class User(_message.Message):
     def __init__(self, user_id: _Optional[int] = ..., user_account: _Optional[str] = ..., user_code: _Optional[str] = ..., user_name: _Optional[str] = ..., user_nick_name: _Optional[str] = ..., user_nick_name_py: _Optional[str] = ..., user_email: _Optional[str] = ..., user_phone: _Optional[str] = ..., user_avatar: _Optional[str] = ..., user_gender: _Optional[str] = ..., user_age: _Optional[int] = ..., user_area: _Optional[str] = ..., user_position: _Optional[str] = ..., user_account_type: _Optional[str] = ..., user_company: _Optional[str] = ..., user_company_id: _Optional[int] = ..., user_department: _Optional[str] = ..., user_department_id: _Optional[int] = ..., user_expire_time: _Optional[str] = ..., user_invite_code: _Optional[str] = ..., user_role: _Optional[_Iterable[str]] = ..., user_source: _Optional[str] = ..., user_status: _Optional[int] = ..., user_resource_limit: _Optional[int] = ..., user_wx_avatar: _Optional[str] = ..., user_wx_nickname: _Optional[str] = ..., user_wx_openid: _Optional[str] = ..., user_wx_union_id: _Optional[str] = ..., user_point_account: _Optional[_Union[PointAccount, _Mapping]] = ..., create_time: _Optional[str] = ..., update_time: _Optional[str] = ..., last_login_time: _Optional[str] = ...) -> None: ...
 
 class CreateUserRequest(_message.Message):
-    __slots__ = ("account", "password", "company", "nick_name", "roles")
+    __slots__ = ("account", "password", "company", "nick_name", "roles", "password_sha256")
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     COMPANY_FIELD_NUMBER: _ClassVar[int]
     NICK_NAME_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_SHA256_FIELD_NUMBER: _ClassVar[int]
     account: str
     password: str
     company: str
     nick_name: str
     roles: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, account: _Optional[str] = ..., password: _Optional[str] = ..., company: _Optional[str] = ..., nick_name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
+    password_sha256: str
+    def __init__(self, account: _Optional[str] = ..., password: _Optional[str] = ..., company: _Optional[str] = ..., nick_name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., password_sha256: _Optional[str] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
     __slots__ = ("user_id", "kind")
@@ -227,16 +229,18 @@ class ListUsersResponse(_message.Message):
     def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class SetUserAccessRequest(_message.Message):
-    __slots__ = ("user_id", "status", "password", "end_sessions")
+    __slots__ = ("user_id", "status", "password", "end_sessions", "password_sha256")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     END_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_SHA256_FIELD_NUMBER: _ClassVar[int]
     user_id: int
     status: int
     password: str
     end_sessions: bool
-    def __init__(self, user_id: _Optional[int] = ..., status: _Optional[int] = ..., password: _Optional[str] = ..., end_sessions: _Optional[bool] = ...) -> None: ...
+    password_sha256: str
+    def __init__(self, user_id: _Optional[int] = ..., status: _Optional[int] = ..., password: _Optional[str] = ..., end_sessions: _Optional[bool] = ..., password_sha256: _Optional[str] = ...) -> None: ...
 
 class UserAccess(_message.Message):
     __slots__ = ("user_id", "status", "tokens_not_before_unix")
