@@ -44,7 +44,11 @@ OPEN_SERVICES = ("grpc.health.v1.", "grpc.reflection.")
 
 # Which peers each service calls, for a user or on its own behalf. A gateway credential for a service reaches these
 # peers too (the service forwards it); a service credential is accepted only by the peers its service calls.
-PEERS: dict[str, tuple[str, ...]] = {"chat": ("apps", "retrieval"), "retrieval": ("files", "chat")}
+PEERS: dict[str, tuple[str, ...]] = {
+    "chat": ("apps", "retrieval"),
+    "retrieval": ("files", "chat"),
+    "meetings": ("voice", "chat", "files"),
+}
 
 credential_var: ContextVar[VerifiedCredential | None] = ContextVar("mesh_credential", default=None)
 
