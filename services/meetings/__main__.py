@@ -1,12 +1,22 @@
-"""Entry point: `python -m services.meetings` (contract served; methods not built yet answer UNIMPLEMENTED)."""
+"""Entry point: `python -m services.meetings`."""
 
-from meshconsole.meetings.v1 import meetings_pb2, meetings_pb2_grpc
+from __future__ import annotations
 
-from services.kit.service_main import run_contract_only
+from services.kit.service_main import ServiceProcess, run_service
+from services.meetings.app import build_meetings
+from services.meetings.config import MeetingsSettings
 
 
 def main() -> None:
-    run_contract_only(name="meetings", service="MeetingsService", pb2=meetings_pb2, pb2_grpc=meetings_pb2_grpc)
+    settings = MeetingsSettings()
+
+    async def build(address: str) -> ServiceProcess:
+        process = await build_meetings(settings, address=address)
+        return ServiceProcess(
+            server=process.server, port=process.port, health=process.health, on_shutdown=process.on_shutdown
+        )
+
+    run_service(name="meetings", settings=settings, build=build)
 
 
 if __name__ == "__main__":
