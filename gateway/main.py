@@ -23,6 +23,7 @@ from gateway.dialects.dify import statistics as dify_statistics
 from gateway.dialects.lbai import chat as lbai_chat
 from gateway.dialects.lbai import cloud_space as lbai_cloud_space
 from gateway.dialects.lbai import envelope as lbai_envelope
+from gateway.dialects.lbai import meetings as lbai_meetings
 from gateway.dialects.lbai import mini_programs as lbai_mini_programs
 from gateway.dialects.lbai import training as lbai_training
 from gateway.dialects.nexent import agent as nexent_agent
@@ -79,6 +80,7 @@ DIALECT_ROUTERS = (
     # lbai
     lbai_chat.router,
     lbai_cloud_space.router,
+    lbai_meetings.router,
     lbai_mini_programs.router,
     lbai_training.router,
 )
