@@ -24,6 +24,7 @@ from services.files.server import FilesServicer
 from services.files.service import FilesService
 from services.files.signing import UrlSigner
 from services.files.store import FilesStore
+from services.files.transcripts import Transcripts
 from services.files.uploads import Uploader
 from services.kit import nats as mesh_nats
 from services.kit.db import create_engine, create_session_factory, migrate
@@ -87,6 +88,7 @@ async def build_files(
             resolver=resolver,
         ),
         extractor=TextExtractor(timeout_s=settings.files_extract_timeout_s),
+        transcripts=Transcripts(store=store, bus=bus),
     )
     recovered = await deleter.recover(stale_upload_s=settings.files_stale_upload_s)
     if recovered:

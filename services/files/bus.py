@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from nats.js import JetStreamContext
 
+from services.files.models import StoredObject
 from services.kit import nats as mesh_nats
 
 TASKS_STREAM = "MESH_TASKS"
@@ -19,6 +20,19 @@ TRANSCRIBE_SUBJECT = "mesh.tasks.voice.transcribe"
 def new_task_id() -> str:
     """Task ids are generated here; the consuming service records the task's state under the same id."""
     return uuid.uuid4().hex
+
+
+def ingest_payload(row: StoredObject) -> dict[str, Any]:
+    """The retrieval ingestion task of an object with an ingest intent (its index, strategy and owner)."""
+    return {
+        "task_id": row.ingest_task_id,
+        "file_id": str(row.id),
+        "index_name": row.ingest_index_name,
+        "chunking_strategy": row.ingest_chunking or "basic",
+        "user_id": row.user_id,
+        "company_id": row.company_id,
+        "source": "file",
+    }
 
 
 class Bus(Protocol):

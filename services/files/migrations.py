@@ -37,4 +37,16 @@ def _v1_initial(op: Operations) -> None:
     op.create_index("ix_objects_owner_listing", "objects", ["company_id", "user_id", "cloud_space", "kind", "id"])
 
 
-MIGRATIONS = [Migration(1, "objects", _v1_initial)]
+def _v2_transcripts(op: Operations) -> None:
+    # A voice object's transcript lives with it: the status, length and failure reason are listed with the
+    # object; the text itself is read only by ExtractText (a deferred column).
+    op.add_column("objects", sa.Column("transcript_status", sa.String(16), nullable=False, server_default="none"))
+    op.add_column("objects", sa.Column("transcript_text", sa.Text, nullable=False, server_default=""))
+    op.add_column("objects", sa.Column("transcript_language", sa.String(16), nullable=False, server_default=""))
+    op.add_column("objects", sa.Column("transcript_error", sa.String(1024), nullable=False, server_default=""))
+    op.add_column("objects", sa.Column("duration_ms", sa.BigInteger, nullable=False, server_default="0"))
+    # An ingest intent that waits for the transcript keeps its chunking strategy until it is published.
+    op.add_column("objects", sa.Column("ingest_chunking", sa.String(32), nullable=False, server_default=""))
+
+
+MIGRATIONS = [Migration(1, "objects", _v1_initial), Migration(2, "voice transcripts", _v2_transcripts)]

@@ -15,6 +15,8 @@ class Base(DeclarativeBase):
 class StoredObject(Base):
     """An object's metadata. `key` is generated storage; `name` is the client's name, only ever displayed.
 
+    parse_status: "none", "transcribing" (an ingest intent waits for the voice transcript), "queued" (the
+    ingestion task is published).
     state: "pending" while bytes stream in, "ready" once committed, "deleting" (a tombstone: never served
     again) until its bytes, event and row are gone.
     """
@@ -39,6 +41,14 @@ class StoredObject(Base):
     ingest_task_id: Mapped[str] = mapped_column(sa.String(32), default="")
     ingest_index_name: Mapped[str] = mapped_column(sa.String(255), default="")
     transcribe_task_id: Mapped[str] = mapped_column(sa.String(32), default="")
+    # Voice only: "none", "queued" (a transcription task waits), "done" or "failed".
+    transcript_status: Mapped[str] = mapped_column(sa.String(16), default="none")
+    # Deferred: listings never load a transcript; ExtractText does.
+    transcript_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
+    transcript_language: Mapped[str] = mapped_column(sa.String(16), default="")
+    transcript_error: Mapped[str] = mapped_column(sa.String(1024), default="")
+    duration_ms: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    ingest_chunking: Mapped[str] = mapped_column(sa.String(32), default="")
     state: Mapped[str] = mapped_column(sa.String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -13,16 +13,28 @@ from meshconsole.files.v1 import files_pb2, files_pb2_grpc
 from services.files.models import StoredObject
 from services.files.service import ExtractEvent, FilesService, Presigned
 from services.files.store import Ref
+from services.files.transcripts import TranscriptResult
 from services.files.uploads import UploadSpec
+from services.kit import mesh_tokens
 from services.kit.clock import as_utc
 from services.kit.context import principal_var, require_principal
-from services.kit.errors import InvalidArgument, NotFound, Unauthenticated
+from services.kit.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 
 RESOURCES_INDEX = "_mesh_resources"
+VOICE = "voice"
 _MAX_REFS = 1000
 
 
 _caller = require_principal
+
+
+def _require_voice_caller() -> None:
+    """Transcripts come from the voice service: its own credential, or a gateway one it forwards for the user."""
+    credential = mesh_tokens.credential_var.get()
+    if credential is None:
+        raise Unauthenticated("no mesh credential", reason="unauthorized")
+    if credential.caller != VOICE and not (credential.kind == mesh_tokens.GATEWAY and VOICE in credential.audience):
+        raise PermissionDenied("only the voice service stores transcripts", reason="voice_only")
 
 
 def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -69,6 +81,9 @@ def object_info(row: StoredObject, presigned: Presigned | None = None) -> files_
         created_at=_timestamp(row.created_at),
         parse_status=row.parse_status,
         transcribe_task_id=row.transcribe_task_id,
+        transcript_status=row.transcript_status,
+        duration_ms=row.duration_ms,
+        transcript_error=row.transcript_error,
     )
     if presigned is not None:
         info.url = presigned.url
@@ -246,6 +261,14 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         )
         async for event in events:
             yield _event(event)
+
+    async def SetTranscript(self, request: files_pb2.SetTranscriptRequest, context: Any) -> files_pb2.ObjectInfo:
+        _require_voice_caller()
+        result = TranscriptResult(
+            text=request.text, language=request.language, duration_ms=request.duration_ms, error=request.error
+        )
+        row = await self.service.transcripts.set(principal=_caller(), object_id=request.object_id, result=result)
+        return object_info(row)
 
     async def GetLimits(self, request: common_pb2.Empty, context: Any) -> files_pb2.Limits:
         limits = self.service.limits()

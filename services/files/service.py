@@ -14,10 +14,11 @@ from services.files.config import FilesSettings
 from services.files.deletion import Deleter
 from services.files.extract import EXTRACTABLE, TextExtractor
 from services.files.fetcher import FetchFailed, SafeFetcher
-from services.files.models import StoredObject
+from services.files.models import KIND_VOICE, StoredObject
 from services.files.signing import UrlSigner
 from services.files.sniff import FILE_FORMATS, IMAGE_FORMATS, VOICE_FORMATS
 from services.files.store import FilesStore, Ref
+from services.files.transcripts import Transcripts, parse_object_id
 from services.files.uploads import Uploader, UploadSpec
 from services.files.url_text import extract_url
 from services.kit.context import Principal
@@ -83,6 +84,7 @@ class FilesService:
         signer: UrlSigner,
         fetcher: SafeFetcher,
         extractor: TextExtractor,
+        transcripts: Transcripts,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -92,6 +94,7 @@ class FilesService:
         self.signer = signer
         self.fetcher = fetcher
         self.extractor = extractor
+        self.transcripts = transcripts
 
     def limits(self) -> Limits:
         """The upload limits and accepted formats."""
@@ -208,6 +211,21 @@ class FilesService:
             raise InvalidArgument("the URL does not serve a supported image", reason="not_an_image", field="url")
         return ImageResult(success=True, data=fetched.data, content_type=kind.mime)
 
+    async def _text_of(self, row: StoredObject, limit: int) -> str:
+        """A document's parsed text, or a voice object's transcript (may be longer than limit)."""
+        if row.kind == KIND_VOICE:
+            return await self.transcripts.text_of(row)
+        if row.format not in EXTRACTABLE:
+            raise InvalidArgument(f"cannot extract text from .{row.format} files", reason="unsupported_format")
+        # A temporary file, not memory: documents may be as large as the upload limit.
+        with tempfile.TemporaryFile() as spool:
+            async for chunk in self.backend.read(row.key):
+                spool.write(chunk)
+            spool.seek(0)
+            return await self.extractor.extract(
+                spool, fmt=row.format, name=row.name, content_type=row.content_type, max_chars=limit
+            )
+
     async def extract_text(
         self, *, principal: Principal, object_ids: Sequence[str], max_chars: int, urls: Sequence[str] = ()
     ) -> AsyncIterator[ExtractEvent]:
@@ -222,28 +240,17 @@ class FilesService:
             base = index * 100 // max(total, 1)
             done = (index + 1) * 100 // max(total, 1)
             try:
-                row = await self.store.get(principal=principal, ref=Ref(id=_parse_id(raw_id)))
+                row = await self.store.get(principal=principal, ref=Ref(id=parse_object_id(raw_id)))
             except MeshError as error:
                 yield ExtractEvent("error", raw_id, reason=error.reason, message=error.message)
                 continue
             yield ExtractEvent("progress", raw_id, row.name, stage="reading", percent=base)
-            # A temporary file, not memory: documents may be as large as the upload limit.
-            spool = tempfile.TemporaryFile()
+            yield ExtractEvent("progress", raw_id, row.name, stage="parsing", percent=(base + done) // 2)
             try:
-                if row.format not in EXTRACTABLE:
-                    raise InvalidArgument(f"cannot extract text from .{row.format} files", reason="unsupported_format")
-                async for chunk in self.backend.read(row.key):
-                    spool.write(chunk)
-                spool.seek(0)
-                yield ExtractEvent("progress", raw_id, row.name, stage="parsing", percent=(base + done) // 2)
-                text = await self.extractor.extract(
-                    spool, fmt=row.format, name=row.name, content_type=row.content_type, max_chars=limit
-                )
+                text = await self._text_of(row, limit)
             except MeshError as error:
                 yield ExtractEvent("error", raw_id, row.name, reason=error.reason, message=error.message)
                 continue
-            finally:
-                spool.close()
             truncated = len(text) > limit
             text = text[:limit]
             for start in range(0, len(text), TEXT_PIECE_CHARS):
@@ -266,10 +273,3 @@ class FilesService:
                 for start in range(0, min(len(value), limit), TEXT_PIECE_CHARS):
                     piece = value[start : min(start + TEXT_PIECE_CHARS, limit)]
                     yield ExtractEvent("text", url, name, text=piece, truncated=len(value) > limit)
-
-
-def _parse_id(raw: str) -> int:
-    text = raw.strip()
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound("file not found", reason="file_not_found")
-    return int(text)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import undefer
 
 from services.files.models import StoredObject
 from services.kit.clock import utcnow
@@ -76,6 +77,29 @@ class FilesStore:
         if row is None:
             raise not_found()
         return row
+
+    async def change_owned(
+        self, *, principal: Principal, ref: Ref, change: Callable[[StoredObject], None]
+    ) -> StoredObject:
+        """Apply `change` to a ready object the principal owns, locked for the transaction (transcript loaded)."""
+        query = (
+            sa.select(StoredObject)
+            .where(_matches(ref), _owned(principal), StoredObject.state == READY)
+            .options(undefer(StoredObject.transcript_text))
+            .with_for_update()
+        )
+        async with self._sessions() as session, session.begin():
+            row = (await session.execute(query)).scalars().first()
+            if row is None:
+                raise not_found()
+            change(row)
+        return row
+
+    async def transcript_text(self, *, object_id: int) -> str:
+        """A voice object's stored transcript (internal: the caller already owns the object)."""
+        query = sa.select(StoredObject.transcript_text).where(StoredObject.id == object_id)
+        async with self._sessions() as session:
+            return str((await session.execute(query)).scalar_one_or_none() or "")
 
     async def get_for_grant(self, *, object_id: int) -> StoredObject:
         """A ready object by id, for a signed download token that already proved the grant."""

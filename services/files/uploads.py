@@ -16,12 +16,13 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from services.files.adapters.base import ObjectBackend, new_key
-from services.files.bus import INGEST_SUBJECT, TRANSCRIBE_SUBJECT, Bus, new_task_id
+from services.files.bus import INGEST_SUBJECT, TRANSCRIBE_SUBJECT, Bus, ingest_payload, new_task_id
 from services.files.config import FilesSettings
 from services.files.deletion import Deleter
 from services.files.models import KIND_AUTO, KIND_FILE, KIND_IMAGE, KIND_VOICE, StoredObject
 from services.files.sniff import SNIFF_BYTES, Sniffed, check_folder, display_name, sniff
 from services.files.store import PENDING, READY, FilesStore
+from services.files.transcripts import INGEST_QUEUED, NONE, QUEUED, TRANSCRIBING
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, Unavailable
@@ -30,6 +31,7 @@ log = structlog.get_logger(__name__)
 
 _ID_EPOCH_MS = 1_704_067_200_000  # 2024-01-01: ids stay below 2**53 for ~69 years
 _INDEX_NAME_MAX = 255
+_STRATEGY_MAX = 32
 
 
 def new_object_id() -> int:
@@ -87,6 +89,8 @@ class Uploader:
             raise too_large(self.limit_for(spec.kind))
         if spec.ingest_index is not None and len(spec.ingest_index) > _INDEX_NAME_MAX:
             raise InvalidArgument("index_name is too long", field="index_name")
+        if len(spec.chunking_strategy) > _STRATEGY_MAX:
+            raise InvalidArgument("chunking_strategy is too long", field="chunking_strategy")
         if spec.sha256 and (len(spec.sha256) != 64 or any(c not in "0123456789abcdef" for c in spec.sha256.lower())):
             raise InvalidArgument("sha256 must be a hex digest", field="sha256")
         if spec.transcribe and spec.kind != KIND_VOICE:
@@ -128,7 +132,8 @@ class Uploader:
                 f"unsupported file type; allowed: {allowed}", reason="unsupported_type", field=spec.unsupported_field
             )
         if spec.kind == KIND_AUTO:
-            return KIND_IMAGE if sniffed.is_image else KIND_FILE
+            # Audio is a voice object whatever route it came through, so an ingest intent reaches its transcript.
+            return KIND_IMAGE if sniffed.is_image else KIND_VOICE if sniffed.voice_format else KIND_FILE
         return spec.kind
 
     async def put(self, *, principal: Principal, spec: UploadSpec, chunks: AsyncIterator[bytes]) -> StoredObject:
@@ -186,7 +191,12 @@ class Uploader:
         sha256: str,
     ) -> StoredObject:
         ingest_task = new_task_id() if spec.ingest_index is not None else ""
-        transcribe_task = new_task_id() if spec.transcribe else ""
+        # A voice object is indexed through its transcript: an ingest intent needs one, and waits for it.
+        transcribe = spec.transcribe or (kind == KIND_VOICE and bool(ingest_task))
+        transcribe_task = new_task_id() if transcribe else ""
+        parse_status = "none"
+        if ingest_task:
+            parse_status = TRANSCRIBING if transcribe else INGEST_QUEUED
         row = await self.store.update(
             object_id=row.id,
             changes={
@@ -197,23 +207,17 @@ class Uploader:
                 "kind": kind,
                 "ingest_task_id": ingest_task,
                 "ingest_index_name": spec.ingest_index or "",
+                "ingest_chunking": spec.chunking_strategy or "basic",
                 "transcribe_task_id": transcribe_task,
-                "parse_status": "queued" if ingest_task else "none",
+                "transcript_status": QUEUED if transcribe else NONE,
+                "parse_status": parse_status,
                 "state": READY,
             },
         )
         owner = {"user_id": principal.user_id, "company_id": principal.company_id}
         try:
-            if ingest_task:
-                payload = {
-                    "task_id": ingest_task,
-                    "file_id": str(row.id),
-                    "index_name": spec.ingest_index or "",
-                    "chunking_strategy": spec.chunking_strategy or "basic",
-                    **owner,
-                    "source": "file",
-                }
-                await self.bus.task(subject=INGEST_SUBJECT, payload=payload, task_id=ingest_task)
+            if parse_status == INGEST_QUEUED:
+                await self.bus.task(subject=INGEST_SUBJECT, payload=ingest_payload(row), task_id=ingest_task)
             if transcribe_task:
                 voice = {"task_id": transcribe_task, "file_id": str(row.id), "language": "", **owner, "source": "file"}
                 await self.bus.task(subject=TRANSCRIBE_SUBJECT, payload=voice, task_id=transcribe_task)
