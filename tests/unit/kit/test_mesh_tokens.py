@@ -51,7 +51,7 @@ def pem(key: Ed25519PrivateKey) -> str:
 
 
 def test_a_gateway_credential_reaches_its_service_and_the_peers_it_calls() -> None:
-    assert set(mt.reach("chat")) == {"chat", "apps", "retrieval", "files"}
+    assert set(mt.reach("chat")) == {"chat", "apps", "retrieval", "files", "voice"}
     assert mt.reach("identity") == ("identity",)
     token = gateway_signer().for_call(mt.encode_principal(ALICE), "chat")
     for service in ("chat", "retrieval", "files", "apps"):
