@@ -8,6 +8,7 @@ import structlog
 from meshconsole.apps.v1 import apps_pb2_grpc
 from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 from meshconsole.retrieval.v1 import retrieval_pb2_grpc
+from meshconsole.voice.v1 import voice_pb2_grpc
 
 from services.chat.agents.servicer import AgentServicer
 from services.chat.app_config import AppConfigReader
@@ -109,7 +110,14 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         "settings": settings,
     }
     insights = InsightsService(**domain)
-    lbai = LbaiChat(generation=generation, apps=app_configs.stub, timeout_s=settings.grpc_deadline_s)
+    voice_channel = create_channel(settings.service_addr("voice"))
+    lbai = LbaiChat(
+        generation=generation,
+        apps=app_configs.stub,
+        voice=voice_pb2_grpc.VoiceServiceStub(voice_channel),
+        timeout_s=settings.grpc_deadline_s,
+        transcribe_timeout_s=settings.chat_transcribe_timeout_s,
+    )
     servicers = {
         "GenerationService": GenerationServicer(generation=generation, lbai=lbai),
         "AgentService": AgentServicer(app_configs=app_configs),
@@ -138,6 +146,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         await upstream.close()
         await apps_channel.close()
         await retrieval_channel.close()
+        await voice_channel.close()
         await engine.dispose()
 
     return ServiceProcess(server=server, port=port, health=health, on_shutdown=[close]), generation

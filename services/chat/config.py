@@ -29,6 +29,8 @@ class ChatSettings(MeshSettings):
     # How often a streaming answer's text is saved, so a process killed mid-answer keeps what the client saw.
     chat_checkpoint_s: float = 3.0
     chat_app_config_cache_s: float = 60.0
+    # How long an lbai voice question may wait for its transcript (voice.TranscribeFile).
+    chat_transcribe_timeout_s: float = 120.0
 
     @field_validator("model_endpoint_networks")
     @classmethod

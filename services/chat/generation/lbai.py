@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
+from meshconsole.voice.v1 import voice_pb2, voice_pb2_grpc
 
 from services.chat.generation.core import GenerationService, GenerationSpec
 from services.kit import grpc_client
@@ -57,7 +58,16 @@ def mark_instruction(mark_type: int) -> tuple[str, str]:
 
 
 MAX_IMAGES, MAX_DOCUMENTS = 6, 1  # per question, as lbai's client allows
-IMAGE_KIND, DOCUMENT_KIND = 2, 1
+IMAGE_KIND, DOCUMENT_KIND, VOICE_KIND = 2, 1, 3
+QUESTION_FIELD = "user_question.content"
+
+
+@dataclass(frozen=True)
+class UserQuestion:
+    """lbai user_question: typed text (type 0), or the id of a voice file to transcribe first (type 1)."""
+
+    text: str = ""
+    voice_file_id: str = ""
 
 
 def check_attachments(attachments: list[dict[str, Any]]) -> None:
@@ -72,10 +82,41 @@ def check_attachments(attachments: list[dict[str, Any]]) -> None:
 class LbaiChat:
     """Turns lbai requests into generations on the session's app and conversation."""
 
-    def __init__(self, *, generation: GenerationService, apps: apps_pb2_grpc.AppsServiceStub, timeout_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        generation: GenerationService,
+        apps: apps_pb2_grpc.AppsServiceStub,
+        voice: voice_pb2_grpc.VoiceServiceStub,
+        timeout_s: float,
+        transcribe_timeout_s: float,
+    ) -> None:
         self.generation = generation
         self.apps = apps
+        self.voice = voice
         self.timeout_s = timeout_s
+        self.transcribe_timeout_s = timeout_s if transcribe_timeout_s <= 0 else transcribe_timeout_s
+
+    async def _asked(self, *, principal: Principal, question: UserQuestion) -> str:
+        """The question's text: as typed, or the voice file's transcript (heard through voice, as the user)."""
+        if not question.voice_file_id:
+            return question.text
+        file_id = question.voice_file_id.strip()
+        if not file_id:
+            raise InvalidArgument("a voice question needs the voice file's id", field=QUESTION_FIELD)
+        request = voice_pb2.TranscribeFileRequest(object_id=file_id)
+        try:
+            transcript = await grpc_client.unary(
+                self.voice.TranscribeFile, request, timeout_s=self.transcribe_timeout_s, principal=principal
+            )
+        except NotFound:
+            raise NotFound("voice file not found", reason="voice_file_not_found", field=QUESTION_FIELD) from None
+        except (InvalidArgument, FailedPrecondition) as error:
+            message = f"the voice file could not be transcribed: {error.message}"
+            raise InvalidArgument(message, reason=error.reason, field=QUESTION_FIELD) from None
+        if not transcript.text.strip():
+            raise InvalidArgument("no speech was heard in the voice file", reason="no_speech", field=QUESTION_FIELD)
+        return str(transcript.text).strip()
 
     async def _session(self, *, principal: Principal, session_id: str) -> apps_pb2.ChatSession:
         if not session_id.strip():
@@ -105,18 +146,23 @@ class LbaiChat:
         *,
         principal: Principal,
         session_id: str,
-        question: str,
+        asked: UserQuestion,
         mark_type: int,
         attachments: list[dict[str, Any]],
         mini_program_only: bool,
     ) -> SessionReply:
-        """One question in a session; the answer comes back whole, diagrams tagged with their text_type."""
+        """One question in a session; the answer comes back whole, diagrams tagged with their text_type.
+
+        A voice question is answered as its transcript, which the history keeps as the question (with the voice
+        file attached as file_type 3).
+        """
         check_attachments(attachments)
         session = await self._session(principal=principal, session_id=session_id)
         if session.role == apps_pb2.SESSION_ROLE_COMMAND:
             raise InvalidArgument("this is a command session: use /miniProgram/create", field="session_id")
         if mini_program_only and session.session_type == apps_pb2.SESSION_TYPE_PARTNER:
             raise NotFound("mini program session not found", reason="session_not_found")
+        question = await self._asked(principal=principal, question=asked)
         if not question.strip():
             raise InvalidArgument("user_question.content must not be empty", field="user_question.content")
         instruction, text_type = mark_instruction(mark_type)
@@ -129,18 +175,21 @@ class LbaiChat:
             conversation_id=session_id,
             ensure_conversation=True,
             text_type=text_type,
-            attachments=attachments,
+            attachments=attachments + _voice_attachment(asked),
             display_query=question,
         )
         return await self._whole(principal=principal, spec=spec)
 
-    async def build_mini_program(self, *, principal: Principal, command_session_id: str, question: str) -> SessionReply:
+    async def build_mini_program(
+        self, *, principal: Principal, command_session_id: str, asked: UserQuestion
+    ) -> SessionReply:
         """Design the mini program by chat and save what the model proposes."""
         session = await self._session(principal=principal, session_id=command_session_id)
         if session.role != apps_pb2.SESSION_ROLE_COMMAND:
             raise InvalidArgument(
                 "command_session_id must be a mini program's command session", field="command_session_id"
             )
+        question = await self._asked(principal=principal, question=asked)
         if not question.strip():
             raise InvalidArgument("user_question.content must not be empty", field="user_question.content")
         spec = GenerationSpec(
@@ -174,10 +223,8 @@ def _proposed_settings(answer: str) -> dict[str, str]:
     return {k: str(v)[:4000] for k, v in data.items() if k in SETTING_KEYS and isinstance(v, str | int | float)}
 
 
-def require_text_question(*, question_type: str) -> None:
-    """Voice questions need the voice service's transcription, which this deployment does not run yet."""
-    if question_type == "voice":
-        raise FailedPrecondition(
-            "voice questions need the voice service's transcription, which is not available yet",
-            reason="voice_unavailable",
-        )
+def _voice_attachment(asked: UserQuestion) -> list[dict[str, Any]]:
+    """A voice question's file, kept with the question so the history shows what was said."""
+    if not asked.voice_file_id:
+        return []
+    return [{"file_id": asked.voice_file_id.strip(), "url": "", "file_type": VOICE_KIND, "name": ""}]

@@ -11,7 +11,7 @@ from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 from services.chat.conversations.shapes import ORIGIN_NAMES
 from services.chat.generation.coalesce import coalesced
 from services.chat.generation.core import GenerationService, GenerationSpec, StreamEvent
-from services.chat.generation.lbai import LbaiChat, SessionReply, require_text_question
+from services.chat.generation.lbai import LbaiChat, SessionReply, UserQuestion
 from services.chat.generation.prompt import Turn
 from services.kit.context import require_principal
 
@@ -87,10 +87,10 @@ def _resources(resources: list[dict[str, Any]]) -> list[chat_pb2.RetrieverResour
     return [json_format.ParseDict(r, chat_pb2.RetrieverResource(), ignore_unknown_fields=True) for r in resources]
 
 
-def _question(request: Any) -> str:
-    which = request.user_question.WhichOneof("question")
-    require_text_question(question_type="voice" if which == "voice_file_id" else "text")
-    return str(request.user_question.text)
+def _question(request: Any) -> UserQuestion:
+    if request.user_question.WhichOneof("question") == "voice_file_id":
+        return UserQuestion(voice_file_id=str(request.user_question.voice_file_id))
+    return UserQuestion(text=str(request.user_question.text))
 
 
 def _attachments(request: chat_pb2.SessionChatRequest) -> list[dict[str, Any]]:
@@ -137,7 +137,7 @@ class GenerationServicer(chat_pb2_grpc.GenerationServiceServicer):
         reply = await self.lbai.chat(
             principal=caller(),
             session_id=request.session_id,
-            question=_question(request),
+            asked=_question(request),
             mark_type=int(request.mark_type),
             attachments=_attachments(request),
             mini_program_only=False,
@@ -148,7 +148,7 @@ class GenerationServicer(chat_pb2_grpc.GenerationServiceServicer):
         reply = await self.lbai.chat(
             principal=caller(),
             session_id=request.session_id,
-            question=_question(request),
+            asked=_question(request),
             mark_type=int(request.mark_type),
             attachments=_attachments(request),
             mini_program_only=True,
@@ -159,6 +159,6 @@ class GenerationServicer(chat_pb2_grpc.GenerationServiceServicer):
         self, request: chat_pb2.BuildMiniProgramRequest, context: Any
     ) -> chat_pb2.SessionChatReply:
         reply = await self.lbai.build_mini_program(
-            principal=caller(), command_session_id=request.command_session_id, question=_question(request)
+            principal=caller(), command_session_id=request.command_session_id, asked=_question(request)
         )
         return _reply(reply)
