@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,6 +25,8 @@ class Delta:
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    # Raw `delta.tool_calls` fragments (index, id, function name, a piece of the arguments), merged by the agent.
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 def guarded_openai(
@@ -81,7 +83,7 @@ class UpstreamClients:
         self,
         model: ResolvedModel,
         *,
-        messages: list[dict[str, str]],
+        messages: Sequence[Mapping[str, Any]],
         params: dict[str, Any],
         stop: asyncio.Event,
     ) -> AsyncIterator[Delta]:
@@ -163,6 +165,7 @@ def _parse_chunk(data: str) -> Delta | None:
         delta.content = part.get("content") or ""
         delta.reasoning = part.get("reasoning_content") or part.get("reasoning") or part.get("reason_content") or ""
         delta.finish_reason = choice.get("finish_reason")
+        delta.tool_calls = part.get("tool_calls") or None
     usage = chunk.get("usage")
     if usage:
         delta.prompt_tokens = usage.get("prompt_tokens")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import math
 import random
@@ -23,8 +24,22 @@ from starlette.routing import Route
 
 
 @dataclass
+class ToolCallScript:
+    """One tool call the upstream makes; its JSON arguments go out in `pieces` fragments, as real models send them."""
+
+    name: str
+    arguments: str = "{}"
+    id: str = ""
+    pieces: int = 3
+
+
+@dataclass
 class Script:
-    """How the upstream answers one chat completion request."""
+    """How the upstream answers one chat completion request.
+
+    "{observation}" in a content chunk becomes the last tool result the request carries (a `tool` message, or the
+    text after the last "Observation:" of a ReAct transcript), so a test sees the answer use it.
+    """
 
     chunks: list[str] = field(default_factory=lambda: ["Hello", " from", " the", " upstream", "."])
     reasoning: list[str] = field(default_factory=list)
@@ -36,6 +51,11 @@ class Script:
     prompt_tokens: int = 11
     finish_reason: str = "stop"
     reasoning_field: str = "reasoning_content"
+    # Tool calls after the content (finish_reason becomes "tool_calls"); interleave sends parallel calls' fragments
+    # in turns, so a client must merge them by index.
+    tool_calls: list[ToolCallScript] = field(default_factory=list)
+    interleave: bool = False
+    hang_s: float = 0.0  # wait this long before the first byte (a model that hangs)
 
 
 @dataclass
@@ -113,6 +133,9 @@ class ScriptedUpstream:
             record = Recorded(request.url.path, body, dict(request.headers), time.monotonic())
             self.requests.append(record)
             script = self.scripts.popleft() if self.scripts else self.by_model.get(body.get("model", ""), self.default)
+            script = _with_observation(script, body)
+            if script.hang_s:
+                await asyncio.sleep(script.hang_s)
             if script.status != 200:
                 return _error(script.status, script.error_message, "server_error")
             if body.get("stream"):
@@ -135,13 +158,18 @@ class ScriptedUpstream:
         message: dict[str, Any] = {"role": "assistant", "content": "".join(script.chunks)}
         if script.reasoning:
             message[script.reasoning_field] = "".join(script.reasoning)
+        if script.tool_calls:
+            message["tool_calls"] = [
+                {"id": _call_id(c, i), "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for i, c in enumerate(script.tool_calls)
+            ]
         completion_tokens = len(script.chunks) + len(script.reasoning)
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
-            "choices": [{"index": 0, "message": message, "finish_reason": script.finish_reason}],
+            "choices": [{"index": 0, "message": message, "finish_reason": _finish(script)}],
             "usage": _usage(script.prompt_tokens, completion_tokens),
         }
 
@@ -174,7 +202,11 @@ class ScriptedUpstream:
                     await asyncio.sleep(script.delay_s)
                 record.chunks_sent += 1
                 yield frame({"content": piece})
-            yield frame({}, script.finish_reason)
+            for fragment in _tool_call_fragments(script):
+                if script.delay_s:
+                    await asyncio.sleep(script.delay_s)
+                yield frame({"tool_calls": [fragment]})
+            yield frame({}, _finish(script))
             if include_usage:
                 usage = {
                     "id": chunk_id,
@@ -219,6 +251,55 @@ class ScriptedUpstream:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _call_id(call: ToolCallScript, index: int) -> str:
+    return call.id or f"call_{index}_{call.name}"
+
+
+def _finish(script: Script) -> str:
+    return "tool_calls" if script.tool_calls and script.finish_reason == "stop" else script.finish_reason
+
+
+def _tool_call_fragments(script: Script) -> list[dict[str, Any]]:
+    """OpenAI's streamed tool calls: a head (index, id, name) then argument pieces that carry only the index."""
+    per_call: list[list[dict[str, Any]]] = []
+    for index, call in enumerate(script.tool_calls):
+        size = max(1, -(-len(call.arguments) // max(1, call.pieces)))
+        pieces = [call.arguments[i : i + size] for i in range(0, len(call.arguments), size)] or [""]
+        head = {
+            "index": index,
+            "id": _call_id(call, index),
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
+        per_call.append([head, *({"index": index, "function": {"arguments": p}} for p in pieces)])
+    if not script.interleave:
+        return [f for fragments in per_call for f in fragments]
+    out: list[dict[str, Any]] = []
+    for turn in range(max((len(f) for f in per_call), default=0)):
+        out.extend(fragments[turn] for fragments in per_call if turn < len(fragments))
+    return out
+
+
+def last_observation(body: dict[str, Any]) -> str:
+    """The last tool result a chat request carries: a `tool` message, or a ReAct transcript's last Observation."""
+    for message in reversed(body.get("messages") or []):
+        content = message.get("content")
+        text = content if isinstance(content, str) else ""
+        if message.get("role") == "tool":
+            return text
+        if "Observation:" in text:
+            return text.rsplit("Observation:", 1)[1].strip()
+    return ""
+
+
+def _with_observation(script: Script, body: dict[str, Any]) -> Script:
+    if not any("{observation}" in chunk for chunk in script.chunks):
+        return script
+    observation = last_observation(body)
+    chunks = [chunk.replace("{observation}", observation) for chunk in script.chunks]
+    return dataclasses.replace(script, chunks=chunks)
 
 
 def _usage(prompt: int, completion: int) -> dict[str, int]:
