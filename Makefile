@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 NODE_TOOLS := tools/node/node_modules/.package-lock.json
 
-.PHONY: install lock lock-check run test test-fast bench fuzz proto proto-check lint up down clean
+.PHONY: install lock lock-check run demo test test-fast bench fuzz proto proto-check lint up down clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -37,6 +37,10 @@ lock-check: | $(UV)
 
 run: $(STAMP)
 	$(PY) -m deploy.local.launcher
+
+# `make run` plus a scripted OpenAI-compatible upstream that echoes, as the default model: no network, no key.
+demo: $(STAMP)
+	$(PY) -m deploy.local.demo
 
 test: $(STAMP) $(NODE_TOOLS)
 	$(PY) -m pytest -q -m "not bench"

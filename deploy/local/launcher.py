@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -18,6 +18,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from deploy.local.console import ready_banner, watch_parent_interrupt
 from deploy.local.supervisor import ChildProcess, RestartPolicy, ServerUnit, Supervisor
 from services.kit.embedded import NatsServer, ValkeyServer, free_port, set_parent_death_signal
 from services.kit.mesh_tls import MeshTls
@@ -268,11 +269,10 @@ def _serving(channel: grpc.Channel) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
-def main() -> int:
-    """`make run`: start the mesh in the foreground until Ctrl-C, SIGTERM, or the parent (make) goes away."""
+def run(config: LaunchConfig, *, notes: Sequence[tuple[str, str]] = ()) -> int:
+    """Start the mesh in the foreground until Ctrl-C, SIGTERM, or the parent (make) goes away; the exit code."""
     # A parent that ends without passing a signal on (a SIGKILLed make, a closed terminal) stops us too.
     set_parent_death_signal(signal.SIGTERM, expected_parent=os.getppid())
-    config = LaunchConfig.from_env()
     mesh = Mesh(config)
     stopping = threading.Event()
 
@@ -281,6 +281,8 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    # `kill -INT <make>` reaches make alone, and make then waits for us forever: notice it and stop.
+    watch_parent_interrupt(stopping)
     try:
         mesh.start(cancel=stopping)
     except MeshStartError as error:
@@ -289,13 +291,7 @@ def main() -> int:
             return 0
         sys.stderr.write(f"MeshConsole did not start: {error}\n")
         return 1
-    sys.stdout.write(f"MeshConsole gateway listening on {mesh.base_url}  (data in {mesh.data_dir})\n")
-    if mesh.generated_admin_password:
-        sys.stdout.write(
-            f"Admin account {config.admin_account or 'admin@meshconsole.local'} "
-            f"password (shown once, kept in {mesh.data_dir / 'admin_password'}): "
-            f"{mesh.generated_admin_password}\n"
-        )
+    sys.stdout.write(ready_banner(mesh, notes=notes, color=sys.stdout.isatty()))
     sys.stdout.flush()
     while not stopping.is_set() and not mesh.supervisor.finished.is_set():
         stopping.wait(0.5)
@@ -305,6 +301,11 @@ def main() -> int:
         return 1
     sys.stdout.write("MeshConsole stopped\n")
     return 0
+
+
+def main() -> int:
+    """`make run`: the mesh as MESH_* and OPENAI_* describe it."""
+    return run(LaunchConfig.from_env())
 
 
 if __name__ == "__main__":
