@@ -6,12 +6,15 @@ import uvicorn
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app
+from gateway.sockets import install_log_redaction
 from services.kit.logging import configure_logging
 
 
 def main() -> None:
     settings = GatewaySettings()
     configure_logging(service="gateway", level=settings.log_level)
+    # uvicorn logs WebSocket paths with their query, where browsers put their token.
+    install_log_redaction()
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -11,6 +11,7 @@ from meshconsole.files.v1 import files_pb2_grpc
 from meshconsole.identity.v1 import identity_pb2_grpc
 from meshconsole.meetings.v1 import meetings_pb2_grpc
 from meshconsole.retrieval.v1 import retrieval_pb2_grpc
+from meshconsole.voice.v1 import voice_pb2_grpc
 
 from services.kit import grpc_client
 from services.kit.context import Principal
@@ -40,6 +41,7 @@ class ServiceClients:
         self.models = chat_pb2_grpc.ModelRegistryServiceStub(chat)
         self.files = files_pb2_grpc.FilesServiceStub(self.channels["files"])
         self.retrieval = retrieval_pb2_grpc.RetrievalServiceStub(self.channels["retrieval"])
+        self.voice = voice_pb2_grpc.VoiceServiceStub(self.channels["voice"])
         self.meetings = meetings_pb2_grpc.MeetingsServiceStub(self.channels["meetings"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self.channels.items()}
 

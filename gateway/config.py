@@ -23,6 +23,13 @@ class GatewaySettings(MeshSettings):
     # JSON nesting deeper than this is refused at the edge (a protobuf Struct stops decoding past ~33 levels).
     gateway_max_json_depth: int = 32
     gateway_stream_timeout_s: float = 900.0
+    # Voice WebSockets (/api/voice/stt/ws, /api/voice/tts/ws): bytes per binary frame, characters per TTS text,
+    # audio bytes per STT session, a session's length, and how long a socket may stay silent.
+    gateway_voice_max_frame_kb: int = 256
+    gateway_voice_max_text_chars: int = 10_000
+    gateway_voice_max_audio_mb: int = 25
+    gateway_voice_max_session_s: float = 600.0
+    gateway_voice_idle_s: float = 30.0
     # Proxies whose X-Forwarded-For is trusted for the client IP (per-IP login limits behind an Ingress).
     forwarded_allow_ips: str = "127.0.0.1"
     # Where clients reach the mesh (download URLs, Dify's app_base_url); never taken from the request's Host.

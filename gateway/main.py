@@ -26,6 +26,7 @@ from gateway.dialects.lbai import envelope as lbai_envelope
 from gateway.dialects.lbai import meetings as lbai_meetings
 from gateway.dialects.lbai import mini_programs as lbai_mini_programs
 from gateway.dialects.lbai import training as lbai_training
+from gateway.dialects.lbai import voice as lbai_voice
 from gateway.dialects.nexent import agent as nexent_agent
 from gateway.dialects.nexent import config as nexent_config
 from gateway.dialects.nexent import conversations as nexent_conversations
@@ -36,6 +37,8 @@ from gateway.dialects.nexent import models as nexent_models
 from gateway.dialects.nexent import preprocess as nexent_preprocess
 from gateway.dialects.nexent import proxy as nexent_proxy
 from gateway.dialects.nexent import tasks as nexent_tasks
+from gateway.dialects.nexent import voice_stt as nexent_voice_stt
+from gateway.dialects.nexent import voice_tts as nexent_voice_tts
 from gateway.dialects.nextconsole import app_run as nextconsole_app_run
 from gateway.dialects.nextconsole import downloads as nextconsole_downloads
 from gateway.dialects.nextconsole import envelope as nextconsole_envelope
@@ -77,12 +80,15 @@ DIALECT_ROUTERS = (
     nexent_preprocess.router,
     nexent_proxy.router,
     nexent_tasks.router,
+    nexent_voice_stt.router,
+    nexent_voice_tts.router,
     # lbai
     lbai_chat.router,
     lbai_cloud_space.router,
     lbai_meetings.router,
     lbai_mini_programs.router,
     lbai_training.router,
+    lbai_voice.router,
 )
 
 

@@ -115,3 +115,22 @@ class TrainingTask(BaseModel):
     trainedStatus: int = Field(description="0 waiting, 1 training, 2 done, 3 failed")
     fileUrl: str
     errorMessage: str | None
+
+
+class SpeechUrl(BaseModel):
+    """/tts: the .mp3's URL once the audio is ready, "" until then (poll again with the same message)."""
+
+    url: str
+
+
+class VoiceInfo(BaseModel):
+    """/trainingSpace/voiceInfo: a voice file and the text parsed from it."""
+
+    fileId: str
+    fileName: str
+    fileUrl: str
+    format: str
+    durationMs: int = Field(description="the audio's length, once transcribed (0 before)")
+    parseStatus: int = Field(description="0 not transcribed (voiceType 1), 1 transcribing, 2 done, 3 failed")
+    text: str | None = Field(description="the transcript once parseStatus is 2, else null")
+    errorMessage: str | None = Field(description="why transcription failed (parseStatus 3), else null")
