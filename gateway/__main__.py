@@ -12,7 +12,7 @@ from services.kit.logging import configure_logging
 
 def main() -> None:
     settings = GatewaySettings()
-    configure_logging(service="gateway", level=settings.log_level)
+    configure_logging(service="gateway", level=settings.log_level, log_format=settings.log_format)
     # uvicorn logs WebSocket paths with their query, where browsers put their token.
     install_log_redaction()
     uvicorn.run(

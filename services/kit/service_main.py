@@ -46,7 +46,7 @@ def run_service(
     build: Callable[[str], Awaitable[ServiceProcess]],
 ) -> None:
     """Configure logging and mesh security, build the service on MESH_GRPC_BIND_HOST:MESH_GRPC_PORT, serve, drain."""
-    configure_logging(service=name, level=settings.log_level)
+    configure_logging(service=name, level=settings.log_level, log_format=settings.log_format)
     # Before build: the service's server and its channels to peers use the process's security.
     mesh_tokens.install(MeshSecurity.for_service(name, settings))
 

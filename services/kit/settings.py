@@ -36,6 +36,10 @@ class MeshSettings(WorkSettings):
 
     env: Literal["dev", "production"] = "dev"
     log_level: str = "INFO"
+    # `console` (for people), `json` (one object per line), or `auto`: console on a terminal, JSON otherwise.
+    log_format: Literal["auto", "console", "json"] = "auto"
+    # A service's Prometheus /metrics port (0: none); the gateway serves /metrics on its own HTTP port.
+    metrics_port: int = 0
     data_dir: Path = Path(".data")
     timezone: str = "UTC"
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pty
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,26 +45,48 @@ class Made:
         self.process.wait(timeout=30)
 
 
+def _copy_terminal(master: int, sink: Path) -> None:
+    """Copy what the processes write to the pseudo-terminal into a file, until every writer has closed it."""
+    with open(sink, "ab") as out:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the last writer closed the terminal
+                break
+            if not data:
+                break
+            out.write(data)
+            out.flush()
+    os.close(master)
+
+
 @contextlib.contextmanager
-def made(target: str, tmp_path: Path, **settings: str) -> Iterator[Made]:
-    """Run `make <target>` until it prints that the gateway listens; kill whatever is left afterwards."""
+def made(target: str, tmp_path: Path, *, terminal: bool = False, **settings: str) -> Iterator[Made]:
+    """Run `make <target>` until it prints that the gateway listens; kill whatever is left afterwards.
+
+    With terminal=True its output goes to a pseudo-terminal, as when a person runs it.
+    """
     port = free_port()
     # Make's own variables from an outer `make test` would change how this make behaves.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MESH_", "OPENAI_", "MAKE", "MFLAGS"))}
     data_dir = tmp_path / "data"
     env.update(MESH_PORT=str(port), MESH_DATA_DIR=str(data_dir), **settings)
     output = tmp_path / f"make-{target}.out"
-    with open(output, "wb") as sink:
-        # A default SIGINT disposition, as at a terminal (a background job of a script would ignore it).
-        process = subprocess.Popen(
-            ["make", "-s", target],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            restore_signals=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
+    output.touch()
+    master, sink = pty.openpty() if terminal else (-1, os.open(output, os.O_WRONLY))
+    # A default SIGINT disposition, as at a terminal (a background job of a script would ignore it).
+    process = subprocess.Popen(
+        ["make", "-s", target],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
+        restore_signals=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    os.close(sink)
+    if terminal:
+        threading.Thread(target=_copy_terminal, args=(master, output), daemon=True).start()
     running = Made(process, output, f"http://127.0.0.1:{port}", data_dir)
     started: list[psutil.Process] = []
     try:

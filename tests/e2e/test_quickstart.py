@@ -59,10 +59,13 @@ def openai_sdk_example(mesh: Made, walkthrough_output: str) -> str:
 
 
 def test_make_demo_answers_every_dialect_offline_and_stops_on_sigint_to_make(tmp_path: Path) -> None:
-    with made("demo", tmp_path) as mesh:
-        banner = mesh.text().rsplit("MeshConsole gateway listening on", 1)[1]
+    with made("demo", tmp_path, terminal=True) as mesh:
+        before, banner = mesh.text().rsplit("MeshConsole gateway listening on", 1)
         assert DEMO_MODEL in banner and f"{mesh.base_url}/docs" in banner
         assert str(mesh.data_dir / "admin_password") in banner
+        # On a terminal the logs are lines for people (structlog's console renderer), not JSON.
+        logs = [line for line in before.splitlines() if "gateway_started" in line]
+        assert logs and not any(line.lstrip().startswith("{") for line in logs), before[-2000:]
         output = walkthrough(mesh)
         got = answers(output)
         for (dialect, text), question in zip(got.items(), QUESTIONS, strict=True):
