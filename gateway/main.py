@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from gateway.auth import Authenticator
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
+from gateway.dialects.admin import queues as admin_queues
 from gateway.dialects.admin import routes as admin
 from gateway.dialects.dify import app_config as dify_app_config
 from gateway.dialects.dify import apps as dify_apps
@@ -133,6 +134,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app, mapper)
     app.include_router(admin.probes)
     app.include_router(admin.router)
+    app.include_router(admin_queues.router)
     for router in DIALECT_ROUTERS:
         app.include_router(router)
     install_openapi(app)

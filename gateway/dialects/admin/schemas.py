@@ -76,3 +76,25 @@ class AdminStatus(BaseModel):
     status: str
     services: dict[str, str]
     dependencies: dict[str, str]
+
+
+class AdminConsumer(BaseModel):
+    """A durable consumer's backlog: not yet delivered, delivered but not acknowledged, delivered more than once."""
+
+    name: str
+    pending: int
+    in_flight: int
+    redelivered: int
+
+
+class AdminStream(BaseModel):
+    name: str
+    messages: int
+    consumers: list[AdminConsumer]
+
+
+class AdminQueues(BaseModel):
+    """JetStream streams with their consumers, and the number of dead letters in MESH_DLQ."""
+
+    streams: list[AdminStream]
+    dead_letters: int
