@@ -26,6 +26,7 @@ from gateway.dialects.lbai import cloud_space as lbai_cloud_space
 from gateway.dialects.lbai import envelope as lbai_envelope
 from gateway.dialects.lbai import meetings as lbai_meetings
 from gateway.dialects.lbai import mini_programs as lbai_mini_programs
+from gateway.dialects.lbai import stock as lbai_stock
 from gateway.dialects.lbai import training as lbai_training
 from gateway.dialects.lbai import voice as lbai_voice
 from gateway.dialects.nexent import agent as nexent_agent
@@ -85,6 +86,7 @@ DIALECT_ROUTERS = (
     nexent_voice_tts.router,
     # lbai
     lbai_chat.router,
+    lbai_stock.router,
     lbai_cloud_space.router,
     lbai_meetings.router,
     lbai_mini_programs.router,

@@ -7,10 +7,14 @@ from typing import Any
 import structlog
 from meshconsole.apps.v1 import apps_pb2_grpc
 from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
+from meshconsole.files.v1 import files_pb2_grpc
 from meshconsole.retrieval.v1 import retrieval_pb2_grpc
 from meshconsole.voice.v1 import voice_pb2_grpc
 
+from services.chat.agents.runtime import AgentRuntime
 from services.chat.agents.servicer import AgentServicer
+from services.chat.agents.settings import AgentSettings
+from services.chat.agents.stocks.market import market_data
 from services.chat.app_config import AppConfigReader
 from services.chat.config import ChatSettings
 from services.chat.conversations.messages import MessageService
@@ -74,6 +78,16 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         connect_timeout_s=settings.chat_upstream_connect_timeout_s,
         policy=settings.model_endpoint_policy(),
     )
+    files_channel = create_channel(settings.service_addr("files"))
+    agent_settings = AgentSettings()
+    agents = AgentRuntime(
+        settings=agent_settings,
+        upstream=upstream,
+        retrieval=knowledge.stub,
+        files=files_pb2_grpc.FilesServiceStub(files_channel),
+        market=market_data(agent_settings),
+        timeout_s=settings.grpc_deadline_s,
+    )
     generation = GenerationService(
         settings=settings,
         store=store,
@@ -82,6 +96,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         tasks=tasks,
         app_configs=app_configs,
         knowledge=knowledge,
+        agents=agents,
     )
 
     async def on_app_deleted(task: Any) -> None:
@@ -118,9 +133,11 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         timeout_s=settings.grpc_deadline_s,
         transcribe_timeout_s=settings.chat_transcribe_timeout_s,
     )
+    agent_servicer = AgentServicer(app_configs=app_configs, generation=generation, agents=agents, nc=nc)
+    await agent_servicer.attach()
     servicers = {
         "GenerationService": GenerationServicer(generation=generation, lbai=lbai),
-        "AgentService": AgentServicer(app_configs=app_configs),
+        "AgentService": agent_servicer,
         "ConversationService": ConversationServicer(
             conversations=ConversationService(**domain), messages=MessageService(**domain), insights=insights
         ),
@@ -146,6 +163,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         await upstream.close()
         await apps_channel.close()
         await retrieval_channel.close()
+        await files_channel.close()
         await voice_channel.close()
         await engine.dispose()
 

@@ -120,7 +120,7 @@ def _thought(row: chat_pb2.AgentThought, message: chat_pb2.Message) -> dict[str,
         "tool": row.tool,
         "tool_labels": {},
         "tool_input": row.tool_input,
-        "created_at": _seconds(message.created_at),
+        "created_at": row.created_at or _seconds(message.created_at),
         "observation": row.observation,
         "files": list(row.message_files),
     }

@@ -27,7 +27,10 @@ from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/console/api/apps/{app_id}")
 AppId = Annotated[uuid.UUID, Path(description="the app's id")]
-STREAM_DESCRIPTION = "Dify SSE: `message` and `message_end` events, `ping` keep-alives, an `error` event on failure"
+STREAM_DESCRIPTION = (
+    "Dify SSE: `message` and `message_end` events (agent apps: `agent_thought` per step and `agent_message` for the "
+    "answer), `ping` keep-alives, an `error` event on failure"
+)
 
 
 class MessageBody(BaseModel):
@@ -61,13 +64,18 @@ def _error_payload(event: chat_pb2.GenerateEvent | None, error: MeshError) -> di
 
 
 class DifyEvents:
-    """Dify's SSE events: `message` (reasoning wrapped in <think>), `message_end` with usage and sources, `ping`."""
+    """Dify's SSE events: `message` (reasoning wrapped in <think>), `message_end` with usage and sources, `ping`.
+
+    An agent run (its first event is a step) sends `agent_thought` for every step as it begins, calls tools and gets
+    their observations (same id), and its text as `agent_message`, as Dify's agent apps do.
+    """
 
     keepalive = b"event: ping\n\n"
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
         self.thinking = False
+        self.agent = False
 
     def frame(self, item: chat_pb2.GenerateEvent) -> bytes | None:
         kind = item.WhichOneof("event")
@@ -77,15 +85,17 @@ class DifyEvents:
             "message_id": item.message_id,
             "conversation_id": item.conversation_id,
         }
+        if kind == "agent_thought":
+            self.agent = True
+            return _frame({"event": "agent_thought", **base, **agent_thought_event(item.agent_thought)})
         if kind == "text_delta" or kind == "reasoning_delta":
             text = item.text_delta.text if kind == "text_delta" else item.reasoning_delta.text
             if kind == "reasoning_delta" and not self.thinking:
                 text, self.thinking = "<think>\n" + text, True
             elif kind == "text_delta" and self.thinking:
                 text, self.thinking = "\n</think>\n\n" + text, False
-            return _frame(
-                {"event": "message", **base, "mode": self.mode, "answer": text, "created_at": item.created_at}
-            )
+            event = "agent_message" if self.agent else "message"
+            return _frame({"event": event, **base, "mode": self.mode, "answer": text, "created_at": item.created_at})
         if kind == "message_end":
             end = item.message_end
             return _frame({"event": "message_end", **base, "metadata": metadata(end.usage, end.retriever_resources)})
@@ -93,6 +103,21 @@ class DifyEvents:
 
     def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes:
         return _frame(_error_payload(last, error))
+
+
+def agent_thought_event(row: chat_pb2.AgentThought) -> dict[str, Any]:
+    """The fields of Dify's agent_thought event (the message ids come with every event)."""
+    return {
+        "id": row.id,
+        "position": row.position,
+        "thought": row.thought,
+        "observation": row.observation,
+        "tool": row.tool,
+        "tool_labels": {},
+        "tool_input": row.tool_input,
+        "message_files": list(row.message_files),
+        "created_at": row.created_at,
+    }
 
 
 def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:

@@ -134,3 +134,12 @@ class VoiceInfo(BaseModel):
     parseStatus: int = Field(description="0 not transcribed (voiceType 1), 1 transcribing, 2 done, 3 failed")
     text: str | None = Field(description="the transcript once parseStatus is 2, else null")
     errorMessage: str | None = Field(description="why transcription failed (parseStatus 3), else null")
+
+
+class StockAnswer(BaseModel):
+    """POST /stock/info's data: the Markdown answer, the model that wrote its analysis, credits and the request id."""
+
+    answer: str
+    model: str
+    crystalStone: int = 0  # lbai's field names
+    requestId: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
 from typing import Any
 
 import orjson
@@ -13,10 +13,13 @@ from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CurrentPrincipal
+from gateway.clients import ServiceClients
 from gateway.deps import Clients, Settings
 from gateway.dialects.nexent.schemas import ReloadConfig, sse
 from gateway.errors import public_error
-from gateway.streaming import SSE_HEADERS, EventStreamResponse, GenerationStream, open_generation, relay
+from gateway.streaming import SSE_HEADERS, EventStreamResponse, ServerStream, pump
+from services.kit import grpc_client
+from services.kit.context import Principal
 from services.kit.errors import InvalidArgument, MeshError
 
 router = APIRouter(prefix="/api/agent")
@@ -43,53 +46,56 @@ def _frame(kind: str, content: str) -> bytes:
     return b"data: " + orjson.dumps({"type": kind, "content": content}) + b"\n\n"
 
 
+UNIT_NAMES = {
+    number: name.removeprefix("AGENT_EVENT_TYPE_").lower() for name, number in chat_pb2.AgentEventType.items()
+}
+
+
 class AgentFrames:
-    """Nexent's `{"type", "content"}` process frames."""
+    """Nexent's `{"type", "content"}` process frames: the chat service sends the units, this only writes them."""
 
     keepalive = b": keep-alive\n\n"
 
-    def __init__(self, first: chat_pb2.GenerateEvent) -> None:
-        self.first = first
+    def frame(self, item: chat_pb2.AgentEvent) -> bytes | None:
+        kind = UNIT_NAMES.get(item.unit.type)
+        return _frame(kind, item.unit.content) if kind else None
 
-    def frame(self, item: chat_pb2.GenerateEvent) -> bytes | None:
-        kind = item.WhichOneof("event")
-        if kind == "retriever_resources":
-            found = [
-                {
-                    "title": r.title,
-                    "text": r.content,
-                    "source_type": r.source_type or "file",
-                    "filename": r.document_name,
-                    "url": r.url,
-                    "score": r.score,
-                    "score_details": {"accurate": r.score_details.accurate, "semantic": r.score_details.semantic},
-                }
-                for r in item.retriever_resources.resources
-            ]
-            return _frame("search_content", orjson.dumps(found).decode())
-        if kind == "reasoning_delta":
-            return _frame("model_output_thinking", item.reasoning_delta.text)
-        if kind == "text_delta":
-            return _frame("final_answer", item.text_delta.text)
-        if kind == "message_end":
-            usage = item.message_end.usage
-            counts = {
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "total_tokens": usage.total_tokens,
-                "conversation_id": self.first.conversation_id,
-                "message_id": self.first.message_id,
-            }
-            return _frame("token_count", orjson.dumps(counts).decode())
-        return None
-
-    def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes:
+    def error(self, error: MeshError) -> bytes:
         return _frame("error", public_error(error).message)
 
+    def end(self, *, failed: bool) -> bytes:
+        return b""
 
-def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
-    prologue = _frame("agent_new_run", "") + _frame("step_count", "步骤 1")
-    return relay(stream, AgentFrames(stream.first), prologue=prologue)
+
+class AgentRunStream(ServerStream[chat_pb2.AgentEvent]):
+    """A running RunAgent call whose first unit is awaited before the response starts."""
+
+    async def wait_first(self, *, timeout_s: float) -> None:
+        """Wait for the first unit; a failure before it (or the end without one) raises."""
+        async with asyncio.timeout(timeout_s):
+            while not self._buffer:
+                self._ready.clear()
+                await self._ready.wait()
+        first = self._buffer[0]
+        if isinstance(first, MeshError):
+            raise first
+        if not isinstance(first, chat_pb2.AgentEvent):
+            raise MeshError("the agent run ended without events", reason="empty_stream")
+
+
+async def open_run(
+    clients: ServiceClients, request: chat_pb2.RunAgentRequest, *, principal: Principal, timeout_s: float
+) -> AgentRunStream:
+    """Start RunAgent and wait for its first unit (agent_new_run, sent once the conversation is known), so a refusal
+    (an unknown conversation, no model) is an HTTP error in Nexent's envelope rather than an error frame."""
+    call = clients.agents.RunAgent(request, timeout=timeout_s, metadata=grpc_client.outgoing_metadata(principal))
+    stream = AgentRunStream(call)
+    try:
+        await stream.wait_first(timeout_s=timeout_s)
+    except BaseException:
+        stream.cancel()
+        raise
+    return stream
 
 
 @router.post(
@@ -99,7 +105,7 @@ def _stream(stream: GenerationStream) -> AsyncIterator[bytes]:
     responses=sse('Nexent process frames: `data: {"type", "content"}`'),
 )
 async def run_agent(principal: CurrentPrincipal, clients: Clients, settings: Settings, body: AgentRunBody) -> Response:
-    """Run the caller's agent on a query; the answer streams as Nexent process frames."""
+    """Run the caller's agent (its model, knowledge bases and tools) on a query; steps stream as Nexent frames."""
     if not body.query.strip():
         raise InvalidArgument("query must not be empty", field="query")
     files = [
@@ -111,18 +117,15 @@ async def run_agent(principal: CurrentPrincipal, clients: Clients, settings: Set
         )
         for f in body.minio_files
     ]
-    generate = chat_pb2.GenerateRequest(
-        origin=chat_pb2.ORIGIN_NEXENT,
-        mode=chat_pb2.CONVERSATION_MODE_CHAT,
+    run = chat_pb2.RunAgentRequest(
         conversation_id="" if body.conversation_id in (None, "", 0) else str(body.conversation_id),
         query=body.query,
         history=[chat_pb2.InputMessage(role=h.role, content=h.content) for h in body.history],
-        files=files,
+        minio_files=files,
+        is_debug=body.is_debug,
     )
-    stream = await open_generation(
-        clients.generation.Generate, generate, principal=principal, timeout_s=settings.gateway_stream_timeout_s
-    )
-    return EventStreamResponse(_stream(stream), headers=SSE_HEADERS)
+    stream = await open_run(clients, run, principal=principal, timeout_s=settings.gateway_stream_timeout_s)
+    return EventStreamResponse(pump(stream, AgentFrames()), headers=SSE_HEADERS)
 
 
 @router.post("/reload_config", response_model=ReloadConfig)

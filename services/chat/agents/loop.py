@@ -106,7 +106,8 @@ class AgentLoop:
             last = position == self.limits.max_iterations
             if self.react and last and position > 1:
                 history.append({"role": "user", "content": react.FINAL_NOW})
-            turn, reason = _Turn(), ""
+            turn, reason, step = _Turn(), "", Step(position=position)
+            yield AgentDelta(step=step.snapshot())  # the step begins (Nexent step_count)
             try:
                 async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                     stream = self.upstream.stream_chat(
@@ -123,7 +124,6 @@ class AgentLoop:
                 reason = "time_limit"
             self._count(turn, history)
             yield AgentDelta(prompt_tokens=self.totals[0], completion_tokens=self.totals[1])
-            step = Step(position=position)
             calls, wanted = self._calls(turn, step, last=last)
             if stop.is_set():
                 reason = "stopped"

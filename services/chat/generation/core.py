@@ -12,6 +12,10 @@ from typing import Any
 import structlog
 from meshconsole.apps.v1 import apps_pb2
 
+from services.chat.agents.plan import AgentPlan, plan_from_app_config
+from services.chat.agents.runtime import AgentRuntime
+from services.chat.agents.steps import AgentDelta, Step
+from services.chat.agents.units import stored_steps
 from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
 from services.chat.conversations.queries import ConversationQueries
@@ -50,6 +54,7 @@ class GenerationSpec:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     display_query: str = ""  # what to store as the query when the prompt adds instructions
     ephemeral: bool = False  # internal one-off answers: nothing is stored
+    agent: AgentPlan | None = None  # run the agent loop with these tools (else: the app's agent_mode, if on)
 
 
 @dataclass(slots=True)
@@ -71,6 +76,8 @@ class StreamEvent:
     finish_reason: str = ""
     error: MeshError | None = None
     resources: list[dict[str, Any]] = field(default_factory=list)
+    step: Step | None = None  # agent runs: a step started (calls known) or done (observations in)
+    step_done: bool = False
 
 
 class GenerationService:
@@ -86,6 +93,7 @@ class GenerationService:
         tasks: TaskRegistry,
         app_configs: AppConfigReader | None,
         knowledge: KnowledgeReader | None = None,
+        agents: AgentRuntime | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -94,6 +102,7 @@ class GenerationService:
         self.tasks = tasks
         self.app_configs = app_configs
         self.knowledge = knowledge
+        self.agents = agents
         self._pending_starts: dict[str, asyncio.Task[MessageRecord]] = {}
 
     async def _model_config(self, *, principal: Principal, spec: GenerationSpec) -> tuple[dict[str, Any], list[str]]:
@@ -170,6 +179,8 @@ class GenerationService:
         model_name = spec.model or ("" if platform_default else str(app_model.get("name") or ""))
         model = await self.registry.resolve_llm(principal=principal, model_name=model_name)
         params = completion_params(config, spec.params)
+        # Agent apps (and callers that name tools) run the tool loop; their knowledge is a tool, not a pre-search.
+        plan = (spec.agent or plan_from_app_config(config)) if self.agents is not None else None
         if spec.ephemeral:
             conversation_id, is_new = str(uuid.uuid4()), True
         else:
@@ -184,7 +195,7 @@ class GenerationService:
         window, reserve = model.max_tokens or self.settings.chat_context_tokens, int(params.get("max_tokens") or 512)
         resources, mounted = await self._knowledge(
             principal=principal,
-            config=config,
+            config=config if plan is None else {},
             file_ids=knowledge_files,
             query=spec.display_query or spec.query,
             mounted_tokens=max(0, window - reserve) // 2,  # the other half stays for the prompt and history
@@ -235,6 +246,13 @@ class GenerationService:
         if resources:
             yield StreamEvent("resources", *ids, resources=resources)
         stop = self.tasks.register(task_id)
+        steps: dict[str, Step] = {}
+        extra = _ExtraOf(spec, resources, steps) if plan is not None else None
+        source = (
+            self.agents.run(principal=principal, plan=plan, model=model, messages=messages, params=params, stop=stop)
+            if plan is not None and self.agents is not None
+            else self.upstream.stream_chat(model, messages=messages, params=params, stop=stop)
+        )
         answer: list[str] = []
         reasoning: list[str] = []
         usage: dict[str, int] = {}
@@ -245,7 +263,7 @@ class GenerationService:
         next_checkpoint = started + checkpoint_every
         checkpoint: asyncio.Task[None] | None = None
         try:
-            async for delta in self.upstream.stream_chat(model, messages=messages, params=params, stop=stop):
+            async for delta in source:
                 if start_write is not None and (answer or reasoning) and time.perf_counter() >= next_checkpoint:
                     next_checkpoint = time.perf_counter() + checkpoint_every
                     # Off the streaming path: a checkpoint never delays a token, and one at a time is enough.
@@ -265,18 +283,25 @@ class GenerationService:
                     first_token_at = first_token_at or time.perf_counter()
                     answer.append(delta.content)
                     yield StreamEvent("text", *ids, text=delta.content)
+                if isinstance(delta, AgentDelta):
+                    if delta.resources:
+                        resources.extend(delta.resources)
+                        yield StreamEvent("resources", *ids, resources=delta.resources)
+                    if delta.step is not None:
+                        steps[delta.step.id] = delta.step
+                        yield StreamEvent("thought", *ids, step=delta.step, step_done=delta.step_done)
             if stop.is_set():
                 status, finish = "stopped", "stopped"
         except asyncio.CancelledError:
             status, finish = "stopped", "stopped"
             await asyncio.shield(
-                self._finish(message_id, answer, reasoning, usage, messages, started, first_token_at, status, "")
+                self._finish(message_id, answer, reasoning, usage, messages, started, first_token_at, status, "", extra)
             )
             raise
         except MeshError as error:
             status, error_text = "error", error.message
             await self._finish(
-                message_id, answer, reasoning, usage, messages, started, first_token_at, status, error_text
+                message_id, answer, reasoning, usage, messages, started, first_token_at, status, error_text, extra
             )
             if not answer and not reasoning:
                 raise
@@ -285,12 +310,23 @@ class GenerationService:
         except Exception:
             # Whatever went wrong, the message must not stay "generating".
             await self._finish(
-                message_id, answer, reasoning, usage, messages, started, first_token_at, "error", "internal error"
+                message_id,
+                answer,
+                reasoning,
+                usage,
+                messages,
+                started,
+                first_token_at,
+                "error",
+                "internal error",
+                extra,
             )
             raise
         finally:
             self.tasks.finish(task_id)
-        values = await self._finish(message_id, answer, reasoning, usage, messages, started, first_token_at, status, "")
+        values = await self._finish(
+            message_id, answer, reasoning, usage, messages, started, first_token_at, status, "", extra
+        )
         yield StreamEvent(
             "end",
             *ids,
@@ -319,6 +355,7 @@ class GenerationService:
         first_token_at: float,
         status: str,
         error: str,
+        extra: _ExtraOf | None = None,
     ) -> dict[str, Any]:
         text, thought = "".join(answer), "".join(reasoning)
         ended = time.perf_counter()
@@ -335,6 +372,8 @@ class GenerationService:
             "latency_s": round(ended - started, 4),
             "first_token_s": round(first_token_at - started, 4) if first_token_at else 0.0,
         }
+        if extra is not None:  # agent runs: the steps so far (also after a stop) and every source they cited
+            values["extra"] = extra.build(text, thought)
         if start_write is not None:
             await self.store.finish_message(message_id=message_id, values=values)
         return values
@@ -355,6 +394,22 @@ class GenerationService:
 def _mode_name(mode: int) -> str:
     name = apps_pb2.AppMode.Name(mode) if mode else ""
     return name.removeprefix("APP_MODE_").lower().replace("_", "-") if name and not name.endswith("UNSPECIFIED") else ""
+
+
+@dataclass
+class _ExtraOf:
+    """An agent message's extra at the end: files, cited sources and the steps (Nexent answers as units too)."""
+
+    spec: GenerationSpec
+    resources: list[dict[str, Any]]
+    steps: dict[str, Step]
+
+    def build(self, answer: str, reasoning: str) -> dict[str, Any]:
+        extra = _extra(self.spec.attachments, self.resources)
+        extra.update(
+            stored_steps(list(self.steps.values()), origin=self.spec.origin, answer=answer, reasoning=reasoning)
+        )
+        return extra
 
 
 def _extra(attachments: list[dict[str, Any]], resources: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import orjson
 from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
 from meshconsole.voice.v1 import voice_pb2, voice_pb2_grpc
 
+from services.chat.agents.plan import stock_plan
 from services.chat.generation.core import GenerationService, GenerationSpec
 from services.kit import grpc_client
 from services.kit.context import Principal
@@ -51,7 +52,12 @@ def mark_instruction(mark_type: int) -> tuple[str, str]:
         kind = MERMAID_KINDS[mark_type]
         return f"Answer only with a Mermaid diagram of type `{kind}` (no code fence, no prose).", "mermaid"
     if mark_type in (900, 901):
-        return "Answer as a structured Markdown stock analysis with the data you are given.", ""
+        # The agent loop gives the model the stock tools (services.chat.agents.plan.stock_plan).
+        return (
+            "Answer as a structured Markdown stock analysis. Get the figures and news with the stock tools; "
+            "never state a price, change or news item that no tool returned."
+            + (" Backtest the strategy the user names (or sma_cross) with stock_backtest." if mark_type == 901 else "")
+        ), ""
     if mark_type:
         raise InvalidArgument(f"unknown mark_type {mark_type}", field="mark_type")
     return "", ""
@@ -177,6 +183,7 @@ class LbaiChat:
             text_type=text_type,
             attachments=attachments + _voice_attachment(asked),
             display_query=question,
+            agent=stock_plan(backtest=mark_type == 901) if mark_type in (900, 901) else None,
         )
         return await self._whole(principal=principal, spec=spec)
 

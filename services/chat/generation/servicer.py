@@ -76,11 +76,17 @@ def event_message(event: StreamEvent) -> chat_pb2.GenerateEvent:
         message.message_end.retriever_resources.extend(_resources(event.resources))
     elif kind == "resources":
         message.retriever_resources.resources.extend(_resources(event.resources))
+    elif kind == "thought" and event.step is not None:
+        message.agent_thought.CopyFrom(_thought(event.step.record()))
     elif kind == "error" and event.error is not None:
         message.error.reason = event.error.reason
         message.error.message = event.error.message
         message.error.grpc_code = event.error.code.value[0]
     return message
+
+
+def _thought(record: dict[str, Any]) -> chat_pb2.AgentThought:
+    return json_format.ParseDict(record, chat_pb2.AgentThought(), ignore_unknown_fields=True)
 
 
 def _resources(resources: list[dict[str, Any]]) -> list[chat_pb2.RetrieverResource]:

@@ -367,7 +367,7 @@ class ReasoningDelta(_message.Message):
     def __init__(self, text: _Optional[str] = ...) -> None: ...
 
 class AgentThought(_message.Message):
-    __slots__ = ("id", "position", "thought", "observation", "tool", "tool_input", "message_files")
+    __slots__ = ("id", "position", "thought", "observation", "tool", "tool_input", "message_files", "created_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     THOUGHT_FIELD_NUMBER: _ClassVar[int]
@@ -375,6 +375,7 @@ class AgentThought(_message.Message):
     TOOL_FIELD_NUMBER: _ClassVar[int]
     TOOL_INPUT_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FILES_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     position: int
     thought: str
@@ -382,7 +383,8 @@ class AgentThought(_message.Message):
     tool: str
     tool_input: str
     message_files: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., position: _Optional[int] = ..., thought: _Optional[str] = ..., observation: _Optional[str] = ..., tool: _Optional[str] = ..., tool_input: _Optional[str] = ..., message_files: _Optional[_Iterable[str]] = ...) -> None: ...
+    created_at: int
+    def __init__(self, id: _Optional[str] = ..., position: _Optional[int] = ..., thought: _Optional[str] = ..., observation: _Optional[str] = ..., tool: _Optional[str] = ..., tool_input: _Optional[str] = ..., message_files: _Optional[_Iterable[str]] = ..., created_at: _Optional[int] = ...) -> None: ...
 
 class RetrieverResources(_message.Message):
     __slots__ = ("resources",)
@@ -1003,6 +1005,61 @@ class GetStockInfoRequest(_message.Message):
     minimum_value: float
     maximum_value: float
     def __init__(self, stocks_code: _Optional[str] = ..., stocks_name: _Optional[str] = ..., minimum_value: _Optional[float] = ..., maximum_value: _Optional[float] = ...) -> None: ...
+
+class McpTool(_message.Message):
+    __slots__ = ("name", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class McpServer(_message.Message):
+    __slots__ = ("id", "name", "url", "enabled", "tools", "status", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    url: str
+    enabled: bool
+    tools: _containers.RepeatedCompositeFieldContainer[McpTool]
+    status: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., url: _Optional[str] = ..., enabled: _Optional[bool] = ..., tools: _Optional[_Iterable[_Union[McpTool, _Mapping]]] = ..., status: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RegisterMcpServerRequest(_message.Message):
+    __slots__ = ("name", "url", "headers")
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    url: str
+    headers: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ListMcpServersResponse(_message.Message):
+    __slots__ = ("servers",)
+    SERVERS_FIELD_NUMBER: _ClassVar[int]
+    servers: _containers.RepeatedCompositeFieldContainer[McpServer]
+    def __init__(self, servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ...) -> None: ...
+
+class DeleteMcpServerRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class StockInfo(_message.Message):
     __slots__ = ("answer", "model", "crystal_stone", "request_id")

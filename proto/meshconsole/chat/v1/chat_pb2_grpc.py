@@ -316,6 +316,21 @@ class AgentServiceStub:
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
                 _registered_method=True)
+        self.RegisterMcpServer = channel.unary_unary(
+                '/meshconsole.chat.v1.AgentService/RegisterMcpServer',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RegisterMcpServerRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.McpServer.FromString,
+                _registered_method=True)
+        self.ListMcpServers = channel.unary_unary(
+                '/meshconsole.chat.v1.AgentService/ListMcpServers',
+                request_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMcpServersResponse.FromString,
+                _registered_method=True)
+        self.DeleteMcpServer = channel.unary_unary(
+                '/meshconsole.chat.v1.AgentService/DeleteMcpServer',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteMcpServerRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer:
@@ -343,6 +358,27 @@ class AgentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterMcpServer(self, request, context):
+        """MCP servers (streamable HTTP) whose tools the company's agents may call. Registering checks the URL against
+        the outbound policy and lists the server's tools; company admins only (PERMISSION_DENIED otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMcpServers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMcpServer(self, request, context):
+        """Idempotent by name; company admins only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -360,6 +396,21 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.GetStockInfo,
                     request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.FromString,
                     response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.SerializeToString,
+            ),
+            'RegisterMcpServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterMcpServer,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RegisterMcpServerRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.McpServer.SerializeToString,
+            ),
+            'ListMcpServers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMcpServers,
+                    request_deserializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMcpServersResponse.SerializeToString,
+            ),
+            'DeleteMcpServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMcpServer,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteMcpServerRequest.FromString,
+                    response_serializer=meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -444,6 +495,87 @@ class AgentService:
             '/meshconsole.chat.v1.AgentService/GetStockInfo',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterMcpServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.AgentService/RegisterMcpServer',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.RegisterMcpServerRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.McpServer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMcpServers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.AgentService/ListMcpServers',
+            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ListMcpServersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMcpServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.AgentService/DeleteMcpServer',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.DeleteMcpServerRequest.SerializeToString,
+            meshconsole_dot_common_dot_v1_dot_common__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,
