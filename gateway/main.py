@@ -35,6 +35,7 @@ from gateway.dialects.nexent import conversations as nexent_conversations
 from gateway.dialects.nexent import envelope as nexent_envelope
 from gateway.dialects.nexent import files as nexent_files
 from gateway.dialects.nexent import indices as nexent_indices
+from gateway.dialects.nexent import mcp as nexent_mcp
 from gateway.dialects.nexent import models as nexent_models
 from gateway.dialects.nexent import preprocess as nexent_preprocess
 from gateway.dialects.nexent import proxy as nexent_proxy
@@ -74,6 +75,7 @@ DIALECT_ROUTERS = (
     dify_statistics.router,
     # Nexent
     nexent_agent.router,
+    nexent_mcp.router,
     nexent_config.router,
     nexent_conversations.router,
     nexent_files.router,

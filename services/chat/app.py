@@ -11,6 +11,8 @@ from meshconsole.files.v1 import files_pb2_grpc
 from meshconsole.retrieval.v1 import retrieval_pb2_grpc
 from meshconsole.voice.v1 import voice_pb2_grpc
 
+from services.chat.agents.mcp_client import McpConnector
+from services.chat.agents.mcp_tools import McpRegistry
 from services.chat.agents.runtime import AgentRuntime
 from services.chat.agents.servicer import AgentServicer
 from services.chat.agents.settings import AgentSettings
@@ -86,6 +88,12 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         retrieval=knowledge.stub,
         files=files_pb2_grpc.FilesServiceStub(files_channel),
         market=market_data(agent_settings),
+        mcp=McpRegistry(
+            sessions=sessions,
+            box=SecretBox(settings.resolved_secret_key(), purpose="chat-mcp"),
+            connector=McpConnector(policy=agent_settings.mcp_policy(), timeout_s=agent_settings.chat_mcp_timeout_s),
+            ttl_s=settings.chat_app_config_cache_s,
+        ),
         timeout_s=settings.grpc_deadline_s,
     )
     generation = GenerationService(

@@ -119,7 +119,26 @@ def _v2_message_time_indexes(op: Operations) -> None:
     op.create_index("ix_messages_conversation_created", "messages", ["conversation_id", "created_at"])
 
 
+def _v3_mcp_servers(op: Operations) -> None:
+    op.create_table(
+        "mcp_servers",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("company_id", sa.Integer, nullable=False, index=True),
+        sa.Column("user_id", sa.Integer, nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("url", sa.String(2048), nullable=False),
+        sa.Column("headers_encrypted", sa.Text, nullable=False, server_default=""),
+        sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("tools", sa.JSON, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False, server_default="available"),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+        sa.UniqueConstraint("company_id", "name", name="uq_mcp_company_name"),
+    )
+
+
 MIGRATIONS = [
     Migration(1, "model registry, conversations, messages, feedback, annotations", _v1_initial),
     Migration(2, "indexes for statistics by app and time, and history pages by conversation", _v2_message_time_indexes),
+    Migration(3, "MCP servers registered by company admins for their agents", _v3_mcp_servers),
 ]

@@ -128,3 +128,22 @@ class AnnotationRecord(Base):
     answer: Mapped[str] = mapped_column(sa.Text)
     hit_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class McpServerRecord(Base):
+    """An MCP server a company admin registered; its tools are offered to the company's agents."""
+
+    __tablename__ = "mcp_servers"
+    __table_args__ = (sa.UniqueConstraint("company_id", "name", name="uq_mcp_company_name"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    url: Mapped[str] = mapped_column(sa.String(2048))
+    headers_encrypted: Mapped[str] = mapped_column(sa.Text, default="")
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    tools: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)  # the last listing: name, description
+    status: Mapped[str] = mapped_column(sa.String(16), default="available")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -43,6 +43,23 @@ class ReloadConfig(Success):
     status: str
 
 
+class McpServerItem(_Model):
+    remote_mcp_server_name: str
+    remote_mcp_server: str
+    status: bool
+    tools: list[str]
+
+
+class McpServerList(_Model):
+    remote_mcp_server_list: list[McpServerItem]
+    status: str
+
+
+class McpTools(_Model):
+    tools: list[dict[str, Any]]
+    status: str
+
+
 class SavedConfig(_Model):
     message: str
     status: str

@@ -179,7 +179,7 @@ class AgentServicer(chat_pb2_grpc.AgentServiceServicer):
     async def ListMcpServers(self, request: common_pb2.Empty, context: Any) -> chat_pb2.ListMcpServersResponse:
         principal = require_principal()
         registry = self._mcp()
-        return chat_pb2.ListMcpServersResponse(servers=await registry.list(principal=principal))
+        return chat_pb2.ListMcpServersResponse(servers=await registry.servers(principal=principal))
 
     async def RegisterMcpServer(self, request: chat_pb2.RegisterMcpServerRequest, context: Any) -> chat_pb2.McpServer:
         principal = require_principal()
