@@ -1,0 +1,1 @@
+"""`meshconsole admin …`: the operator CLI over the gateway's admin API."""
