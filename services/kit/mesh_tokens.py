@@ -48,6 +48,7 @@ PEERS: dict[str, tuple[str, ...]] = {
     "chat": ("apps", "retrieval", "voice"),
     "retrieval": ("files", "chat"),
     "meetings": ("voice", "chat", "files"),
+    "voice": ("files", "chat"),
 }
 
 credential_var: ContextVar[VerifiedCredential | None] = ContextVar("mesh_credential", default=None)

@@ -1,12 +1,22 @@
-"""Entry point: `python -m services.voice` (contract served; methods not built yet answer UNIMPLEMENTED)."""
+"""Entry point: `python -m services.voice`."""
 
-from meshconsole.voice.v1 import voice_pb2, voice_pb2_grpc
+from __future__ import annotations
 
-from services.kit.service_main import run_contract_only
+from services.kit.service_main import ServiceProcess, run_service
+from services.voice.app import build_voice
+from services.voice.config import VoiceSettings
 
 
 def main() -> None:
-    run_contract_only(name="voice", service="VoiceService", pb2=voice_pb2, pb2_grpc=voice_pb2_grpc)
+    settings = VoiceSettings()
+
+    async def build(address: str) -> ServiceProcess:
+        process = await build_voice(settings, address=address)
+        return ServiceProcess(
+            server=process.server, port=process.port, health=process.health, on_shutdown=process.on_shutdown
+        )
+
+    run_service(name="voice", settings=settings, build=build)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from services.chat.models.entries import (
 )
 from services.chat.models.probe import ProbeFailed, ProbeResult, ProbeTarget, list_served, probe, probe_endpoint
 from services.chat.models.registry import NO_PROVIDER_MESSAGE, ModelRegistry, upstream_model_id
+from services.chat.models.speech import require_voice_service, resolve_speech
 from services.chat.records import ModelRecord
 from services.kit.clock import as_utc
 from services.kit.context import require_principal as caller
@@ -270,4 +271,26 @@ class ModelRegistryServicer(chat_pb2_grpc.ModelRegistryServiceServicer):
             model_name=result.model_name,
             dim=result.dim,
             prompt_tokens=result.prompt_tokens,
+        )
+
+    async def ResolveSpeechModel(
+        self, request: chat_pb2.ResolveSpeechModelRequest, context: Any
+    ) -> chat_pb2.SpeechModelEndpoint:
+        require_voice_service()
+        found = await resolve_speech(
+            registry=self.registry,
+            settings=self.settings,
+            principal=caller(),
+            model_type=type_name(request.model_type, default="") or "",
+        )
+        if found is None:
+            return chat_pb2.SpeechModelEndpoint(found=False)
+        model_name, base_url, api_key, entry_name, operator_origin = found
+        return chat_pb2.SpeechModelEndpoint(
+            found=True,
+            model_name=model_name,
+            base_url=base_url,
+            api_key=api_key,
+            entry_name=entry_name,
+            operator_origin=operator_origin,
         )

@@ -1272,3 +1272,25 @@ class EmbedResponse(_message.Message):
     dim: int
     prompt_tokens: int
     def __init__(self, embeddings: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., model_name: _Optional[str] = ..., dim: _Optional[int] = ..., prompt_tokens: _Optional[int] = ...) -> None: ...
+
+class ResolveSpeechModelRequest(_message.Message):
+    __slots__ = ("model_type",)
+    MODEL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    model_type: ModelType
+    def __init__(self, model_type: _Optional[_Union[ModelType, str]] = ...) -> None: ...
+
+class SpeechModelEndpoint(_message.Message):
+    __slots__ = ("found", "model_name", "base_url", "api_key", "entry_name", "operator_origin")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    BASE_URL_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_NAME_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    model_name: str
+    base_url: str
+    api_key: str
+    entry_name: str
+    operator_origin: bool
+    def __init__(self, found: _Optional[bool] = ..., model_name: _Optional[str] = ..., base_url: _Optional[str] = ..., api_key: _Optional[str] = ..., entry_name: _Optional[str] = ..., operator_origin: _Optional[bool] = ...) -> None: ...

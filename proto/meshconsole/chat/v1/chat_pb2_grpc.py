@@ -1410,6 +1410,11 @@ class ModelRegistryServiceStub:
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedResponse.FromString,
                 _registered_method=True)
+        self.ResolveSpeechModel = channel.unary_unary(
+                '/meshconsole.chat.v1.ModelRegistryService/ResolveSpeechModel',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ResolveSpeechModelRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SpeechModelEndpoint.FromString,
+                _registered_method=True)
 
 
 class ModelRegistryServiceServicer:
@@ -1482,6 +1487,15 @@ class ModelRegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveSpeechModel(self, request, context):
+        """The voice service's lookup of the caller's company default STT or TTS entry, key included. Only a credential
+        the voice service signed itself is answered (PERMISSION_DENIED speech_model_voice_only otherwise); a company
+        without such an entry answers found = false (voice then uses its configured engine).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ModelRegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1534,6 +1548,11 @@ def add_ModelRegistryServiceServicer_to_server(servicer, server):
                     servicer.Embed,
                     request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedRequest.FromString,
                     response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedResponse.SerializeToString,
+            ),
+            'ResolveSpeechModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveSpeechModel,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.ResolveSpeechModelRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.SpeechModelEndpoint.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1807,6 +1826,33 @@ class ModelRegistryService:
             '/meshconsole.chat.v1.ModelRegistryService/Embed',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.EmbedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveSpeechModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.ModelRegistryService/ResolveSpeechModel',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.ResolveSpeechModelRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.SpeechModelEndpoint.FromString,
             options,
             channel_credentials,
             insecure,

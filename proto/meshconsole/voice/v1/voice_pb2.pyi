@@ -139,16 +139,18 @@ class SynthesizeRequest(_message.Message):
     def __init__(self, text: _Optional[str] = ..., voice: _Optional[str] = ..., encoding: _Optional[_Union[AudioEncoding, str]] = ..., sample_rate_hz: _Optional[int] = ..., language: _Optional[str] = ..., speed: _Optional[float] = ...) -> None: ...
 
 class CreateTtsJobRequest(_message.Message):
-    __slots__ = ("text", "voice", "encoding", "language")
+    __slots__ = ("text", "voice", "encoding", "language", "public_base_url")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     VOICE_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
     text: str
     voice: str
     encoding: AudioEncoding
     language: str
-    def __init__(self, text: _Optional[str] = ..., voice: _Optional[str] = ..., encoding: _Optional[_Union[AudioEncoding, str]] = ..., language: _Optional[str] = ...) -> None: ...
+    public_base_url: str
+    def __init__(self, text: _Optional[str] = ..., voice: _Optional[str] = ..., encoding: _Optional[_Union[AudioEncoding, str]] = ..., language: _Optional[str] = ..., public_base_url: _Optional[str] = ...) -> None: ...
 
 class TtsJob(_message.Message):
     __slots__ = ("job_id", "status", "object_id", "url", "duration_ms", "error", "created_at", "updated_at")
@@ -171,7 +173,9 @@ class TtsJob(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., status: _Optional[_Union[TtsJobStatus, str]] = ..., object_id: _Optional[str] = ..., url: _Optional[str] = ..., duration_ms: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetTtsJobRequest(_message.Message):
-    __slots__ = ("job_id",)
+    __slots__ = ("job_id", "public_base_url")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_BASE_URL_FIELD_NUMBER: _ClassVar[int]
     job_id: str
-    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+    public_base_url: str
+    def __init__(self, job_id: _Optional[str] = ..., public_base_url: _Optional[str] = ...) -> None: ...

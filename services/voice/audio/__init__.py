@@ -1,0 +1,1 @@
+"""Audio decoding, streaming decoders and encoders for the voice service."""

@@ -1,0 +1,1 @@
+"""Speech engines: local (faster-whisper, Piper, eSpeak NG) and OpenAI-compatible."""
