@@ -167,11 +167,11 @@ class MeetingsService:
 
     async def show(self, *, principal: Principal, meeting_id: str, minutes: bool, forced_shutdown: bool) -> Doc:
         """One document and its state; forced_shutdown closes an open meeting first (lbai's default)."""
-        if forced_shutdown:
+        meeting = await self.store.get(principal=principal, meeting_id=meeting_id)
+        if forced_shutdown and meeting.state == State.IN_PROGRESS:
+            # Only an open meeting takes the write lock: clients poll show while the documents are made.
             meeting, messages = await self.store.close(principal=principal, meeting_id=meeting_id, reason="show")
             await self.outbox.publish(messages)
-        else:
-            meeting = await self.store.get(principal=principal, meeting_id=meeting_id)
         if not minutes:
             state = State(meeting.transcript_state)
             text = meeting.transcript if state == State.COMPLETED else ""
