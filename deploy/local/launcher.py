@@ -34,6 +34,7 @@ LAUNCHER_OWNED = frozenset(
         # Services listen on loopback only; one health port would clash between them.
         "MESH_GRPC_BIND_HOST",
         "MESH_GRPC_HEALTH_PORT",
+        "MESH_METRICS_PORT",
         "MESH_DATA_DIR",
         "MESH_NATS_URL",
         "MESH_REDIS_URL",
@@ -111,6 +112,8 @@ class Mesh:
         self.nats: NatsServer | None = None
         self.valkey: ValkeyServer | None = None
         self.service_ports: dict[str, int] = {}
+        # Each service's Prometheus /metrics port (the gateway's is its HTTP port).
+        self.metrics_ports: dict[str, int] = {}
         self.generated_admin_password: str | None = None
         self.supervisor = Supervisor(policy=config.restart_policy, report=_report)
         self._children: dict[str, ChildProcess] = {}
@@ -175,10 +178,15 @@ class Mesh:
         self.supervisor.add(ServerUnit("nats", self.nats), stop_group=2)
         self.supervisor.add(ServerUnit("valkey", self.valkey), stop_group=2)
         self.service_ports = {name: free_port() for name in SERVICE_NAMES}
+        self.metrics_ports = {name: free_port() for name in SERVICE_NAMES}
         base_env = self._child_env()
         service_env = {k: v for k, v in base_env.items() if k not in GATEWAY_ONLY}
         for name in SERVICE_NAMES:
-            env = dict(service_env, MESH_GRPC_PORT=str(self.service_ports[name]))
+            env = dict(
+                service_env,
+                MESH_GRPC_PORT=str(self.service_ports[name]),
+                MESH_METRICS_PORT=str(self.metrics_ports[name]),
+            )
             if name == "identity":
                 if self.config.admin_account:
                     env["MESH_ADMIN_ACCOUNT"] = self.config.admin_account

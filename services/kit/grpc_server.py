@@ -21,6 +21,7 @@ from services.kit import mesh_tokens
 from services.kit.errors import Internal, MeshError, Unauthenticated, to_rich_status
 from services.kit.grpc_client import MESSAGE_LIMITS
 from services.kit.mesh_tokens import CredentialVerifier, MeshSecurity
+from services.kit.metrics import observed_call
 
 log = structlog.get_logger(__name__)
 
@@ -141,8 +142,9 @@ def _wrap_unary(behavior: Callable[..., Any], method: str, bind: Callable[[], No
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         started = time.perf_counter()
         try:
-            bind()
-            response = await behavior(request, context)
+            with observed_call(method):
+                bind()
+                response = await behavior(request, context)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -158,9 +160,10 @@ def _wrap_stream(behavior: Callable[..., Any], method: str, bind: Callable[[], N
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         started = time.perf_counter()
         try:
-            bind()
-            async for item in behavior(request, context):
-                yield item
+            with observed_call(method):
+                bind()
+                async for item in behavior(request, context):
+                    yield item
         except asyncio.CancelledError:
             log.info("rpc_cancelled", method=method)
             raise

@@ -19,6 +19,7 @@ from services.kit.grpc_server import (
 )
 from services.kit.logging import configure_logging
 from services.kit.mesh_tokens import MeshSecurity
+from services.kit.metrics import serve_metrics
 from services.kit.settings import MeshSettings
 
 
@@ -49,6 +50,7 @@ def run_service(
     configure_logging(service=name, level=settings.log_level, log_format=settings.log_format)
     # Before build: the service's server and its channels to peers use the process's security.
     mesh_tokens.install(MeshSecurity.for_service(name, settings))
+    serve_metrics(port=settings.metrics_port, host=settings.grpc_bind_host)
 
     async def main() -> None:
         process = await build(f"{settings.grpc_bind_host}:{settings.grpc_port}")
