@@ -112,7 +112,10 @@ def test_wrong_password_and_unknown_account_look_the_same(mesh: MeshClient) -> N
         }
     )
     # The client's language when it names one (the same rule in every dialect: gateway/sign_in_messages.py).
-    for language, message in (("zh-CN,zh;q=0.9", "账号或者密码错误!"), ("en-US,en;q=0.8", "Wrong account or password.")):
+    for language, message in (
+        ("zh-CN,zh;q=0.9", "账号或者密码错误!"),
+        ("en-US,en;q=0.8", "Wrong account or password."),
+    ):
         reply = mesh.http.post(
             "/next_console/login_by_password",
             json={"user_account": "nobody@e2e.test", "user_password": sha(ADMIN_PASSWORD)},
