@@ -16,7 +16,7 @@ from services.kit import nats as mesh_nats
 from services.kit.context import Principal
 from services.kit.db import create_engine, create_session_factory, migrate
 from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_server
-from services.kit.mesh_tokens import CredentialSigner
+from services.kit.mesh_tokens import MeshSecurity
 from services.voice.config import VoiceSettings
 from services.voice.engines.local_tts import LocalTts
 from services.voice.engines.selection import Engines
@@ -78,7 +78,7 @@ async def build_voice(
     address: str,
     consume: bool = True,
     warm: bool = True,
-    signer: CredentialSigner | None = None,
+    security: MeshSecurity | None = None,
 ) -> VoiceProcess:
     """Migrate, wire engines, NATS and peers, start the consumers; returns an unstarted server (models warm behind)."""
     db = create_engine(settings.database_url_for("voice"))
@@ -105,7 +105,7 @@ async def build_voice(
         chat_addr=settings.chat_addr,
         deadline_s=settings.grpc_deadline_s,
         transfer_timeout_s=max(60.0, settings.grpc_deadline_s),
-        signer=signer,
+        security=security,
     )
 
     async def lookup(principal: Principal, kind: str) -> SpeechEndpoint | None:
@@ -168,7 +168,7 @@ async def build_voice(
     )
     health = HealthRegistry()
     binding = ServiceBinding(SERVICE_NAME, voice_pb2_grpc.add_VoiceServiceServicer_to_server, servicer)
-    server, port = create_server(address, bindings=[binding], health=health)
+    server, port = create_server(address, bindings=[binding], health=health, security=security)
 
     async def warm_models() -> None:
         # Reassembling and loading Whisper takes seconds: SERVING comes first, the first request may wait.

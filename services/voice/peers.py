@@ -11,7 +11,7 @@ from meshconsole.files.v1 import files_pb2, files_pb2_grpc
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument
-from services.kit.mesh_tokens import CREDENTIAL_KEY, CredentialSigner, encode_principal, installed
+from services.kit.mesh_tokens import CREDENTIAL_KEY, MeshSecurity, encode_principal, installed
 
 UPLOAD_CHUNK = 512 * 1024
 
@@ -45,10 +45,13 @@ class Peers:
         chat_addr: str,
         deadline_s: float,
         transfer_timeout_s: float,
-        signer: CredentialSigner | None = None,
+        security: MeshSecurity | None = None,
     ) -> None:
-        self.signer = signer
-        self.channels = [grpc_client.create_channel(files_addr), grpc_client.create_channel(chat_addr)]
+        self.security = security
+        self.channels = [
+            grpc_client.create_channel(files_addr, security=security),
+            grpc_client.create_channel(chat_addr, security=security),
+        ]
         self.files = files_pb2_grpc.FilesServiceStub(self.channels[0])
         self.models = chat_pb2_grpc.ModelRegistryServiceStub(self.channels[1])
         self.deadline_s = deadline_s
@@ -145,7 +148,7 @@ class Peers:
         (acting for the principal) rather than forwarding the gateway's.
         """
         kind = chat_pb2.MODEL_TYPE_STT if model_type == "stt" else chat_pb2.MODEL_TYPE_TTS
-        token = (self.signer or installed().signer).for_call(encode_principal(principal), "chat")
+        token = (self.security or installed()).signer.for_call(encode_principal(principal), "chat")
         reply = await grpc_client.unary(
             self.models.ResolveSpeechModel,
             chat_pb2.ResolveSpeechModelRequest(model_type=kind),

@@ -49,6 +49,11 @@ def _cut_long(piece: str) -> list[str]:
     return out
 
 
+def _weight(piece: str) -> int:
+    """Length in Latin-character terms: a Han character is a syllable, worth about three letters."""
+    return len(piece) + 2 * len(_CJK.findall(piece))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of text, each at most MAX_PIECE characters; very short ones join the next (but never the first)."""
     pieces: list[str] = []
@@ -56,8 +61,9 @@ def split_sentences(text: str) -> list[str]:
         for piece in _cut_long(raw.strip()):
             if not piece.strip():
                 continue
-            if len(pieces) > 1 and len(pieces[-1]) < MIN_PIECE:
-                pieces[-1] = f"{pieces[-1]} {piece.strip()}"
+            if len(pieces) > 1 and _weight(pieces[-1]) < MIN_PIECE:
+                joiner = "" if _CJK.search(pieces[-1][-2:]) else " "
+                pieces[-1] = f"{pieces[-1]}{joiner}{piece.strip()}"
             else:
                 pieces.append(piece.strip())
     return pieces
