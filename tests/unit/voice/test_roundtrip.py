@@ -7,6 +7,7 @@ for this sentence with the cmn+f3 voice). Speech from Debian's espeak-ng binary 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 
@@ -57,7 +58,8 @@ async def test_silence_is_an_empty_transcript(local_stt: WhisperStt) -> None:
 async def test_speech_from_debian_espeak_ng_is_heard_back(
     local_stt: WhisperStt, voice: str, text: str, language: str
 ) -> None:
-    wav = subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], check=True, capture_output=True).stdout
+    command = ["espeak-ng", "-v", voice, "--stdout", text]
+    wav = (await asyncio.to_thread(subprocess.run, command, check=True, capture_output=True)).stdout
     result = await local_stt.transcribe(decode_audio(wav, AudioSpec("wav"), max_s=60), language=language)
     if language == "en":
         assert word_error_rate(text, result.text) <= ENGLISH_MAX_WER, result.text
