@@ -30,6 +30,9 @@ DEFAULT_MODEL_NAME = "default"
 
 FORM_TYPES = ("text-input", "select", "paragraph", "number", "external_data_tool", "file", "file-list", "checkbox")
 AGENT_STRATEGIES = ("router", "react_router", "react", "function_call")
+# The tools chat's agent runtime runs (services.chat.agents.plan.BUILTIN_TOOLS); "mcp" tools name a company server.
+AGENT_BUILTIN_TOOLS = ("knowledge_search", "read_file", "web_fetch", "stock_quote", "stock_news", "stock_backtest")
+AGENT_TOOL_PROVIDERS = ("builtin", "mcp")
 VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
 Json = dict[str, Any]
 
@@ -167,8 +170,32 @@ def _agent_mode(value: Any) -> Json:
     if agent.get("max_iteration") is not None:
         agent["max_iteration"] = _int(agent["max_iteration"], "agent_mode.max_iteration", 1, 99)
     tools = _list(agent.get("tools"), "agent_mode.tools", max_items=MAX_TOOLS)
-    agent["tools"] = [_obj(tool, f"agent_mode.tools[{i}]") for i, tool in enumerate(tools)]
+    agent["tools"] = [_agent_tool(tool, f"agent_mode.tools[{i}]") for i, tool in enumerate(tools)]
     return agent
+
+
+def _agent_tool(value: Any, field: str) -> Json:
+    """One agent_mode tool: a `dataset` entry, a builtin tool chat runs, or a tool of a company MCP server."""
+    tool = dict(_obj(value, field))
+    tool["enabled"] = _bool(tool.get("enabled"), f"{field}.enabled", default=True)
+    if "dataset" in tool:
+        dataset = dict(_obj(tool["dataset"], f"{field}.dataset"))
+        if not _str(dataset.get("id"), f"{field}.dataset.id", max_len=64).strip():
+            raise _fail(f"{field}.dataset.id", "is required")
+        dataset["enabled"] = _bool(dataset.get("enabled"), f"{field}.dataset.enabled", default=True)
+        return {**tool, "dataset": dataset}
+    provider_type = _str(tool.get("provider_type"), f"{field}.provider_type", default="builtin")
+    if provider_type not in AGENT_TOOL_PROVIDERS:
+        raise _fail(f"{field}.provider_type", f"must be one of {', '.join(AGENT_TOOL_PROVIDERS)}")
+    name = _str(tool.get("tool_name"), f"{field}.tool_name", max_len=64).strip()
+    if not name:
+        raise _fail(f"{field}.tool_name", "is required")
+    if provider_type == "builtin" and name not in AGENT_BUILTIN_TOOLS:
+        raise _fail(f"{field}.tool_name", f"must be one of {', '.join(AGENT_BUILTIN_TOOLS)}")
+    if provider_type == "mcp" and not _str(tool.get("provider_id"), f"{field}.provider_id", max_len=64).strip():
+        raise _fail(f"{field}.provider_id", "must name the company's MCP server")
+    tool["tool_parameters"] = _obj(tool.get("tool_parameters"), f"{field}.tool_parameters")
+    return {**tool, "provider_type": provider_type, "tool_name": name}
 
 
 def _dataset_configs(value: Any) -> Json:
