@@ -3,10 +3,7 @@ real voice service, minutes written through chat by the scripted upstream, and t
 
 from __future__ import annotations
 
-import importlib.util
 import re
-
-import pytest
 
 from services.kit.testing.openai_upstream import Script, ScriptedUpstream
 from tests.e2e.chat.helpers import bearer, new_tenant
@@ -22,10 +19,6 @@ SENTENCES = (
 KEYWORDS = ("morning", "budget", "launch")
 CHUNK_MS = 6_500  # each chunk is padded to this length, so the total is 19.5 s whatever voice rounds
 MINUTES = "## Summary\nThe weekly planning meeting.\n## Action items\n- **Alice**: budget report by Friday"
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("services.voice.app") is None, reason="the voice service (services/voice) is not built yet"
-)
 
 
 def test_spoken_chunks_become_a_transcript_in_order_and_minutes(mesh: MeshClient, scripted: ScriptedUpstream) -> None:
