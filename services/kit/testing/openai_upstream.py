@@ -72,7 +72,7 @@ class Recorded:
 
 
 class ScriptedUpstream:
-    """Serves /v1/chat/completions, /v1/models and /v1/embeddings on a loopback port in a background thread."""
+    """Serves /v1/chat/completions, /v1/models, /v1/embeddings and /v1/audio/* on a loopback port in a thread."""
 
     def __init__(self, *, models: tuple[str, ...] = ("mesh-test-model",), api_key: str | None = None) -> None:
         self.models = models
@@ -82,6 +82,7 @@ class ScriptedUpstream:
         self.by_model: dict[str, Script] = {}  # used when no script is queued
         self.requests: list[Recorded] = []
         self.embedding_dim = 16
+        self.audio = AudioScript()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -149,6 +150,7 @@ class ScriptedUpstream:
                 Route("/v1/models", models, methods=["GET"]),
                 Route("/v1/embeddings", embeddings, methods=["POST"]),
                 Route("/v1/chat/completions", completions, methods=["POST"]),
+                *audio_routes(self),
             ]
         )
 
@@ -300,6 +302,135 @@ def _with_observation(script: Script, body: dict[str, Any]) -> Script:
     observation = last_observation(body)
     chunks = [chunk.replace("{observation}", observation) for chunk in script.chunks]
     return dataclasses.replace(script, chunks=chunks)
+
+
+@dataclass
+class AudioScript:
+    """How the upstream answers /v1/audio/transcriptions and /v1/audio/speech."""
+
+    transcript: str = "hello from the scripted audio server"
+    language: str = "english"  # verbose_json names languages in English, as OpenAI does
+    status: int = 200
+    speech_seconds: float = 1.0  # length of the tone /v1/audio/speech returns
+    chunk_bytes: int = 4096  # speech is streamed in pieces of this size
+
+
+def _wav_seconds(data: bytes) -> float:
+    """The length of a PCM WAV upload (0.0 when it is something else)."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return 0.0
+    channels, rate = int.from_bytes(data[22:24], "little"), int.from_bytes(data[24:28], "little")
+    bits = int.from_bytes(data[34:36], "little")
+    start = data.find(b"data")
+    if start < 0 or not rate or not channels or not bits:
+        return 0.0
+    return max(0, len(data) - start - 8) / (rate * channels * bits // 8)
+
+
+def _tone(seconds: float, rate: int) -> bytes:
+    """A 440 Hz tone as mono 16-bit PCM: real audio that decoders accept."""
+    count = int(seconds * rate)
+    return b"".join(
+        int(8000 * math.sin(2 * math.pi * 440 * i / rate)).to_bytes(2, "little", signed=True) for i in range(count)
+    )
+
+
+def speech_bytes(fmt: str, seconds: float) -> tuple[bytes, str] | None:
+    """Speech of the requested response_format as (bytes, media type); None for a format this server lacks."""
+    if fmt == "pcm":  # OpenAI's raw format: 24 kHz mono s16le
+        return _tone(seconds, 24_000), "audio/pcm"
+    pcm = _tone(seconds, 24_000)
+    if fmt == "wav":
+        header = b"RIFF" + (36 + len(pcm)).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+        header += (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (24_000).to_bytes(4, "little")
+        header += (48_000).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+        return header + b"data" + len(pcm).to_bytes(4, "little") + pcm, "audio/wav"
+    if fmt == "mp3":
+        import lameenc
+
+        encoder = lameenc.Encoder()
+        encoder.set_bit_rate(64)
+        encoder.set_in_sample_rate(24_000)
+        encoder.set_channels(1)
+        return bytes(encoder.encode(pcm)) + bytes(encoder.flush()), "audio/mpeg"
+    return None
+
+
+def audio_routes(upstream: ScriptedUpstream) -> list[Route]:
+    """/v1/audio/transcriptions (multipart, json / verbose_json / text) and /v1/audio/speech (streamed audio)."""
+
+    async def transcriptions(request: Request) -> Response:
+        if not upstream._authorized(request):
+            return _error(401, "invalid api key", "invalid_request_error")
+        form = await request.form()
+        upload = form.get("file")
+        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        body = {**fields, "file_bytes": len(data), "file_name": getattr(upload, "filename", "")}
+        upstream.requests.append(Recorded(request.url.path, body, dict(request.headers), time.monotonic()))
+        script = upstream.audio
+        if script.status != 200:
+            return _error(script.status, "scripted transcription failure", "server_error")
+        if not data or "model" not in fields:
+            return _error(400, "file and model are required", "invalid_request_error")
+        fmt = fields.get("response_format", "json")
+        duration = _wav_seconds(data)
+        if fmt == "text":
+            return Response(script.transcript + "\n", media_type="text/plain")
+        if fmt == "json":
+            return JSONResponse({"text": script.transcript})
+        if fmt != "verbose_json":
+            return _error(400, f"response_format {fmt} is not supported", "invalid_request_error")
+        words = script.transcript.split()
+        half = max(1, len(words) // 2)
+        pieces = [" ".join(words[:half]), " ".join(words[half:])] if len(words) > 1 else [script.transcript]
+        segments = [
+            {
+                "id": i,
+                "seek": 0,
+                "start": round(duration * i / len(pieces), 2),
+                "end": round(duration * (i + 1) / len(pieces), 2),
+                "text": " " + text,
+                "tokens": [],
+                "temperature": 0.0,
+                "avg_logprob": -0.2,
+                "compression_ratio": 1.2,
+                "no_speech_prob": 0.01,
+            }
+            for i, text in enumerate(pieces)
+        ]
+        answer = {"task": "transcribe", "language": script.language, "duration": duration}
+        return JSONResponse({**answer, "text": script.transcript, "segments": segments})
+
+    async def speech(request: Request) -> Response:
+        if not upstream._authorized(request):
+            return _error(401, "invalid api key", "invalid_request_error")
+        body = await request.json()
+        record = Recorded(request.url.path, body, dict(request.headers), time.monotonic())
+        upstream.requests.append(record)
+        script = upstream.audio
+        if script.status != 200:
+            return _error(script.status, "scripted speech failure", "server_error")
+        if not body.get("input") or not body.get("model") or not body.get("voice"):
+            return _error(400, "model, input and voice are required", "invalid_request_error")
+        made = speech_bytes(str(body.get("response_format") or "mp3"), script.speech_seconds)
+        if made is None:
+            return _error(400, "unsupported response_format", "invalid_request_error")
+        data, media_type = made
+
+        async def pieces():  # type: ignore[no-untyped-def]
+            for start in range(0, len(data), script.chunk_bytes):
+                record.chunks_sent += 1
+                yield data[start : start + script.chunk_bytes]
+                await asyncio.sleep(0)
+            record.finished = True
+
+        return StreamingResponse(pieces(), media_type=media_type)
+
+    return [
+        Route("/v1/audio/transcriptions", transcriptions, methods=["POST"]),
+        Route("/v1/audio/speech", speech, methods=["POST"]),
+    ]
 
 
 def _usage(prompt: int, completion: int) -> dict[str, int]:
