@@ -11,7 +11,7 @@ from meshconsole.files.v1 import files_pb2
 
 from services.kit.clock import utcnow
 from services.kit.context import Principal
-from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound
+from services.kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.meetings.config import MeetingsSettings
 from services.meetings.models import Meeting, State
 from services.meetings.outbox import Outbox
@@ -109,9 +109,7 @@ class MeetingsService:
             raise unknown
         try:
             info = await self.peers.voice_object(principal=principal, file_id=file_id)
-        except NotFound:
-            raise unknown from None
-        except InvalidArgument:
+        except (NotFound, InvalidArgument):
             raise unknown from None
         if info.kind != files_pb2.OBJECT_KIND_VOICE:
             raise InvalidArgument(
@@ -140,13 +138,13 @@ class MeetingsService:
         first_place: dict[str, int] = {}
         for index, file_id in new:
             first_place.setdefault(file_id, index)
-        checks = [asyncio.create_task(check(index, file_id)) for file_id, index in first_place.items()]
-        try:
-            await asyncio.gather(*checks)
-        except MeshError:
-            for task in checks:
-                task.cancel()
-            raise
+        outcomes = await asyncio.gather(
+            *(check(index, file_id) for file_id, index in first_place.items()), return_exceptions=True
+        )
+        # The first bad id in the caller's order is the one named, whichever check finished first.
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         meeting, messages = await self.store.append(
             principal=principal,
             meeting_id=meeting.id,

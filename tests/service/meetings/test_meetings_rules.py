@@ -65,6 +65,7 @@ async def test_bad_input_is_refused_naming_the_field(meetings: MeetingsEnv, file
     assert str(foreign.details()).replace(theirs, "ID") == str(unknown.details()).replace("99999999", "ID")
     assert violation(await upload("not-an-id")) == "voice_file_ids[0]"
     not_audio = await upload(text.id)
+    assert violation(await upload(mine, text.id, "99999999")) == "voice_file_ids[1]"  # the first bad one, in order
     assert violation(not_audio) == "voice_file_ids[0]" and "not audio" in str(not_audio.details())
     too_many = await upload(*[mine] * 101)
     assert violation(too_many) == "voice_file_ids" and "at most 100" in str(too_many.details())
