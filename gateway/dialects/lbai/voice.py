@@ -53,7 +53,9 @@ async def text_to_speech(request: Request, principal: CurrentPrincipal, clients:
     until the url is set. A message spoken before answers from the stored audio at once."""
     if not body.message.strip():
         raise InvalidArgument("message must not be empty", field="message")
-    create = voice_pb2.CreateTtsJobRequest(text=body.message, encoding=voice_pb2.AUDIO_ENCODING_MP3)
+    create = voice_pb2.CreateTtsJobRequest(
+        text=body.message, encoding=voice_pb2.AUDIO_ENCODING_MP3, public_base_url=public_base_url(request)
+    )
     try:
         job = await clients.call(clients.voice.CreateTtsJob, create)
     except InvalidArgument as error:

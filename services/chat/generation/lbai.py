@@ -118,6 +118,8 @@ class LbaiChat:
         except NotFound:
             raise NotFound("voice file not found", reason="voice_file_not_found", field=QUESTION_FIELD) from None
         except (InvalidArgument, FailedPrecondition) as error:
+            if error.reason == "invalid_object_id":  # not an id at all: as unknown as any other
+                raise NotFound("voice file not found", reason="voice_file_not_found", field=QUESTION_FIELD) from None
             message = f"the voice file could not be transcribed: {error.message}"
             raise InvalidArgument(message, reason=error.reason, field=QUESTION_FIELD) from None
         if not transcript.text.strip():

@@ -118,7 +118,7 @@ def test_lbai_chat_refusals(mesh: MeshClient, scripted: ScriptedUpstream) -> Non
         json={"session_id": session_id, "user_question": {"type": 1, "content": "12345"}},
         headers=bearer(token),
     )
-    assert voice.status_code == 400 and voice.json()["errorCode"] == 400
+    assert voice.status_code == 404 and voice.json()["errorCode"] == 404  # no such voice file
     bad_mark = mesh.http.post(
         f"{API}/chat/completions",
         json={"session_id": session_id, "user_question": {"type": 0, "content": "x"}, "mark_type": 8},
