@@ -8,11 +8,13 @@ from gateway.config import GatewaySettings
 from gateway.main import create_app
 from gateway.sockets import install_log_redaction
 from services.kit.logging import configure_logging
+from services.kit.tracing import configure_tracing
 
 
 def main() -> None:
     settings = GatewaySettings()
     configure_logging(service="gateway", level=settings.log_level, log_format=settings.log_format)
+    configure_tracing("gateway")  # exports over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set
     # uvicorn logs WebSocket paths with their query, where browsers put their token.
     install_log_redaction()
     uvicorn.run(

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import structlog
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from gateway.auth import Authenticator
 from gateway.clients import ServiceClients
@@ -55,6 +56,7 @@ from gateway.openapi import install_openapi
 from services.kit import nats as mesh_nats
 from services.kit.errors import MeshError
 from services.kit.redis import create_redis
+from services.kit.tracing import tracing_enabled
 
 log = structlog.get_logger(__name__)
 # Every dialect route module, in the order FastAPI matches them.
@@ -145,4 +147,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Body size, strict JSON and parameter checks run before routing and authentication, inside the request id.
     app.add_middleware(EdgeLimits, openapi=lambda: app.openapi(), mapper=mapper, settings=settings)
     app.add_middleware(RequestContextMiddleware)
+    if tracing_enabled():
+        # One SERVER span per request; none per ASGI message, which a long stream would multiply.
+        FastAPIInstrumentor.instrument_app(
+            app, exclude_spans=["receive", "send"], excluded_urls="/healthz,/readyz,/metrics"
+        )
     return app

@@ -1,4 +1,4 @@
-"""Client channels with deadlines; every call carries the request id and a credential naming its principal."""
+"""Client channels with deadlines; each call carries the request id, trace context and its principal's credential."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import grpc
 from services.kit import context as ctx
 from services.kit.errors import DeadlineExceeded, from_rpc_error
 from services.kit.mesh_tokens import ACT_AS_KEY, MeshSecurity, encode_principal, installed
+from services.kit.tracing import end_client_span_when_done, start_client_span
 
 ResponseT = TypeVar("ResponseT")
 
@@ -34,7 +35,7 @@ _CHANNEL_OPTIONS = [*MESSAGE_LIMITS, *_RECONNECT, ("grpc.keepalive_time_ms", 30_
 
 
 class _Sealed:
-    """A stub method whose calls leave with a credential for the service the method belongs to."""
+    """A stub method whose calls leave with a credential for the service the method belongs to, in a CLIENT span."""
 
     __slots__ = ("_call", "_method", "_security")
 
@@ -44,7 +45,14 @@ class _Sealed:
         self._security = security
 
     def __call__(self, *args: Any, metadata: Any = None, **kwargs: Any) -> Any:
-        return self._call(*args, metadata=self._security.seal(metadata, self._method), **kwargs)
+        span, trace_metadata = start_client_span(self._method)
+        try:
+            call = self._call(*args, metadata=self._security.seal(metadata, self._method) + trace_metadata, **kwargs)
+        except BaseException:
+            span.end()
+            raise
+        end_client_span_when_done(span, call)
+        return call
 
 
 class MeshChannel:

@@ -1,4 +1,4 @@
-"""grpc.aio server bootstrap: health, reflection, the credential/context/logging/error interceptor, shutdown."""
+"""grpc.aio server bootstrap: health, reflection, the credential/context/trace/metrics/error interceptor, shutdown."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from services.kit.errors import Internal, MeshError, Unauthenticated, to_rich_st
 from services.kit.grpc_client import MESSAGE_LIMITS
 from services.kit.mesh_tokens import CredentialVerifier, MeshSecurity
 from services.kit.metrics import observed_call
+from services.kit.tracing import end_server_span, start_server_span
 
 log = structlog.get_logger(__name__)
 
@@ -92,7 +93,8 @@ async def _fail(context: grpc.aio.ServicerContext, error: BaseException, method:
 
 
 class MeshServerInterceptor(grpc.aio.ServerInterceptor):
-    """Verifies each call's credential and binds its principal, logs each call, maps MeshError to rich status.
+    """Verifies each call's credential and binds its principal, traces, counts and logs each call, maps MeshError
+    to rich status.
 
     Health and reflection stay open for probes and tooling.
     """
@@ -115,61 +117,77 @@ class MeshServerInterceptor(grpc.aio.ServerInterceptor):
         bind = functools.partial(self._gate.bind, metadata)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, method, bind),
+                _wrap_unary(handler.unary_unary, method, bind, metadata),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary:
             return grpc.stream_unary_rpc_method_handler(
-                _wrap_unary(handler.stream_unary, method, bind),
+                _wrap_unary(handler.stream_unary, method, bind, metadata),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream, method, bind),
+                _wrap_stream(handler.unary_stream, method, bind, metadata),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         return grpc.stream_stream_rpc_method_handler(
-            _wrap_stream(handler.stream_stream, method, bind),
+            _wrap_stream(handler.stream_stream, method, bind, metadata),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
 
 
-def _wrap_unary(behavior: Callable[..., Any], method: str, bind: Callable[[], None]) -> Callable[..., Any]:
+def _wrap_unary(
+    behavior: Callable[..., Any], method: str, bind: Callable[[], None], metadata: Sequence[tuple[str, Any]] | None
+) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         started = time.perf_counter()
+        span = start_server_span(method, metadata)
+        failure: BaseException | None = None
         try:
             with observed_call(method):
                 bind()
                 response = await behavior(request, context)
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as cancelled:
+            failure = cancelled
             raise
         except Exception as error:
+            failure = error
             await _fail(context, error, method)
             raise
+        finally:
+            end_server_span(span, failure)
         log.debug("rpc_ok", method=method, ms=round((time.perf_counter() - started) * 1000, 2))
         return response
 
     return wrapped
 
 
-def _wrap_stream(behavior: Callable[..., Any], method: str, bind: Callable[[], None]) -> Callable[..., Any]:
+def _wrap_stream(
+    behavior: Callable[..., Any], method: str, bind: Callable[[], None], metadata: Sequence[tuple[str, Any]] | None
+) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         started = time.perf_counter()
+        span = start_server_span(method, metadata)
+        failure: BaseException | None = None
         try:
             with observed_call(method):
                 bind()
                 async for item in behavior(request, context):
                     yield item
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit) as cancelled:
+            failure = cancelled
             log.info("rpc_cancelled", method=method)
             raise
         except Exception as error:
+            failure = error
             await _fail(context, error, method)
             raise
+        finally:
+            end_server_span(span, failure)
         log.debug("rpc_stream_ok", method=method, ms=round((time.perf_counter() - started) * 1000, 2))
 
     return wrapped

@@ -1,4 +1,4 @@
-"""NATS JetStream helpers: connections, streams, and task and event publishing with request ids."""
+"""NATS JetStream helpers: connections, streams, and task and event publishing with request ids and trace context."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from nats.js.api import (
 
 from services.kit.context import request_id_var
 from services.kit.settings import WorkSettings
+from services.kit.tracing import inject_headers, producer_span
 
 log = structlog.get_logger(__name__)
 
@@ -227,12 +228,12 @@ async def dead_letter_expired(
 
 
 def request_headers(*, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """NATS headers carrying the current request id, plus any extra ones."""
+    """NATS headers carrying the current request id and trace context (W3C traceparent), plus any extra ones."""
     headers = dict(extra or {})
     rid = request_id_var.get()
     if rid:
         headers[REQUEST_ID_NATS_HEADER] = rid
-    return headers
+    return inject_headers(headers)
 
 
 @contextlib.contextmanager
@@ -254,8 +255,9 @@ async def publish_task(
     js: JetStreamContext, *, subject: str, payload: Mapping[str, Any], msg_id: str | None = None
 ) -> PubAck:
     """Publish a JSON task; msg_id (e.g. "resource:version") lets JetStream drop duplicate submissions."""
-    headers = request_headers(extra={"Nats-Msg-Id": msg_id} if msg_id else None)
-    return await js.publish(subject, orjson.dumps(payload), headers=headers or None)
+    with producer_span(subject):
+        headers = request_headers(extra={"Nats-Msg-Id": msg_id} if msg_id else None)
+        return await js.publish(subject, orjson.dumps(payload), headers=headers or None)
 
 
 def event_subject(*, entity: str, verb: str) -> str:
@@ -271,8 +273,10 @@ async def publish_event(
 ) -> PubAck:
     """Publish a JSON event onto MESH_EVENTS; it is stored before this returns."""
     js = js_or_nc.jetstream() if isinstance(js_or_nc, Client) else js_or_nc
-    headers = request_headers(extra={"Nats-Msg-Id": uuid.uuid4().hex})
-    return await js.publish(event_subject(entity=entity, verb=verb), orjson.dumps(payload), headers=headers)
+    subject = event_subject(entity=entity, verb=verb)
+    with producer_span(subject):
+        headers = request_headers(extra={"Nats-Msg-Id": uuid.uuid4().hex})
+        return await js.publish(subject, orjson.dumps(payload), headers=headers)
 
 
 # Consumers live in their own module; re-exported so `mesh_nats.WorkQueueConsumer` keeps working.

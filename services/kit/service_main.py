@@ -1,4 +1,4 @@
-"""The common `main` of a service process: settings, JSON logs, mesh security, server, serve until SIGTERM."""
+"""The common `main` of a service process: settings, logs, traces, mesh security, server, serve until SIGTERM."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from services.kit.logging import configure_logging
 from services.kit.mesh_tokens import MeshSecurity
 from services.kit.metrics import serve_metrics
 from services.kit.settings import MeshSettings
+from services.kit.tracing import configure_tracing
 
 
 @dataclass
@@ -48,6 +49,7 @@ def run_service(
 ) -> None:
     """Configure logging and mesh security, build the service on MESH_GRPC_BIND_HOST:MESH_GRPC_PORT, serve, drain."""
     configure_logging(service=name, level=settings.log_level, log_format=settings.log_format)
+    configure_tracing(name)  # exports over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set
     # Before build: the service's server and its channels to peers use the process's security.
     mesh_tokens.install(MeshSecurity.for_service(name, settings))
     serve_metrics(port=settings.metrics_port, host=settings.grpc_bind_host)

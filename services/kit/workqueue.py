@@ -28,6 +28,7 @@ from services.kit.nats import (
     ensure_stream,
 )
 from services.kit.settings import WorkSettings
+from services.kit.tracing import consumer_span, fail_current_span
 
 log = structlog.get_logger(__name__)
 
@@ -210,7 +211,10 @@ class WorkQueueConsumer:
     async def _process(self, msg: Msg) -> None:
         md = msg.metadata
         delivery, seq = md.num_delivered, md.sequence.stream
-        with bind_request_id(msg.headers) as rid:
+        with (
+            bind_request_id(msg.headers) as rid,
+            consumer_span(msg.subject, msg.headers, consumer=self.durable, delivery=delivery),
+        ):
             try:
                 await self._handle(msg, delivery=delivery, seq=seq, request_id=rid)
             except asyncio.CancelledError:
@@ -237,8 +241,10 @@ class WorkQueueConsumer:
             finally:
                 keepalive.cancel()
         except PermanentFailure as exc:
+            fail_current_span(exc)
             await self._give_up(msg, delivery=delivery, seq=seq, reason="permanent_failure", error=exc)
         except Exception as exc:
+            fail_current_span(exc)
             if delivery >= self.max_deliver:
                 await self._give_up(msg, delivery=delivery, seq=seq, reason="retries_exhausted", error=exc)
                 return

@@ -14,6 +14,7 @@ import orjson
 from services.chat.models.registry import ResolvedModel
 from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, MeshError, Unavailable
 from services.kit.outbound import GuardedTransport, OutboundPolicy
+from services.kit.tracing import traced_transport
 
 
 @dataclass(slots=True)
@@ -36,7 +37,7 @@ def guarded_openai(
     # The URL was checked when it was stored, but its host may resolve elsewhere later (DNS rebinding): the SDK
     # takes our httpx client, whose transport resolves, checks and pins each new connection itself.
     http = httpx.AsyncClient(
-        transport=GuardedTransport(policy),
+        transport=traced_transport(GuardedTransport(policy)),
         timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
         follow_redirects=True,
     )
