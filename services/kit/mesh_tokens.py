@@ -45,7 +45,7 @@ OPEN_SERVICES = ("grpc.health.v1.", "grpc.reflection.")
 # Which peers each service calls, for a user or on its own behalf. A gateway credential for a service reaches these
 # peers too (the service forwards it); a service credential is accepted only by the peers its service calls.
 PEERS: dict[str, tuple[str, ...]] = {
-    "chat": ("apps", "retrieval", "voice"),
+    "chat": ("apps", "retrieval", "voice", "files"),
     "retrieval": ("files", "chat"),
     "meetings": ("voice", "chat", "files"),
     "voice": ("files", "chat"),

@@ -100,6 +100,24 @@ def test_a_service_credential_is_accepted_only_by_the_peers_its_service_calls() 
     assert "invalid" in refused(as_service.sign(act, ["files"]), "files")
 
 
+def test_chat_reaches_files_on_its_own_key_once_the_callers_credential_ages() -> None:
+    """An agent run outlives the gateway's 60 s credential; its read_file and web_fetch calls then go to files
+    under chat's own service credential, acting for the same user."""
+    act = mt.encode_principal(ALICE)
+    security = mt.MeshSecurity(service_signer("chat"), verifier())
+    aged = gateway_signer().sign(act, mt.reach("chat"), now=time.time() - mt.TTL_S + mt.FORWARD_ABOVE_S - 1)
+    token = mt.credential_var.set(verifier().verify(aged, audiences=frozenset({"chat"})))
+    try:
+        renewed = security.credential_for(act, "files")
+    finally:
+        mt.credential_var.reset(token)
+    assert renewed != aged
+    verified = verifier().verify(renewed, audiences=frozenset({"files"}))
+    assert verified.kind == mt.SERVICE and verified.caller == "chat" and verified.principal == ALICE
+    # Chat's own key still opens nothing beyond the peers it calls.
+    assert "does not call identity" in refused(service_signer("chat").sign(act, ["identity"]), "identity")
+
+
 def test_an_anonymous_credential_names_no_principal() -> None:
     verified = verifier().verify(gateway_signer().for_call("", "identity"), audiences=frozenset({"identity"}))
     assert verified.principal is None and verified.act == ""
