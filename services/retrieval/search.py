@@ -16,13 +16,17 @@ from services.retrieval.engine.embeddings import Embedders
 from services.retrieval.engine.fusion import Fused, fuse_rrf, fuse_weighted
 from services.retrieval.engine.tokenize import query_terms
 from services.retrieval.models import IndexRow
-from services.retrieval.names import index_not_found, is_reserved
+from services.retrieval.names import RESOURCES_INDEX, index_not_found, is_reserved
 from services.retrieval.store import RetrievalStore
 
 MODES = ("accurate", "semantic", "hybrid")
 MAX_TOP_K = 200
 MAX_WINDOW = 1000
 Key = tuple[str, str]  # (index id, chunk id)
+# The caller's own resource library may be searched by name (chat's search over a mini program's mounted files):
+# the store scopes a reserved name to the caller's user, so it is never another user's. The training ground stays
+# internal.
+SEARCHABLE_RESERVED = (RESOURCES_INDEX,)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class Searcher:
             raise InvalidArgument("index_names must name at least one index", field="index_names")
         rows = []
         for name in dict.fromkeys(names):
-            if is_reserved(name) and not allow_reserved:
+            if is_reserved(name) and not allow_reserved and name not in SEARCHABLE_RESERVED:
                 raise index_not_found(name)
             rows.append(await self.store.get_index(principal=principal, name=name))
         return rows

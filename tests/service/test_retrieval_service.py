@@ -151,8 +151,33 @@ async def test_tenants_never_see_each_others_indices_or_chunks(env: Env) -> None
     carol = await env.call("Search", R.SearchRequest(index_names=["shared"], query="launch code"), CAROL)
     assert carol.results and "launch code" in carol.results[0].content  # a colleague shares company indices
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await env.call("Search", R.SearchRequest(index_names=["_mesh_resources"], query="x"))
+        await env.call("Search", R.SearchRequest(index_names=["_mesh_training"], query="x"))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_search_reaches_the_callers_own_resource_library_and_no_one_elses(env: Env) -> None:
+    """Chat searches a mini program's mounted files in the caller's _mesh_resources, restricted to their ids."""
+    mine = await env.upload("wombat.txt", "Wombats leave cube-shaped droppings.", who=ALICE, index="_mesh_resources")
+    assert (await env.wait_task(mine.ingest_task_id)).status == R.TASK_STATUS_COMPLETED
+    aside = await env.upload("otter.txt", "Sea otters hold hands while sleeping.", who=ALICE, index="_mesh_resources")
+    assert (await env.wait_task(aside.ingest_task_id)).status == R.TASK_STATUS_COMPLETED
+    # Bob (another company) and Carol (Alice's colleague) have libraries of their own.
+    for who in (BOB, CAROL):
+        theirs = await env.upload("note.txt", "Wombats are marsupials.", who=who, index="_mesh_resources")
+        assert (await env.wait_task(theirs.ingest_task_id, who=who)).status == R.TASK_STATUS_COMPLETED
+
+    def search(*source_ids: str) -> R.SearchRequest:
+        return R.SearchRequest(index_names=["_mesh_resources"], query="wombat droppings", source_ids=source_ids)
+
+    found = await env.call("Search", search())
+    assert {h.source_id for h in found.results} <= {mine.id, aside.id} and found.results[0].source_id == mine.id
+    only_mounted = await env.call("Search", search(aside.id))
+    assert only_mounted.results and {h.source_id for h in only_mounted.results} == {aside.id}
+    for who in (BOB, CAROL):
+        theirs = await env.call("Search", search(), who)
+        assert theirs.results and all("cube-shaped" not in h.content for h in theirs.results)
+        # Naming Alice's file ids does not reach her library either.
+        assert not (await env.call("Search", search(mine.id, aside.id), who)).results
 
 
 @pytest.mark.parametrize("name", ["Docs", "a b", "x" * 129, "_mesh_training", "", "ünï"])
