@@ -130,3 +130,27 @@ def test_add_voice_with_voice_type_2_ends_with_a_transcript(mesh: MeshClient, us
     untouched = ok(info(kept["fileId"]))
     assert (untouched["parseStatus"], untouched["text"]) == (0, None)
     assert info(parsed["fileId"], new_tenant(mesh, "lbai-voice-peek")).status_code == 404
+
+
+def test_audio_uploaded_into_an_index_is_searchable_by_its_transcript(
+    mesh: MeshClient, user: str, question: Speech
+) -> None:
+    # Nexent's upload names no kind: the audio becomes a voice object, transcribed first, then indexed.
+    assert mesh.http.post("/api/indices/voice-kb", headers=bearer(user)).status_code == 200
+    upload = mesh.http.post(
+        "/api/file/upload",
+        headers=bearer(user),
+        data={"index_name": "voice-kb"},
+        files=[("file", ("question.wav", question.wav(), "audio/wav"))],
+    )
+    assert upload.status_code == 200, upload.text
+
+    def found() -> dict[str, Any] | None:
+        query = {"query": "weather today", "index_names": ["voice-kb"], "top_k": 3}
+        reply = mesh.http.post("/api/indices/search/accurate", headers=bearer(user), json=query)
+        assert reply.status_code == 200, reply.text
+        results: list[dict[str, Any]] = reply.json()["results"]
+        return results[0] if results else None
+
+    hit = eventually(found)
+    assert hit["filename"] == "question.wav" and {"weather", "today"} <= words(hit["content"]), hit
