@@ -17,9 +17,11 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from services.kit.metrics import QueueMetrics
 from services.kit.nats import (
     ADVISORY_STREAM,
     DLQ_PREFIX,
+    EXPIRED_REASON,
     MAX_DELIVERIES_ADVISORY,
     bind_request_id,
     dead_letter_expired,
@@ -87,6 +89,7 @@ class WorkQueueConsumer:
         fetch_timeout_s: float = 1.0,
         expire_after_s: float | None = None,
         sweep_interval_s: float | None = None,
+        lag_interval_s: float = 5.0,
     ) -> None:
         if max_deliver < 1 or concurrency < 1:
             raise ValueError("max_deliver and concurrency must be at least 1")
@@ -97,6 +100,8 @@ class WorkQueueConsumer:
         self.max_deliver, self.backoff = max_deliver, list(backoff or [0.0])
         self.ack_wait, self.handler_timeout_s = ack_wait, handler_timeout_s
         self.concurrency, self.fetch_timeout_s = concurrency, fetch_timeout_s
+        self.lag_interval_s = lag_interval_s
+        self.metrics = QueueMetrics(stream, durable)
         self.dead_letter_subject = dead_letter_subject or f"{DLQ_PREFIX}{stream}.{durable}"
         if not self.dead_letter_subject.startswith(DLQ_PREFIX):
             raise ValueError(f"dead-letter subjects live under {DLQ_PREFIX}> so MESH_DLQ keeps them")
@@ -160,7 +165,11 @@ class WorkQueueConsumer:
         await self.setup()
         sub = await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
         adv = await self.js.pull_subscribe_bind(durable=self._advisory_durable, stream=ADVISORY_STREAM)
-        helpers = [asyncio.create_task(self._advisory_loop(adv)), asyncio.create_task(self._sweep_loop())]
+        helpers = [
+            asyncio.create_task(self._advisory_loop(adv)),
+            asyncio.create_task(self._sweep_loop()),
+            asyncio.create_task(self._lag_loop()),
+        ]
         self._log.info("workqueue_started", subject=self.subject)
         try:
             await self._fetch_loop(sub)
@@ -211,6 +220,8 @@ class WorkQueueConsumer:
     async def _process(self, msg: Msg) -> None:
         md = msg.metadata
         delivery, seq = md.num_delivered, md.sequence.stream
+        if delivery > 1:
+            self.metrics.redeliveries.inc()
         with (
             bind_request_id(msg.headers) as rid,
             consumer_span(msg.subject, msg.headers, consumer=self.durable, delivery=delivery),
@@ -236,8 +247,9 @@ class WorkQueueConsumer:
             task = Task(msg.subject, payload, msg.headers or {}, delivery, seq, request_id, msg)
             keepalive = asyncio.create_task(self._keepalive(msg))
             try:
-                async with asyncio.timeout(self.handler_timeout_s):
-                    await self.handler(task)
+                with self.metrics.seconds.time():
+                    async with asyncio.timeout(self.handler_timeout_s):
+                        await self.handler(task)
             finally:
                 keepalive.cancel()
         except PermanentFailure as exc:
@@ -250,8 +262,10 @@ class WorkQueueConsumer:
                 return
             delay = self.backoff[min(delivery, len(self.backoff)) - 1]
             self._log.warning("task_failed_will_retry", seq=seq, delivery=delivery, delay_s=delay, error=repr(exc))
+            self.metrics.outcome("retried")
             await msg.nak(delay=delay)
         else:
+            self.metrics.outcome("acked")
             await self._ack(msg)
 
     async def _keepalive(self, msg: Msg) -> None:
@@ -279,6 +293,7 @@ class WorkQueueConsumer:
             self._log.exception("dead_letter_publish_failed", seq=seq)
             await msg.nak(delay=self.backoff[-1])
             return
+        self.metrics.outcome("dead_lettered")
         await self._ack(msg)
 
     async def _ack(self, msg: Msg) -> None:
@@ -310,6 +325,7 @@ class WorkQueueConsumer:
             error=error,
         )
         await self.js.publish(self.dead_letter_subject, data, headers=out)
+        self.metrics.dead_lettered(reason)
         self._log.warning(
             "task_dead_lettered",
             seq=seq,
@@ -323,11 +339,28 @@ class WorkQueueConsumer:
         """Dead-letter work of this stream (any subject) that waited past expire_after_s, before max_age drops it."""
         while not self._stopping.is_set():
             try:
-                await dead_letter_expired(self.js, stream=self.stream, older_than_s=self.expire_after_s)
+                moved = await dead_letter_expired(self.js, stream=self.stream, older_than_s=self.expire_after_s)
+                if moved:
+                    self.metrics.dead_lettered(EXPIRED_REASON, moved)
             except nats.errors.Error as exc:
                 self._log.warning("expiry_sweep_failed", error=str(exc) or type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=self.sweep_interval_s)
+
+    async def _lag_loop(self) -> None:
+        """Keep the lag gauges current from the server's view of this consumer (every replica reports the same)."""
+        while not self._stopping.is_set():
+            try:
+                info = await self.js.consumer_info(self.stream, self.durable)
+                self.metrics.lag(
+                    pending=info.num_pending or 0,
+                    ack_pending=info.num_ack_pending or 0,
+                    redelivered=info.num_redelivered or 0,
+                )
+            except nats.errors.Error as exc:
+                self._log.debug("consumer_info_failed", error=str(exc) or type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.lag_interval_s)
 
     async def _advisory_loop(self, adv: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():
