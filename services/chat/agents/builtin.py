@@ -6,6 +6,7 @@ also refuse what the run was not given (an index or file the agent is not config
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from meshconsole.files.v1 import files_pb2, files_pb2_grpc
@@ -17,13 +18,15 @@ from services.kit.context import Principal
 from services.kit.errors import MeshError, NotFound
 
 MAX_READ_CHARS = 200_000  # what a tool asks files for; the run's output budget cuts it further
+RESOURCES_INDEX = "_mesh_resources"  # each user's resource library in retrieval (lbai cloud space)
+MOUNTED_LABEL = "mounted_files"  # what the model and the citations call a mini program's mounted files
 
 
-def _hit_resource(hit: Any) -> dict[str, Any]:
+def _hit_resource(hit: Any, *, mounted: bool = False) -> dict[str, Any]:
     """A retrieval hit in the shape of a RetrieverResource (Dify retriever_resources, Nexent searches)."""
     return {
         "dataset_id": hit.index,
-        "dataset_name": hit.index,
+        "dataset_name": MOUNTED_LABEL if mounted else hit.index,
         "document_id": hit.source_id,
         "document_name": hit.filename or hit.title,
         "segment_id": hit.id,
@@ -35,6 +38,13 @@ def _hit_resource(hit: Any) -> dict[str, Any]:
     }
 
 
+def _hits_text(resources: list[dict[str, Any]]) -> str:
+    return "\n\n".join(
+        f"[{n}] {r['title']} ({r['dataset_name']}, score {r['score']:.3f})\n{r['content']}"
+        for n, r in enumerate(resources, start=1)
+    )
+
+
 def knowledge_tool(
     *,
     stub: retrieval_pb2_grpc.RetrievalServiceStub,
@@ -42,43 +52,56 @@ def knowledge_tool(
     indices: list[str],
     top_k: int,
     timeout_s: float,
+    mounted: list[str] | None = None,
 ) -> Tool:
-    """Hybrid search over the agent's knowledge bases; hits come back numbered, to be cited."""
+    """Hybrid search over the agent's knowledge bases and the files its mini program mounts; hits come back numbered.
+
+    Mounted files are searched in the caller's own resource library (retrieval scopes `_mesh_resources` to the
+    caller's user), restricted to the mounted ids: a file someone else mounted is never reached through this tool.
+    """
+    mounted = list(mounted or [])
+    offered = [*indices, *([MOUNTED_LABEL] if mounted else [])]
+
+    async def search(query: str, names: list[str], source_ids: list[str]) -> list[dict[str, Any]]:
+        request = retrieval_pb2.SearchRequest(
+            mode=retrieval_pb2.SEARCH_MODE_HYBRID, index_names=names, query=query, top_k=top_k, source_ids=source_ids
+        )
+        reply = await grpc_client.unary(stub.Search, request, timeout_s=timeout_s, principal=principal)
+        return [_hit_resource(hit, mounted=bool(source_ids)) for hit in reply.results]
 
     async def run(args: dict[str, Any]) -> ToolResult:
         query = str(args.get("query") or "").strip()
         if not query:
             raise ToolFailure("query must not be empty")
         asked = args.get("index_names") or args.get("knowledge_base")
-        names = [str(n) for n in (asked if isinstance(asked, list) else [asked] if asked else indices)]
-        refused = [n for n in names if n not in indices]
+        names = [str(n) for n in (asked if isinstance(asked, list) else [asked] if asked else offered)]
+        refused = [n for n in names if n not in offered]
         if refused:
-            raise ToolFailure(
-                f"knowledge base {refused[0]!r} is not available to this agent; use: {', '.join(indices)}"
-            )
-        request = retrieval_pb2.SearchRequest(
-            mode=retrieval_pb2.SEARCH_MODE_HYBRID, index_names=names, query=query, top_k=top_k
-        )
-        try:
-            reply = await grpc_client.unary(stub.Search, request, timeout_s=timeout_s, principal=principal)
-        except NotFound:
-            raise ToolFailure(f"knowledge base {', '.join(names)} does not exist") from None
-        resources = [_hit_resource(hit) for hit in reply.results]
+            choices = ", ".join(offered)
+            raise ToolFailure(f"knowledge base {refused[0]!r} is not available to this agent; use: {choices}")
+        named = [n for n in names if n != MOUNTED_LABEL]
+        resources: list[dict[str, Any]] = []
+        if named:
+            try:
+                resources.extend(await search(query, named, []))
+            except NotFound:
+                raise ToolFailure(f"knowledge base {', '.join(named)} does not exist") from None
+        if MOUNTED_LABEL in names:
+            with contextlib.suppress(NotFound):  # no resource library yet: none of the caller's files is indexed
+                resources.extend(await search(query, [RESOURCES_INDEX], mounted))
+        resources = sorted(resources, key=lambda r: -float(r["score"]))[:top_k]
+        scope = ", ".join(names)
         if not resources:
-            return ToolResult(f"no passage of {', '.join(names)} matches {query!r}")
-        text = "\n\n".join(
-            f"[{n}] {r['title']} ({r['dataset_id']}, score {r['score']:.3f})\n{r['content']}"
-            for n, r in enumerate(resources, start=1)
-        )
-        return ToolResult(text, resources=resources)
+            return ToolResult(f"no passage of {scope} matches {query!r}")
+        return ToolResult(_hits_text(resources), resources=resources)
 
     return Tool(
         name="knowledge_search",
-        description=f"Search the knowledge bases ({', '.join(indices)}) for passages about a question.",
+        description=f"Search the knowledge bases ({', '.join(offered)}) for passages about a question.",
         parameters=schema(
             {
                 "query": {"type": "string", "description": "what to look for"},
-                "index_names": {"type": "array", "items": {"type": "string", "enum": indices}},
+                "index_names": {"type": "array", "items": {"type": "string", "enum": offered}},
             },
             ["query"],
         ),

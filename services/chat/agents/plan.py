@@ -28,6 +28,7 @@ class AgentPlan:
     indices: list[str] = field(default_factory=list)
     top_k: int = 4
     files: dict[str, str] = field(default_factory=dict)  # file id -> name, for read_file
+    mounted: list[str] = field(default_factory=list)  # a mini program's mounted file ids, for knowledge_search
     # MCP tools as (server name, tool name); tool "" = every tool of the server; None = every server of the company.
     mcp: list[tuple[str, str]] | None = field(default_factory=list)
     toolbox: ToolBox | None = None  # built ahead by a caller that needs to know the tools (Nexent frames)
@@ -112,7 +113,10 @@ def plan_from_nexent_config(config: dict[str, Any], *, files: dict[str, str]) ->
     )
 
 
-def stock_plan(*, backtest: bool) -> AgentPlan:
-    """lbai mark_type 900 (analysis) and 901 (backtest): the stock tools."""
+def stock_plan(*, backtest: bool, mounted: list[str] | None = None) -> AgentPlan:
+    """lbai mark_type 900 (analysis) and 901 (backtest): the stock tools, and knowledge_search over the files the
+    session's mini program mounts (if any)."""
     tools = ["stock_quote", "stock_news", *(["stock_backtest"] if backtest else [])]
-    return AgentPlan(builtin=tools, mcp=[])
+    if mounted:
+        tools.append("knowledge_search")
+    return AgentPlan(builtin=tools, mounted=list(mounted or []), mcp=[])

@@ -55,12 +55,13 @@ class AgentRuntime:
         tools: list[Tool] = []
         wanted = set(plan.builtin)
         tool_timeout = self.settings.chat_agent_tool_timeout_s
-        if "knowledge_search" in wanted and plan.indices and self.retrieval is not None:
+        if "knowledge_search" in wanted and (plan.indices or plan.mounted) and self.retrieval is not None:
             tools.append(
                 knowledge_tool(
                     stub=self.retrieval,
                     principal=principal,
                     indices=plan.indices,
+                    mounted=plan.mounted,
                     top_k=plan.top_k,
                     timeout_s=tool_timeout,
                 )

@@ -185,9 +185,18 @@ class LbaiChat:
             text_type=text_type,
             attachments=attachments + _voice_attachment(asked),
             display_query=question,
-            agent=stock_plan(backtest=mark_type == 901) if mark_type in (900, 901) else None,
         )
+        if mark_type in (900, 901):
+            mounted = await self._mounted(principal=principal, app_id=session.app_id)
+            spec.agent = stock_plan(backtest=mark_type == 901, mounted=mounted)
         return await self._whole(principal=principal, spec=spec)
+
+    async def _mounted(self, *, principal: Principal, app_id: str) -> list[str]:
+        """The files the session's mini program mounts: the agent's knowledge_search covers them."""
+        if not app_id or self.generation.app_configs is None:
+            return []
+        config = await self.generation.app_configs.get(principal=principal, app_id=app_id)
+        return list(config.knowledge_file_ids)
 
     async def build_mini_program(
         self, *, principal: Principal, command_session_id: str, asked: UserQuestion
