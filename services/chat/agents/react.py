@@ -52,8 +52,11 @@ def _json_object(text: str) -> str:
     for position in range(start, len(text)):
         char = text[position]
         if in_string:
-            escaped = not escaped and char == "\\"
-            if char == '"' and not escaped:
+            if escaped:  # the character after a backslash never ends the string
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
                 in_string = False
             continue
         if char == '"':
