@@ -106,11 +106,11 @@ class TtsJobs:
             raise PermanentFailure(f"unknown TTS job {job_id!r}")
         if row.status in (SUCCEEDED, FAILED):
             return
-        row = await self.store.update_job(job_id=row.id, changes={"status": RUNNING, "attempts": row.attempts + 1})
         owner = Principal(user_id=row.user_id, company_id=row.company_id)
         folder = f"tts/{row.id}"
         # An earlier attempt may have stored the audio and died before recording it: use that object.
         stored = await self.peers.find_stored(principal=owner, folder=folder)
+        row = await self.store.update_job(job_id=row.id, changes={"status": RUNNING, "attempts": row.attempts + 1})
         if stored is None:
             spec = SynthesisSpec(text=row.text, voice=row.voice, encoding=row.encoding, language=row.language)
             try:

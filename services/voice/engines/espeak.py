@@ -23,29 +23,30 @@ class EspeakError(RuntimeError):
     """eSpeak NG refused a voice or failed to synthesize."""
 
 
-class Espeak:
-    """One eSpeak NG instance per process: its state is global, so every call holds the lock."""
+class _Library:
+    """libespeak-ng's state is process-global: one loaded library, one callback, one lock for every user."""
 
-    def __init__(self, *, library: str | None = None, data: str | None = None) -> None:
-        self._library = library
-        self._data = data
-        self._lib: Any = None
-        self._lock = threading.Lock()
-        self._pieces: list[bytes] = []
-        self._callback = _CALLBACK(self._collect)
-        self.sample_rate = 22_050
-        self._voice = ""
+    lock = threading.Lock()
+    lib: Any = None
+    sample_rate = 22_050
+    voice = ""
+    pieces: list[bytes] = []  # noqa: RUF012 - the one buffer the one callback fills
 
-    def _collect(self, wav: Any, count: int, _events: Any) -> int:
+    @staticmethod
+    def _collect(wav: Any, count: int, _events: Any) -> int:
         if count > 0 and wav:
-            self._pieces.append(ctypes.string_at(wav, count * 2))
+            _Library.pieces.append(ctypes.string_at(wav, count * 2))
         return 0
 
-    def _load(self) -> Any:
-        if self._lib is None:
+    callback = _CALLBACK(_collect)  # kept alive for the life of the process: the library holds its address
+
+    @classmethod
+    def load(cls, library: str | None, data: str | None) -> Any:
+        """The initialised library (call with the lock held)."""
+        if cls.lib is None:
             import espeakng_loader
 
-            lib = ctypes.CDLL(self._library or espeakng_loader.get_library_path())
+            lib = ctypes.CDLL(library or espeakng_loader.get_library_path())
             lib.espeak_Initialize.restype = ctypes.c_int
             lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
             lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
@@ -62,42 +63,57 @@ class Espeak:
                 ctypes.c_void_p,
             ]
             lib.espeak_Synth.restype = ctypes.c_int
-            data = (self._data or espeakng_loader.get_data_path()).encode()
-            rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+            path = (data or espeakng_loader.get_data_path()).encode()
+            rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, path, 0)
             if rate <= 0:
                 raise EspeakError("eSpeak NG did not initialise")
-            lib.espeak_SetSynthCallback(self._callback)
-            self.sample_rate = rate
-            self._lib = lib
+            lib.espeak_SetSynthCallback(cls.callback)
+            cls.sample_rate = rate
+            cls.lib = lib
             log.info("espeak_loaded", sample_rate=rate)
-        return self._lib
+        return cls.lib
 
-    def _select(self, lib: Any, voice: str) -> None:
-        if voice != self._voice:
-            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+    @classmethod
+    def select(cls, voice: str) -> None:
+        if voice != cls.voice:
+            if cls.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise EspeakError(f"eSpeak NG has no voice {voice!r}")
-            self._voice = voice
+            cls.voice = voice
+
+
+class Espeak:
+    """eSpeak NG for one engine; every instance shares the process's one library (and waits for it)."""
+
+    def __init__(self, *, library: str | None = None, data: str | None = None) -> None:
+        self._library = library
+        self._data = data
+
+    @property
+    def sample_rate(self) -> int:
+        with _Library.lock:
+            _Library.load(self._library, self._data)
+            return _Library.sample_rate
 
     def has_voice(self, voice: str) -> bool:
         """Whether eSpeak NG knows the voice ("cmn", "en-us", "cmn+f3", …)."""
-        with self._lock:
-            lib = self._load()
+        with _Library.lock:
+            _Library.load(self._library, self._data)
             try:
-                self._select(lib, voice)
+                _Library.select(voice)
             except EspeakError:
                 return False
             return True
 
     def synthesize(self, text: str, *, voice: str, speed: float = 1.0) -> bytes:
         """Mono PCM16 at sample_rate for text."""
-        with self._lock:
-            lib = self._load()
-            self._select(lib, voice)
+        with _Library.lock:
+            lib = _Library.load(self._library, self._data)
+            _Library.select(voice)
             lib.espeak_SetParameter(_RATE, max(80, min(450, int(_DEFAULT_WPM * speed))), 0)
-            self._pieces = []
+            _Library.pieces = []
             data = text.encode()
             status = lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
+            pcm, _Library.pieces = b"".join(_Library.pieces), []
             if status != 0:
                 raise EspeakError(f"eSpeak NG failed with status {status}")
-            pcm, self._pieces = b"".join(self._pieces), []
             return pcm

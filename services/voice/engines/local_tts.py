@@ -21,6 +21,8 @@ log = structlog.get_logger(__name__)
 ESPEAK_PREFIX = "espeak:"
 PIPER_PREFIX = "piper:"
 ESPEAK_FALLBACK = {"en": "en-us", "zh": "cmn"}
+# Piper's phonemizer (its own eSpeak inside piper.espeakbridge) is process-global: one synthesis at a time.
+_PIPER_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,9 @@ class LocalTts:
         self.mandarin_voice = mandarin_voice
         self.espeak = espeak or Espeak()
         self._loaded: dict[str, Any] = {}
-        self._piper_lock = threading.Lock()  # Piper's phonemizer (its own eSpeak) is process-global
 
     def piper(self, name: str) -> Any:
-        with self._piper_lock:
+        with _PIPER_LOCK:
             if name not in self._loaded:
                 from piper import PiperVoice
 
@@ -138,7 +139,7 @@ class LocalTts:
         config = SynthesisConfig(length_scale=1.0 / speed if speed else None)
         pieces: list[bytes] = []
         rate = voice.config.sample_rate
-        with self._piper_lock:
+        with _PIPER_LOCK:
             for chunk in voice.synthesize(sentence, syn_config=config):
                 if token is not None:
                     token.check()
