@@ -136,9 +136,15 @@ ConfigMap. Nothing here may come from `secrets:`. Args: (list root name componen
 {{- /* Services listen on the pod's address; the code's default is loopback only. */ -}}
 {{- $_ := set $data "MESH_GRPC_BIND_HOST" "0.0.0.0" -}}
 {{- $_ := set $data "MESH_GATEWAY_TOKEN_PUBLIC_KEY" (include "meshconsole.principalKey" (list $root "gatewayPublic")) -}}
+{{- $_ := set $data "MESH_METRICS_PORT" ($v.metrics.port | toString) -}}
 {{- if $v.mtls.enabled -}}
 {{- $_ := set $data "MESH_GRPC_HEALTH_PORT" ($v.mtls.healthPort | toString) -}}
 {{- end -}}
+{{- end -}}
+{{- if $v.tracing.otlpEndpoint -}}
+{{- $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" $v.tracing.otlpEndpoint -}}
+{{- $_ := set $data "OTEL_TRACES_SAMPLER" "parentbased_traceidratio" -}}
+{{- $_ := set $data "OTEL_TRACES_SAMPLER_ARG" ($v.tracing.sampleRatio | toString) -}}
 {{- end -}}
 {{- if $v.mtls.enabled -}}
 {{- $_ := set $data "MESH_GRPC_TLS_CERT_FILE" (printf "%s/tls.crt" $v.mtls.mountPath) -}}

@@ -52,7 +52,8 @@ def test_ci_value_sets_exist() -> None:
 
 def test_chart_covers_every_service_in_the_repository() -> None:
     """Keep the chart in step with the code: one component per services/<name>/ package, plus the gateway."""
-    packages = {path.parent.name for path in (REPO / "services").glob("*/__init__.py") if path.parent.name != "kit"}
+    # kit is shared code and cli the operator's `meshconsole admin`: neither runs as a component.
+    packages = {p.parent.name for p in (REPO / "services").glob("*/__init__.py") if p.parent.name not in ("kit", "cli")}
     assert packages == set(SERVICES), "services/ and the chart's components differ"
     with helm.Chart.load(CHART_DIR) as chart:
         assert set(chart.values["components"]) == set(COMPONENTS)
@@ -82,8 +83,8 @@ def test_every_manifest_validates_strictly(name: str, kube_version: str) -> None
     assert manifests
     problems = []
     for doc in manifests:
-        if doc["apiVersion"].startswith("cert-manager.io/"):
-            continue  # a CRD kubernetes-validate has no schema for: test_chart_mtls.py checks its fields
+        if doc["apiVersion"].startswith(("cert-manager.io/", "monitoring.coreos.com/")):
+            continue  # CRDs kubernetes-validate has no schema for: test_chart_mtls.py, test_chart_monitoring.py
         label = f"{doc['kind']}/{doc['metadata']['name']}"
         try:
             kubernetes_validate.validate(doc, kube_version, strict=True)
@@ -119,7 +120,7 @@ def test_services_have_named_ports_matching_the_containers(name: str) -> None:
     for component in COMPONENTS:
         port_name = "http" if component == "gateway" else "grpc"
         service = r.component("Service", component)
-        (port,) = service["spec"]["ports"]
+        port, *metrics = service["spec"]["ports"]
         assert port["name"] == port_name
         assert port["targetPort"] == port_name
         assert port["port"] == (8080 if component == "gateway" else 50051)
@@ -128,6 +129,15 @@ def test_services_have_named_ports_matching_the_containers(name: str) -> None:
         if r.merged["mtls"]["enabled"] and component != "gateway":
             # The kubelet's plaintext health port, which no Service exposes.
             expected["grpc-health"] = r.merged["mtls"]["healthPort"]
+        if component != "gateway":
+            # Prometheus /metrics of a service (the gateway serves its own on the HTTP port).
+            expected["metrics"] = r.merged["metrics"]["port"]
+            assert [(p["name"], p["port"], p["targetPort"]) for p in metrics] == [
+                ("metrics", expected["metrics"], "metrics")
+            ]
+            assert r.config(component)["MESH_METRICS_PORT"] == str(expected["metrics"])
+        else:
+            assert not metrics
         assert container_ports == expected
         pod_labels = r.component("Deployment", component)["spec"]["template"]["metadata"]["labels"]
         assert service["spec"]["selector"].items() <= pod_labels.items()
