@@ -22,9 +22,10 @@ from services.kit.errors import MeshError
 TRACER_NAME = "meshconsole"
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 
-# The API's proxy tracer is a no-op until a provider is installed, so spans cost next to nothing while off.
+# While off, every helper below returns at once: no span, no context to extract or inject (a few hundred ns).
 _tracer: trace.Tracer = trace.get_tracer(TRACER_NAME)
 _enabled = False
+_OFF: Span = trace.INVALID_SPAN
 # Done-callbacks cannot await a call's status; the tasks that read it are kept here until they finish.
 _finishing: set[asyncio.Task[None]] = set()
 
@@ -114,6 +115,8 @@ def _rpc_attributes(method: str) -> dict[str, str]:
 
 def start_client_span(method: str) -> tuple[Span, tuple[tuple[str, str], ...]]:
     """A CLIENT span for one outgoing call and the metadata that carries its context (W3C traceparent)."""
+    if not _enabled:
+        return _OFF, ()
     span = _tracer.start_span(method.lstrip("/"), kind=SpanKind.CLIENT, attributes=_rpc_attributes(method))
     return span, tuple(_inject(span).items())
 
@@ -155,6 +158,8 @@ def start_server_span(method: str, metadata: Sequence[tuple[str, Any]] | None) -
     grpc.aio runs every call in a task of its own, so the context set here ends with that task (like the
     request id and principal the gate binds) and is never detached.
     """
+    if not _enabled:
+        return _OFF
     span = _tracer.start_span(
         method.lstrip("/"), context=_extract(metadata), kind=SpanKind.SERVER, attributes=_rpc_attributes(method)
     )
@@ -164,6 +169,8 @@ def start_server_span(method: str, metadata: Sequence[tuple[str, Any]] | None) -
 
 def end_server_span(span: Span, error: BaseException | None) -> None:
     """End a server span with the status the call ended with."""
+    if span is _OFF:
+        return
     if error is None:
         span.set_attribute("rpc.grpc.status_code", grpc.StatusCode.OK.value[0])
     else:
@@ -183,6 +190,9 @@ def _messaging(subject: str, operation: str) -> dict[str, str]:
 @contextmanager
 def producer_span(subject: str) -> Iterator[Span]:
     """A PRODUCER span around one publish; headers built inside it (kit.nats.request_headers) carry it."""
+    if not _enabled:
+        yield _OFF
+        return
     with _tracer.start_as_current_span(
         f"publish {subject}", kind=SpanKind.PRODUCER, attributes=_messaging(subject, "publish")
     ) as span:
@@ -191,13 +201,17 @@ def producer_span(subject: str) -> Iterator[Span]:
 
 def inject_headers(headers: dict[str, str]) -> dict[str, str]:
     """Add the current span's context (W3C traceparent) to NATS headers."""
-    propagate.inject(headers)
+    if _enabled:
+        propagate.inject(headers)
     return headers
 
 
 @contextmanager
 def consumer_span(subject: str, headers: Mapping[str, str] | None, *, consumer: str, delivery: int) -> Iterator[Span]:
     """A CONSUMER span for handling one message, child of the span that published it."""
+    if not _enabled:
+        yield _OFF
+        return
     attributes: dict[str, Any] = {
         **_messaging(subject, "process"),
         "messaging.consumer.group.name": consumer,

@@ -22,7 +22,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from services.kit import grpc_client, tracing
 from services.kit.errors import NotFound
 from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_server
-from services.kit.nats import Task, WorkQueueConsumer, ensure_stream, publish_task
+from services.kit.nats import Task, WorkQueueConsumer, ensure_stream, publish_task, request_headers
 from services.kit.testing.openai_upstream import ScriptedUpstream
 
 pytestmark = pytest.mark.timeout(60)
@@ -188,3 +188,11 @@ def test_tracing_is_off_without_an_otlp_endpoint() -> None:
     assert tracing.export_configured({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"})
     inner = httpx.AsyncHTTPTransport()
     assert tracing.traced_transport(inner) is inner  # off: no wrapper on the upstream's hot path
+    # Off: no span, nothing injected into gRPC metadata or NATS headers, even inside a caller's span.
+    caller = TracerProvider().get_tracer("caller")
+    with caller.start_as_current_span("outside"):
+        span, metadata = tracing.start_client_span("/test.Traced/Echo")
+        assert not span.is_recording() and metadata == ()
+        assert "traceparent" not in request_headers()
+        with tracing.producer_span("mesh.tasks.x") as producer:
+            assert not producer.is_recording()
