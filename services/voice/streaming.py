@@ -19,7 +19,8 @@ log = structlog.get_logger(__name__)
 WINDOW = 512  # Silero VAD's window: 32 ms at 16 kHz
 SPEECH = 0.5
 PAD = SAMPLE_RATE // 5  # 200 ms of context kept around speech
-MIN_PARTIAL = int(0.3 * SAMPLE_RATE)
+MIN_PARTIAL = int(0.5 * SAMPLE_RATE)  # speech before the first partial: enough for a word
+RETRY_PARTIAL = int(0.25 * SAMPLE_RATE)  # new audio before another try when a partial heard nothing yet
 
 
 @dataclass(frozen=True)
@@ -128,19 +129,21 @@ class Session:
         start = max(self.base, speech[0] * WINDOW - PAD)
         if self.total - start >= self.limits.max_segment_s * SAMPLE_RATE:
             return ("final", self.total)
-        due = self.total - self.partial_at >= self.engine.partial_interval_s * SAMPLE_RATE
+        step = RETRY_PARTIAL if not self.last_partial else self.engine.partial_interval_s * SAMPLE_RATE
+        due = self.total - self.partial_at >= step
         if self.interim and due and speech_end - speech[0] * WINDOW >= MIN_PARTIAL:
             return ("partial", self.total)
         return ("wait", 0)
 
     def _learn(self, language: str, samples: int) -> None:
-        if not self.fixed_language and language and samples >= SAMPLE_RATE:
+        # Partials keep the first guess (one detection per session, not per partial); finals, on more audio, decide.
+        if not self.fixed_language and language and (not self.language or samples >= SAMPLE_RATE):
             self.language = language
 
     async def final(self, cut: int) -> list[StreamEvent]:
         start = self.base
         audio = self.buffer[: cut - self.base].copy()
-        result = await self.engine.transcribe(audio, language=self.language)
+        result = await self.engine.transcribe(audio, language=self.language if self.fixed_language else "")
         self._drop_until(cut)
         self.partial_at, self.last_partial = self.total, ""
         self._learn(result.language, len(audio))
