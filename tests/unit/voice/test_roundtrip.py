@@ -2,7 +2,7 @@
 
 Thresholds (stated): English word error rate at most 0.25 (Piper joe is heard almost perfectly, typically 0.0-0.1);
 Mandarin character error rate at most 0.35 (eSpeak NG's robotic Mandarin heard by Whisper base; measured 0.06-0.12
-for this sentence with the cmn+f3 voice). Speech from Debian's espeak-ng binary runs only when it is installed.
+for this sentence with the cmn+f3 voice). Speech from Debian's espeak-ng binary (English) runs when it is installed.
 """
 
 from __future__ import annotations
@@ -51,17 +51,12 @@ async def test_silence_is_an_empty_transcript(local_stt: WhisperStt) -> None:
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="Debian's espeak-ng is not installed")
-@pytest.mark.parametrize(
-    ("voice", "text", "language"),
-    [("en-us", "Please open the window, it is warm in here.", "en"), ("cmn+f3", MANDARIN, "zh")],
-)
-async def test_speech_from_debian_espeak_ng_is_heard_back(
-    local_stt: WhisperStt, voice: str, text: str, language: str
-) -> None:
-    command = ["espeak-ng", "-v", voice, "--stdout", text]
+async def test_speech_from_debian_espeak_ng_is_heard_back(local_stt: WhisperStt) -> None:
+    """English only: Debian's espeak-ng 1.51 speaks Mandarin as pinyin read with English phonemes, which no
+    recogniser understands (the wheel's 1.52 speaks it properly: see the Mandarin round trip above)."""
+    text = "Please open the window, it is warm in here."
+    command = ["espeak-ng", "-v", "en-us", "--stdout", text]
     wav = (await asyncio.to_thread(subprocess.run, command, check=True, capture_output=True)).stdout
-    result = await local_stt.transcribe(decode_audio(wav, AudioSpec("wav"), max_s=60), language=language)
-    if language == "en":
-        assert word_error_rate(text, result.text) <= ENGLISH_MAX_WER, result.text
-    else:
-        assert char_error_rate(text, result.text) <= MANDARIN_MAX_CER, result.text
+    result = await local_stt.transcribe(decode_audio(wav, AudioSpec("wav"), max_s=60), language="")
+    assert result.language == "en"
+    assert word_error_rate(text, result.text) <= ENGLISH_MAX_WER, result.text
