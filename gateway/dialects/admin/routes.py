@@ -20,6 +20,7 @@ from gateway.auth import AdminPrincipal, CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.deps import Clients, Settings
+from gateway.dialects.admin import stock_dataset
 from gateway.dialects.admin.schemas import (
     AdminApiKey,
     AdminCreatedUser,
@@ -37,6 +38,7 @@ PREFIX = "/admin/v1"
 router = APIRouter(prefix=PREFIX)
 probes = APIRouter()
 DIALECT = Dialect(name="admin", prefix=PREFIX, render=render_default)
+router.include_router(stock_dataset.router)  # POST /admin/v1/stock-dataset, in its own module
 
 
 # One password rule: login takes sha256(raw.strip()) hex; the admin API takes that same digest or the raw password.

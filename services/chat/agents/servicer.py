@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,6 +17,7 @@ from nats.aio.client import Client
 
 from services.chat.agents.plan import plan_from_nexent_config
 from services.chat.agents.runtime import AgentRuntime
+from services.chat.agents.stocks.dataset import DatasetError, load_csv
 from services.chat.agents.stocks.report import stock_info
 from services.chat.agents.units import LiveUnits, search_content
 from services.chat.app_config import AppConfigReader
@@ -24,7 +26,7 @@ from services.chat.generation.core import GenerationService, GenerationSpec, Str
 from services.chat.generation.prompt import Turn
 from services.kit import grpc_client
 from services.kit.context import Principal, current_request_id, require_principal
-from services.kit.errors import InvalidArgument, NotFound
+from services.kit.errors import InvalidArgument, NotFound, PermissionDenied
 
 log = structlog.get_logger(__name__)
 RELOAD_SUBJECT = "mesh.control.chat.agents.reload"
@@ -174,6 +176,30 @@ class AgentServicer(chat_pb2_grpc.AgentServiceServicer):
         )
         return chat_pb2.StockInfo(
             answer=answer.answer, model=answer.model, request_id=current_request_id() or uuid.uuid4().hex
+        )
+
+    async def LoadStockData(
+        self, request: chat_pb2.LoadStockDataRequest, context: Any
+    ) -> chat_pb2.LoadStockDataResponse:
+        principal = require_principal()
+        if not principal.is_admin:
+            raise PermissionDenied("only admins load market data", reason="admin_required")
+        if self.agents is None:
+            raise NotFound("agents are not available", reason="agents_unavailable")
+        texts = {"stocks": request.stocks, "daily_bars": request.bars, "news": request.news}
+        if not any(text.strip() for text in texts.values()):
+            raise InvalidArgument("give at least one of stocks, bars, news", field="bars")
+        settings = self.agents.settings
+        try:
+            counts = await asyncio.to_thread(load_csv, settings.stock_dataset_path(), texts)
+        except DatasetError as error:
+            raise InvalidArgument(str(error), reason="bad_stock_data", field=error.field) from None
+        log.info("stock_data_loaded", **counts)
+        return chat_pb2.LoadStockDataResponse(
+            stocks=counts.get("stocks", 0),
+            bars=counts.get("daily_bars", 0),
+            news=counts.get("news", 0),
+            provider=settings.chat_stock_provider,
         )
 
     async def ListMcpServers(self, request: common_pb2.Empty, context: Any) -> chat_pb2.ListMcpServersResponse:

@@ -54,15 +54,52 @@ def test_the_cli_refuses_bad_input_without_writing(tmp_path: Path, capsys: pytes
     db = tmp_path / "market.db"
     with pytest.raises(SystemExit):
         dataset.main(["--db", str(db)])  # nothing to load
+    assert "give at least one of --stocks, --bars, --news" in capsys.readouterr().err
     codeless = write_csv(tmp_path / "bars.csv", "code,date,open,high,low,close,volume", ",2024-05-06,1,1,1,1,1")
     assert dataset.main(["--db", str(db), "--bars", str(codeless)]) == 1
-    assert "a row without a code" in capsys.readouterr().err
+    assert capsys.readouterr().err == "not loaded: bars: line 2: a row without a code\n"
     wordy = write_csv(tmp_path / "w.csv", "code,date,open,high,low,close,volume", "600000,2024-05-06,ten,1,1,1,1")
     assert dataset.main(["--db", str(db), "--bars", str(wordy)]) == 1
-    with sqlite3.connect(db) as con:
-        assert list(con.execute("SELECT count(*) FROM daily_bars")) == [(0,)]
-    with pytest.raises(ValueError, match="unknown table"):
+    assert "bars: line 2: open is not a number: 'ten'" in capsys.readouterr().err
+    assert not db.exists()  # every row is checked before the file is touched
+    with pytest.raises(dataset.DatasetError, match="unknown table") as unknown:
         dataset.load(db, trades=[])
+    assert unknown.value.field == "trades"
+
+
+@pytest.mark.parametrize(
+    ("table", "text", "field", "message"),
+    [
+        ("daily_bars", "code,date,close\n600000,2024-05-06,1", "bars", "the header lacks open, high, low"),
+        ("news", "code,title\n600000,x", "news", "the header lacks date"),
+        ("daily_bars", "code,date,open,high,low,close\n600000,May 6,1,1,1,1", "bars", "line 2: date must be"),
+        ("daily_bars", "code,date,open,high,low,close\n600000,2024-05-06,1,1,1,", "bars", "line 2: close is empty"),
+        ("daily_bars", "code,date,open,high,low,close\n6,2024-05-06,1,1,1,2\n6,2024-05-07,nan,1,1,1", "bars", "line 3"),
+        ("stocks", "name\nx", "stocks", "the header lacks code"),
+    ],
+)
+def test_csv_text_errors_name_the_input_and_the_line(
+    tmp_path: Path, table: str, text: str, field: str, message: str
+) -> None:
+    with pytest.raises(dataset.DatasetError, match=message) as refused:
+        dataset.load_csv(tmp_path / "market.db", {table: text})
+    assert refused.value.field == field and str(refused.value).startswith(f"{field}: ")
+
+
+def test_csv_text_loads_all_tables_or_none(tmp_path: Path) -> None:
+    db = tmp_path / "market.db"
+    good = {
+        "stocks": "code,name\n600000,浦发银行\n",
+        "daily_bars": "code,date,open,high,low,close\n600000,20240506,1,2,0.5,1.5\n",
+    }
+    assert dataset.load_csv(db, {**good, "news": ""}) == {"stocks": 1, "daily_bars": 1}
+    with sqlite3.connect(db) as con:
+        assert list(con.execute("SELECT date, volume FROM daily_bars")) == [("2024-05-06", 0.0)]
+    bad = {"stocks": "code,name\n000001,平安银行\n", "news": "code,date,title\n000001,yesterday,x\n"}
+    with pytest.raises(dataset.DatasetError, match="news: line 2"):
+        dataset.load_csv(db, bad)
+    with sqlite3.connect(db) as con:
+        assert list(con.execute("SELECT code FROM stocks")) == [("600000",)]
 
 
 async def test_the_local_provider_computes_the_days_move_of_stock_industry_and_index(tmp_path: Path) -> None:

@@ -1006,6 +1006,28 @@ class GetStockInfoRequest(_message.Message):
     maximum_value: float
     def __init__(self, stocks_code: _Optional[str] = ..., stocks_name: _Optional[str] = ..., minimum_value: _Optional[float] = ..., maximum_value: _Optional[float] = ...) -> None: ...
 
+class LoadStockDataRequest(_message.Message):
+    __slots__ = ("stocks", "bars", "news")
+    STOCKS_FIELD_NUMBER: _ClassVar[int]
+    BARS_FIELD_NUMBER: _ClassVar[int]
+    NEWS_FIELD_NUMBER: _ClassVar[int]
+    stocks: str
+    bars: str
+    news: str
+    def __init__(self, stocks: _Optional[str] = ..., bars: _Optional[str] = ..., news: _Optional[str] = ...) -> None: ...
+
+class LoadStockDataResponse(_message.Message):
+    __slots__ = ("stocks", "bars", "news", "provider")
+    STOCKS_FIELD_NUMBER: _ClassVar[int]
+    BARS_FIELD_NUMBER: _ClassVar[int]
+    NEWS_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    stocks: int
+    bars: int
+    news: int
+    provider: str
+    def __init__(self, stocks: _Optional[int] = ..., bars: _Optional[int] = ..., news: _Optional[int] = ..., provider: _Optional[str] = ...) -> None: ...
+
 class McpTool(_message.Message):
     __slots__ = ("name", "description")
     NAME_FIELD_NUMBER: _ClassVar[int]

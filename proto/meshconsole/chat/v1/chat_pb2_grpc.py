@@ -316,6 +316,11 @@ class AgentServiceStub:
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
                 response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
                 _registered_method=True)
+        self.LoadStockData = channel.unary_unary(
+                '/meshconsole.chat.v1.AgentService/LoadStockData',
+                request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.LoadStockDataRequest.SerializeToString,
+                response_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.LoadStockDataResponse.FromString,
+                _registered_method=True)
         self.RegisterMcpServer = channel.unary_unary(
                 '/meshconsole.chat.v1.AgentService/RegisterMcpServer',
                 request_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.RegisterMcpServerRequest.SerializeToString,
@@ -353,6 +358,13 @@ class AgentServiceServicer:
 
     def GetStockInfo(self, request, context):
         """lbai /stock/info: market data from the provider interface plus an LLM analysis.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LoadStockData(self, request, context):
+        """Admin: upsert CSV text into the local market dataset (rows with the same key are replaced; used at once).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -396,6 +408,11 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.GetStockInfo,
                     request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.FromString,
                     response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.SerializeToString,
+            ),
+            'LoadStockData': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadStockData,
+                    request_deserializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.LoadStockDataRequest.FromString,
+                    response_serializer=meshconsole_dot_chat_dot_v1_dot_chat__pb2.LoadStockDataResponse.SerializeToString,
             ),
             'RegisterMcpServer': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterMcpServer,
@@ -495,6 +512,33 @@ class AgentService:
             '/meshconsole.chat.v1.AgentService/GetStockInfo',
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.GetStockInfoRequest.SerializeToString,
             meshconsole_dot_chat_dot_v1_dot_chat__pb2.StockInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadStockData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meshconsole.chat.v1.AgentService/LoadStockData',
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.LoadStockDataRequest.SerializeToString,
+            meshconsole_dot_chat_dot_v1_dot_chat__pb2.LoadStockDataResponse.FromString,
             options,
             channel_credentials,
             insecure,
