@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -45,6 +46,23 @@ def pick_language(probabilities: Sequence[tuple[str, float]], allowed: Sequence[
     return allowed[0] if allowed else (ranked[0][0] if ranked else "en")
 
 
+def _remembering_model(base: Any) -> Any:
+    """WhisperModel whose encoder remembers its last input per thread: detecting the language of a window and then
+    transcribing that same window (no VAD) costs one encoder pass instead of two."""
+
+    class Remembering(base):  # type: ignore[misc, valid-type]
+        _memo = threading.local()
+
+        def encode(self, features: np.ndarray) -> Any:
+            key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+            memo = self._memo
+            if getattr(memo, "key", None) != key:
+                memo.value, memo.key = super().encode(features), key
+            return memo.value
+
+    return Remembering
+
+
 class WhisperStt:
     """faster-whisper on the worker pool; the model loads once, on first use or at warm-up."""
 
@@ -78,7 +96,7 @@ class WhisperStt:
                 from faster_whisper import WhisperModel
 
                 path = self._model_dir()
-                self._model = WhisperModel(
+                self._model = _remembering_model(WhisperModel)(
                     str(path),
                     device="cpu",
                     compute_type=self.compute_type,
@@ -93,11 +111,19 @@ class WhisperStt:
             lambda token: self.transcribe_sync(audio, language=language, quick=quick, token=token)
         )
 
-    def detect(self, audio: np.ndarray) -> str:
-        """The spoken language, chosen among the configured ones."""
+    def detect(self, audio: np.ndarray, *, window: bool = False) -> str:
+        """The spoken language, chosen among the configured ones; window = from the exact first window that a
+        transcription without VAD encodes next (so the encoder runs once for both)."""
         if len(audio) < _MIN_DETECT_SAMPLES:
             return self.detect_languages[0] if self.detect_languages else "en"
         model = self.load()
+        if window:
+            from faster_whisper.audio import pad_or_trim
+
+            features = model.feature_extractor(audio)
+            frames = min(model.feature_extractor.nb_max_frames, features.shape[-1] - 1)
+            results = model.model.detect_language(model.encode(pad_or_trim(features[:, :frames])))[0]
+            return pick_language([(token[2:-2], p) for token, p in results], self.detect_languages)
         try:
             _, _, probabilities = model.detect_language(audio=audio, vad_filter=True)
         except ValueError:  # the VAD found no speech at all
@@ -112,7 +138,7 @@ class WhisperStt:
         if len(audio) == 0:
             return SttResult("", language, 0, [])
         model = self.load()
-        lang = language or self.detect(audio)
+        lang = language or self.detect(audio, window=quick)
         if token is not None:
             token.check()
         segments, _ = model.transcribe(
@@ -124,6 +150,10 @@ class WhisperStt:
             without_timestamps=quick,
             condition_on_previous_text=False,
             initial_prompt=ZH_PROMPT if lang == "zh" else None,
+            # Garbage audio sends Whisper into repetition loops; partials get one greedy pass, bounded by the audio's
+            # length, and finals three temperatures instead of six.
+            temperature=0.0 if quick else (0.0, 0.3, 0.6),
+            max_new_tokens=min(224, 16 + int(12 * len(audio) / SAMPLE_RATE)) if quick else None,
         )
         found: list[Segment] = []
         for segment in segments:  # decoded lazily, one 30 s window at a time
