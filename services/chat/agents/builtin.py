@@ -130,6 +130,18 @@ async def _extract(
     return "".join(pieces)
 
 
+async def _object_id(
+    stub: files_pb2_grpc.FilesServiceStub, file_id: str, *, principal: Principal, timeout_s: float
+) -> str:
+    """The object id files extracts by: Nexent's minio_files name objects by object_name, which files resolves
+    for the caller (another user's name is not found)."""
+    if file_id.isdigit():
+        return file_id
+    request = files_pb2.GetObjectRequest(ref=files_pb2.ObjectRef(object_name=file_id))
+    info = await grpc_client.unary(stub.GetObject, request, timeout_s=timeout_s, principal=principal)
+    return str(info.id)
+
+
 def read_file_tool(
     *, stub: files_pb2_grpc.FilesServiceStub, principal: Principal, files: dict[str, str], timeout_s: float
 ) -> Tool:
@@ -143,8 +155,9 @@ def read_file_tool(
             if not by_name:
                 raise ToolFailure(f"file {file_id!r} is not attached to this conversation; the files are: {listing}")
             file_id = by_name[0]
-        request = files_pb2.ExtractTextRequest(object_ids=[file_id], max_chars=MAX_READ_CHARS)
         try:
+            object_id = await _object_id(stub, file_id, principal=principal, timeout_s=timeout_s)
+            request = files_pb2.ExtractTextRequest(object_ids=[object_id], max_chars=MAX_READ_CHARS)
             text = await _extract(stub, request, principal=principal, timeout_s=timeout_s)
         except NotFound:
             raise ToolFailure(f"file {file_id} no longer exists") from None
@@ -174,6 +187,8 @@ def web_fetch_tool(*, stub: files_pb2_grpc.FilesServiceStub, principal: Principa
             )
         except MeshError as error:
             raise ToolFailure(f"could not fetch {url}: {error.message}") from None
+        except ToolFailure as failure:  # files' own answer for this URL (refused by the policy, not a page, …)
+            raise ToolFailure(f"could not fetch {url}: {failure}") from None
         return ToolResult(text or f"{url} has no readable text")
 
     return Tool(
