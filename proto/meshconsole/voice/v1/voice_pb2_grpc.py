@@ -26,7 +26,13 @@ if _version_not_supported:
 
 
 class VoiceServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Engines: `local` (faster-whisper base, Piper, eSpeak NG) or `openai` (a company's stt/tts registry entry, or
+    MESH_VOICE_ENGINE=openai). Errors are rich statuses (kit.errors): bad input is INVALID_ARGUMENT with a reason and
+    the field (e.g. invalid_audio audio.data, unsupported_format config.encoding, invalid_sample_rate
+    config.sample_rate_hz, empty_audio audio, frame_too_large audio.data, session_too_long audio, text_too_long text,
+    unknown_voice voice); a full worker pool is RESOURCE_EXHAUSTED voice_busy with metadata retry_after_s; an
+    OpenAI-compatible endpoint that fails is UNAVAILABLE upstream_error / upstream_unavailable.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -62,11 +68,18 @@ class VoiceServiceStub:
 
 
 class VoiceServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Engines: `local` (faster-whisper base, Piper, eSpeak NG) or `openai` (a company's stt/tts registry entry, or
+    MESH_VOICE_ENGINE=openai). Errors are rich statuses (kit.errors): bad input is INVALID_ARGUMENT with a reason and
+    the field (e.g. invalid_audio audio.data, unsupported_format config.encoding, invalid_sample_rate
+    config.sample_rate_hz, empty_audio audio, frame_too_large audio.data, session_too_long audio, text_too_long text,
+    unknown_voice voice); a full worker pool is RESOURCE_EXHAUSTED voice_busy with metadata retry_after_s; an
+    OpenAI-compatible endpoint that fails is UNAVAILABLE upstream_error / upstream_unavailable.
+    """
 
     def Transcribe(self, request_iterator, context):
         """Nexent /voice/stt/ws: the first message is the config, then audio; transcript events come back as
-        speech is recognised. The client half-closes to flush the last final segment.
+        speech is recognised. The client half-closes to flush the last final segment. Partials (is_final=false) come
+        only with interim_results; a stream without speech ends with one empty final event.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -137,7 +150,13 @@ def add_VoiceServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class VoiceService:
-    """Missing associated documentation comment in .proto file."""
+    """Engines: `local` (faster-whisper base, Piper, eSpeak NG) or `openai` (a company's stt/tts registry entry, or
+    MESH_VOICE_ENGINE=openai). Errors are rich statuses (kit.errors): bad input is INVALID_ARGUMENT with a reason and
+    the field (e.g. invalid_audio audio.data, unsupported_format config.encoding, invalid_sample_rate
+    config.sample_rate_hz, empty_audio audio, frame_too_large audio.data, session_too_long audio, text_too_long text,
+    unknown_voice voice); a full worker pool is RESOURCE_EXHAUSTED voice_busy with metadata retry_after_s; an
+    OpenAI-compatible endpoint that fails is UNAVAILABLE upstream_error / upstream_unavailable.
+    """
 
     @staticmethod
     def Transcribe(request_iterator,
