@@ -12,7 +12,7 @@ import structlog
 
 from services.kit.errors import InvalidArgument, MeshError
 from services.voice.audio.decode import SAMPLE_RATE, AudioSpec
-from services.voice.audio.stream import ContainerStream, stream_decoder
+from services.voice.audio.stream import StreamDecoder, stream_decoder
 from services.voice.engines.base import SttEngine
 
 log = structlog.get_logger(__name__)
@@ -171,23 +171,25 @@ async def _read(session: Session, spec: AudioSpec, chunks: AsyncIterator[bytes])
     """Decode incoming frames into the session; any failure ends the session with it."""
     loop = asyncio.get_running_loop()
     limits = session.limits
-    decoder = None
+    decoder: StreamDecoder | None = None
 
     def pull() -> None:
         if session.ended and session.error is not None:
             return
+        container = decoder.container if decoder is not None else None
+        if container is None:
+            return
         try:
-            assert isinstance(decoder, ContainerStream)
-            session.push(decoder.take())
+            session.push(container.take())
         except MeshError as error:
             session.fail(error)
 
     def wake() -> None:
         loop.call_soon_threadsafe(pull)
 
-    decoder = stream_decoder(spec, field="audio.data", on_samples=wake)
     deadline = time.monotonic() + limits.max_session_s + 30.0
     try:
+        decoder = stream_decoder(spec, field="audio.data", on_samples=wake)
         iterator = chunks.__aiter__()
         while True:
             try:
@@ -208,15 +210,17 @@ async def _read(session: Session, spec: AudioSpec, chunks: AsyncIterator[bytes])
                 raise InvalidArgument("the session lasted too long", reason="session_too_long", field="audio")
             session.push(decoder.feed(data))
         session.push(decoder.finish())
-        if isinstance(decoder, ContainerStream) and decoder.started:
-            await asyncio.to_thread(decoder.done.wait, 30.0)
-            session.push(decoder.take())
+        container = decoder.container
+        if container is not None and container.started:
+            await asyncio.to_thread(container.done.wait, 30.0)
+            session.push(container.take())
         if session.total == 0:
             raise InvalidArgument("the stream carried no audio", reason="empty_audio", field="audio")
     except MeshError as error:
         session.fail(error)
     finally:
-        decoder.abort()
+        if decoder is not None:
+            decoder.abort()
         session.end()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import threading
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from services.voice.audio.decode import (
     M4A,
     PCM16,
     SAMPLE_RATE,
+    WAV,
     AudioSpec,
     check_spec,
     container_of,
@@ -57,8 +59,82 @@ class PcmStream:
     def finish(self) -> np.ndarray:
         return self._resample(None)
 
+    @property
+    def container(self) -> ContainerStream | None:
+        return None
+
     def abort(self) -> None:
         return None
+
+
+class WavStream:
+    """A streamed PCM16 WAV: its header parsed here, its samples passed on at once.
+
+    ffmpeg's WAV demuxer reads 64 KiB (two seconds) before it returns, to look for S/PDIF data; parsing the
+    header ourselves keeps streamed WAV as fast as raw pcm16. Other WAV sample formats go to PyAV after all.
+    """
+
+    def __init__(self, *, field: str, on_samples: Callable[[], None]) -> None:
+        self.field = field
+        self.on_samples = on_samples
+        self._head = b""
+        self._inner: PcmStream | ContainerStream | None = None
+
+    def _parse(self) -> tuple[int, int, int, int, int] | None:
+        """(format, channels, rate, bits) and the offset of the data, once the header has arrived."""
+        head = self._head
+        if len(head) >= 12 and (head[:4] != b"RIFF" or head[8:12] != b"WAVE"):
+            raise InvalidArgument("the audio is not valid WAV data", reason="invalid_audio", field=self.field)
+        offset, fmt = 12, None
+        while offset + 8 <= len(head):
+            name, size = head[offset : offset + 4], int.from_bytes(head[offset + 4 : offset + 8], "little")
+            if name == b"data":
+                if fmt is None:
+                    raise InvalidArgument("the WAV data has no format chunk", reason="invalid_audio", field=self.field)
+                return (*fmt, offset + 8)
+            if name == b"fmt ":
+                if offset + 8 + 16 > len(head):
+                    return None
+                audio_format, channels, rate, _, _, bits = struct.unpack("<HHIIHH", head[offset + 8 : offset + 24])
+                fmt = (audio_format, channels, rate, bits)
+            if size > 1 << 20:
+                raise InvalidArgument("the WAV header is malformed", reason="invalid_audio", field=self.field)
+            offset += 8 + size + (size & 1)
+        if len(head) > 1 << 21:
+            raise InvalidArgument("the WAV header never ends", reason="invalid_audio", field=self.field)
+        return None
+
+    def feed(self, data: bytes) -> np.ndarray:
+        if self._inner is not None:
+            return self._inner.feed(data)
+        self._head += data
+        found = self._parse()
+        if found is None:
+            return np.zeros(0, dtype=np.float32)
+        audio_format, channels, rate, bits, start = found
+        if audio_format in (1, 0xFFFE) and bits == 16:
+            spec = check_spec(AudioSpec(PCM16, rate, channels), prefix="audio.")
+            self._inner = PcmStream(spec)
+            head, self._head = self._head[start:], b""
+            return self._inner.feed(head)
+        self._inner = ContainerStream(AudioSpec("wav"), field=self.field, on_samples=self.on_samples)
+        head, self._head = self._head, b""
+        return self._inner.feed(head)
+
+    def finish(self) -> np.ndarray:
+        if self._inner is None:
+            if self._head:
+                raise InvalidArgument("the audio is not valid WAV data", reason="invalid_audio", field=self.field)
+            return np.zeros(0, dtype=np.float32)
+        return self._inner.finish()
+
+    @property
+    def container(self) -> ContainerStream | None:
+        return self._inner if isinstance(self._inner, ContainerStream) else None
+
+    def abort(self) -> None:
+        if self._inner is not None:
+            self._inner.abort()
 
 
 class _Pipe(io.RawIOBase):
@@ -190,17 +266,23 @@ class ContainerStream:
     def started(self) -> bool:
         return self._thread is not None
 
+    @property
+    def container(self) -> ContainerStream | None:
+        return self
+
     def abort(self) -> None:
         self._pipe.abort()
 
 
-StreamDecoder = PcmStream | ContainerStream
+StreamDecoder = PcmStream | ContainerStream | WavStream
 
 
 def stream_decoder(spec: AudioSpec, *, field: str, on_samples: Callable[[], None]) -> StreamDecoder:
     """The incremental decoder for a stream's declared encoding (checked: rate and channels for pcm16)."""
     if spec.encoding == PCM16:
         return PcmStream(check_spec(spec, prefix="config."))
+    if spec.encoding == WAV:
+        return WavStream(field=field, on_samples=on_samples)
     if spec.encoding == AUTO or spec.encoding in DEMUXERS:
         return ContainerStream(spec, field=field, on_samples=on_samples)
     raise InvalidArgument(f"unsupported audio encoding {spec.encoding}", reason="unsupported_format", field=field)

@@ -9,8 +9,8 @@ import pytest
 
 from services.kit.errors import InvalidArgument
 from services.voice.audio.decode import AudioSpec, decode_audio, sniff
-from services.voice.audio.encode import Encoder, wav_bytes
-from services.voice.audio.stream import ContainerStream, PcmStream
+from services.voice.audio.encode import Encoder, wav_bytes, wav_header
+from services.voice.audio.stream import ContainerStream, PcmStream, stream_decoder
 from tests.unit.voice.speech import encode, english_pcm
 
 
@@ -66,22 +66,39 @@ def test_pcm_stream_keeps_odd_bytes_and_resamples() -> None:
     assert abs(total - 16_000) < 64
 
 
-def test_container_stream_decodes_while_bytes_arrive() -> None:
+@pytest.mark.parametrize(
+    ("container", "codec", "declared"),
+    [
+        ("webm", "libopus", "webm"),
+        ("ogg", "libopus", "auto"),
+        ("mp3", "libmp3lame", "mp3"),
+        ("wav", "pcm_s16le", "wav"),
+    ],
+)
+def test_streamed_containers_decode_while_bytes_arrive(container: str, codec: str, declared: str) -> None:
     pcm, rate = english_pcm()
-    data = encode(pcm, rate, container="webm", codec="libopus")
+    data = encode(pcm, rate, container=container, codec=codec, out_rate=16_000 if codec == "pcm_s16le" else 48_000)
     ready = threading.Event()
-    stream = ContainerStream(AudioSpec("webm"), field="audio.data", on_samples=ready.set)
+    stream = stream_decoder(AudioSpec(declared), field="audio.data", on_samples=ready.set)
     got = 0
     half = len(data) // 2
     for i in range(0, half, 1000):
         got += len(stream.feed(data[i : min(i + 1000, half)]))
-    assert ready.wait(10)  # samples came out before the stream ended
+    assert got > 0 or ready.wait(10)  # samples came out before the stream ended
     for i in range(half, len(data), 1000):
         got += len(stream.feed(data[i : i + 1000]))
     got += len(stream.finish())
-    assert stream.done.wait(10)
-    got += len(stream.take())
+    if stream.container is not None:
+        assert stream.container.done.wait(10)
+        got += len(stream.container.take())
     assert abs(got - len(pcm) // 2 * 16_000 // rate) < 16_000 * 0.1
+
+
+def test_a_streamed_pcm_wav_yields_samples_from_its_first_bytes() -> None:
+    pcm, rate = english_pcm()
+    stream = stream_decoder(AudioSpec("wav"), field="audio.data", on_samples=lambda: None)
+    first = stream.feed(wav_header(sample_rate=rate) + pcm[:8820])  # 200 ms
+    assert stream.container is None and abs(len(first) - 3200) < 100
 
 
 def test_container_stream_reports_garbage_as_the_field() -> None:
