@@ -64,15 +64,17 @@ class Engines:
         cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
+        ttl = self.settings.voice_registry_cache_s
         try:
             found = await self.lookup(principal, kind)
         except MeshError as error:
-            # Chat unreachable: serve with the configured engine rather than fail every voice request.
+            # Chat unreachable: serve with the configured engine rather than fail every voice request, and ask
+            # again shortly rather than on every request.
             log.warning("speech_entry_lookup_failed", kind=kind, reason=error.reason)
-            return None
+            found, ttl = None, min(ttl, 2.0)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[key] = (now + self.settings.voice_registry_cache_s, found)
+        self._cache[key] = (now + ttl, found)
         return found
 
     async def stt(self, principal: Principal) -> SttEngine:
