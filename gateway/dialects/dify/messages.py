@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import orjson
 from fastapi import APIRouter, Path
@@ -124,8 +124,47 @@ def _sse(stream: GenerationStream, mode: str) -> AsyncIterator[bytes]:
     return relay(stream, DifyEvents(mode))
 
 
+class _ThoughtTap:
+    """A GenerationStream as collect() reads it, keeping the last version of each agent step on the way."""
+
+    def __init__(self, stream: GenerationStream) -> None:
+        self.stream = stream
+        self.thoughts: dict[str, chat_pb2.AgentThought] = {}
+
+    @property
+    def first(self) -> chat_pb2.GenerateEvent:
+        return self.stream.first
+
+    def cancel(self) -> None:
+        self.stream.cancel()
+
+    async def events(self, *, keepalive_s: float) -> AsyncIterator[chat_pb2.GenerateEvent | MeshError | None]:
+        async for item in self.stream.events(keepalive_s=keepalive_s):
+            if isinstance(item, chat_pb2.GenerateEvent) and item.WhichOneof("event") == "agent_thought":
+                self.thoughts[item.agent_thought.id] = item.agent_thought  # a step is sent again as it goes on
+            yield item
+
+
+def _stored_thought(row: chat_pb2.AgentThought, message_id: str) -> dict[str, Any]:
+    """A step as Dify's message list shows it (agent_thoughts)."""
+    return {
+        "id": row.id,
+        "chain_id": None,
+        "message_id": message_id,
+        "position": row.position,
+        "thought": row.thought,
+        "tool": row.tool,
+        "tool_labels": {},
+        "tool_input": row.tool_input,
+        "created_at": row.created_at,
+        "observation": row.observation,
+        "files": list(row.message_files),
+    }
+
+
 async def _blocking(stream: GenerationStream, mode: str) -> Response:
-    whole = await collect(stream)
+    tap = _ThoughtTap(stream)
+    whole = await collect(cast(GenerationStream, tap))
     first = whole.first
     body = {
         "event": "message",
@@ -140,6 +179,9 @@ async def _blocking(stream: GenerationStream, mode: str) -> Response:
         else {"usage": {}, "retriever_resources": []},
         "created_at": first.created_at,
     }
+    if tap.thoughts:  # agent apps: the steps, as the message list returns them afterwards
+        ordered = sorted(tap.thoughts.values(), key=lambda t: t.position)
+        body["agent_thoughts"] = [_stored_thought(t, first.message_id) for t in ordered]
     return JSONResponse(body)
 
 

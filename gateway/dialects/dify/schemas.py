@@ -273,6 +273,9 @@ class DifyBlockingMessage(_Model):
     answer: str
     metadata: dict[str, Any] = Field(description="usage and retriever_resources, as in message_end")
     created_at: int
+    agent_thoughts: list[DifyAgentThought] | None = Field(
+        default=None, description="agent apps only: every step of the run, as the message list returns them"
+    )
 
 
 # Conversations

@@ -107,6 +107,7 @@ class AgentLoop:
             if self.react and last and position > 1:
                 history.append({"role": "user", "content": react.FINAL_NOW})
             turn, reason, step = _Turn(), "", Step(position=position)
+            final = react.FinalAnswerStream()  # ReAct: the answer streams once "Final Answer:" is seen
             yield AgentDelta(step=step.snapshot())  # the step begins (Nexent step_count)
             try:
                 async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
@@ -120,6 +121,9 @@ class AgentLoop:
                         if delta.content and not self.react:
                             answered = True
                             yield AgentDelta(content=delta.content)
+                        elif delta.content and (streamed := final.feed(delta.content)):
+                            answered = True
+                            yield AgentDelta(content=streamed)
             except TimeoutError:
                 reason = "time_limit"
             self._count(turn, history)
@@ -132,9 +136,10 @@ class AgentLoop:
             elif not reason and not calls and wanted:
                 reason = "max_iterations"  # the model still wanted a tool on the last step
             if reason or not calls:
-                if self.react and not reason:
+                if self.react and not reason and step.thought != final.sent:
+                    # An answer not marked "Final Answer:" (plain text, Dify's JSON blob) comes whole at the end.
                     answered = True
-                    yield AgentDelta(content=step.thought)
+                    yield AgentDelta(content=step.thought.removeprefix(final.sent))
                 step.final, step.calls = True, []
                 yield AgentDelta(step=step.snapshot(), step_done=True)
                 if reason in LIMIT_NOTICES and not answered:

@@ -39,6 +39,42 @@ class ReactTurn:
     final_answer: str | None = None
 
 
+class FinalAnswerStream:
+    """Finds "Final Answer:" in a ReAct reply as it streams and passes on what follows, piece by piece.
+
+    What it passes on adds up to parse(reply).final_answer: nothing before the marker (nor when an Action comes
+    first), no leading whitespace, and trailing whitespace only once more text follows it.
+    """
+
+    def __init__(self) -> None:
+        self._seen: list[str] = []
+        self._started = False
+        self._held = ""  # whitespace that is only passed on if more text follows
+        self.sent = ""
+
+    def feed(self, piece: str) -> str:
+        """The part of the final answer this piece completes ("" before the marker, or after an Action)."""
+        if not self._started:
+            self._seen.append(piece)
+            text = "".join(self._seen)
+            final = _FINAL.search(text)
+            action = _ACTION.search(text)
+            if final is None or (action is not None and action.start() < final.start()):
+                return ""
+            self._started, self._seen = True, []
+            piece = text[final.end() :]
+        pending = self._held + piece
+        body = pending.rstrip()
+        if not self.sent:
+            body = body.lstrip()  # the answer starts at its first visible character
+        if not body:
+            self._held = pending if self.sent else ""
+            return ""
+        self._held = pending[len(pending.rstrip()) :]
+        self.sent += body
+        return body
+
+
 def prompt(*, catalog: str, names: list[str]) -> str:
     return REACT_PROMPT.format(tools=catalog, names=", ".join(names))
 

@@ -130,7 +130,7 @@ class AgentServicer(chat_pb2_grpc.AgentServiceServicer):
             agent=plan,
             ephemeral=request.is_debug,
         )
-        live = LiveUnits(has_tools=bool(plan.toolbox))
+        live = LiveUnits(show_thoughts=plan.strategy == "react")
         async for event in coalesced(self.generation.generate(principal=principal, spec=spec)):
             for kind, content in self._units(event, live):
                 yield _unit(event, kind, content)

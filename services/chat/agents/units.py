@@ -2,9 +2,7 @@
 
 A step begins with `step_count`; the model's reasoning streams as `model_output_thinking`; each tool call is a
 `model_output_code` unit (`name(arguments)`), its result an `execution_logs` unit; knowledge hits are `search_content`
-(JSON: title, text, score, source); the answer is `final_answer`. With tools, the text of a step streams as thinking
-(it may turn out to be a thought before a call) and the final step's text is sent whole as `final_answer`; without
-tools there are no thoughts, so the answer streams token by token as `final_answer`.
+(JSON: title, text, score, source); the answer streams token by token as `final_answer`.
 """
 
 from __future__ import annotations
@@ -46,22 +44,26 @@ def search_content(resources: list[dict[str, Any]]) -> str:
 
 
 class LiveUnits:
-    """Turns one run's stream events into Nexent units as they happen."""
+    """Turns one run's stream events into Nexent units as they happen.
 
-    def __init__(self, *, has_tools: bool) -> None:
-        self.has_tools = has_tools
+    The answer streams token by token as `final_answer`, with tools or without: the model's text is the answer the
+    message keeps (as Dify's agent_message). ReAct thoughts never stream as text, so with `show_thoughts` a step's
+    thought is sent as `model_output_thinking` once its calls are known.
+    """
+
+    def __init__(self, *, show_thoughts: bool = False) -> None:
+        self.show_thoughts = show_thoughts
 
     def step(self, step: Step, *, done: bool) -> list[tuple[str, str]]:
         if not done and not step.calls:
             return [("step_count", f"步骤 {step.position}")]
         if not done:
-            return code(step)
-        if step.final:
-            return [("final_answer", step.thought)] if self.has_tools and step.thought else []
-        return logs(step)
+            thought = [("model_output_thinking", step.thought)] if self.show_thoughts and step.thought else []
+            return thought + code(step)
+        return [] if step.final else logs(step)
 
     def text(self, text: str) -> tuple[str, str]:
-        return ("model_output_thinking" if self.has_tools else "final_answer", text)
+        return ("final_answer", text)
 
 
 def stored_steps(steps: list[Step], *, origin: str, answer: str, reasoning: str) -> dict[str, Any]:

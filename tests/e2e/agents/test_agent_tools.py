@@ -96,7 +96,7 @@ def test_web_fetch_refuses_loopback_and_metadata_addresses_as_an_observation(
     assert metadata.startswith("error: could not fetch http://169.254.169.254/latest/meta-data/: ")
     assert all(word in loopback for word in ("private", "address")), loopback
     assert asked == []  # the page was never requested
-    assert of(frames, "final_answer") == ["Could not read them."]
+    assert "".join(of(frames, "final_answer")) == "Could not read them."
 
 
 def test_another_companys_mcp_server_is_not_a_tool_of_this_run(
@@ -118,4 +118,4 @@ def test_another_companys_mcp_server_is_not_a_tool_of_this_run(
     [result] = tool_results(scripted, 1)
     assert result.startswith("error: there is no tool named 'weather__forecast'; the tools are: storm__")
     assert mcp_server.calls == before  # the owner's server was never called for the other company
-    assert of(frames, "final_answer") == [result]
+    assert "".join(of(frames, "final_answer")) == result

@@ -64,7 +64,9 @@ def test_nexent_agent_uses_an_mcp_tool_and_its_knowledge_bases(
     found = orjson.loads(of(frames, "search_content")[0])
     assert found[0]["title"] == "boat.txt" and "teal and gold" in found[0]["text"] and found[0]["score"] > 0
     assert found[0]["source"] == "harbour-kb"
-    assert of(frames, "final_answer") == [f"Done: {results[1]}"]
+    # The answer streams token by token as final_answer frames, with tools as without.
+    assert "".join(of(frames, "final_answer")) == f"Done: {results[1]}"
+    assert "model_output_thinking" not in kinds
     counts = orjson.loads(of(frames, "token_count")[0])
     assert counts["prompt_tokens"] == 22 and kinds[-1] == "token_count"
     sources = agent_mesh.http.post(
@@ -102,7 +104,7 @@ def test_a_failing_and_a_hanging_mcp_tool_become_observations(
     # The SDK's server reports a tool's exception without its text; the model still hears that it failed.
     assert results[0] == "error: broken reported an error: Error executing tool broken"
     assert results[1] == "error: weather__slow did not finish within 6 s"
-    assert of(frames, "final_answer") == ["Both failed."]
+    assert "".join(of(frames, "final_answer")) == "Both failed."
 
 
 def test_mcp_registration_is_for_company_admins_and_passes_the_outbound_policy(

@@ -36,7 +36,7 @@ async def test_a_tool_run_streams_nexent_frames_and_stores_its_steps(env: AgentE
     note = await put(env.files, ALICE, NOTE.encode(), "vault.txt")
     upstream.push(
         Script(chunks=[], tool_calls=[ToolCallScript("read_file", f'{{"file_id": "{note.id}"}}')]),
-        Script(chunks=["The note says: ", "{observation}"], prompt_tokens=30),
+        Script(chunks=["The note says: ", "{observation}"], prompt_tokens=30, delay_s=0.05),
     )
     # The caller's credential is about to expire: chat reaches files on its own key, still acting for Alice.
     call = env.agents.RunAgent(run_request("What is in the note?", (note.id, "vault.txt")), metadata=aged_md(ALICE))
@@ -47,7 +47,9 @@ async def test_a_tool_run_streams_nexent_frames_and_stores_its_steps(env: AgentE
     assert of(frames, "step_count") == ["步骤 1", "步骤 2"]
     assert of(frames, "model_output_code") == [f'read_file({{"file_id": "{note.id}"}})']
     assert of(frames, "execution_logs") == [f"read_file: {NOTE}"]
-    assert "".join(of(frames, "final_answer")) == f"The note says: {NOTE}"
+    # With tools too, the answer streams token by token as final_answer frames.
+    assert of(frames, "final_answer") == ["The note says: ", NOTE]
+    assert "model_output_thinking" not in kinds
     counts = orjson.loads(of(frames, "token_count")[0])
     assert counts["finish_reason"] == "stop" and counts["prompt_tokens"] == 11 + 30
     assert len({(e.task_id, e.message_id, e.conversation_id) for e in events}) == 1

@@ -159,6 +159,28 @@ async def test_react_text_protocol(upstream: ScriptedUpstream) -> None:
     assert steps[0].thought == "I should look." and steps[0].calls[0].name == "weather"
 
 
+async def test_a_react_final_answer_streams_piece_by_piece_while_the_model_writes_it(
+    upstream: ScriptedUpstream,
+) -> None:
+    calls = Calls()
+    upstream.push(
+        Script(chunks=["Thought: check\n", "Action: weather\n", 'Action Input: {"city": "Oslo"}']),
+        Script(chunks=["Thought: done\nFinal ", "Answer: It ", "is ", "{observation}", ".\n"]),
+    )
+    deltas = await run_loop(upstream, [calls.tool("weather", "sunny")], strategy="react")
+    pieces = [d.content for d in deltas if d.content]
+    assert pieces == ["It", " is", " sunny", "."]  # as the model wrote them, the marker and thought left out
+    # Every piece came before the turn's usage, i.e. while the upstream was still streaming.
+    usage_at = max(i for i, d in enumerate(deltas) if d.prompt_tokens is not None)
+    assert max(i for i, d in enumerate(deltas) if d.content) < usage_at
+    assert finished_steps(deltas)[-1].thought == "It is sunny."
+    # An answer without the marker still comes, whole, at the end.
+    upstream.push(Script(chunks=["Just ", "an answer."]))
+    assert [
+        d.content for d in await run_loop(upstream, [calls.tool("weather", "x")], strategy="react") if d.content
+    ] == ["Just an answer."]
+
+
 async def test_max_iteration_ends_with_a_last_call_that_may_not_use_tools(upstream: ScriptedUpstream) -> None:
     calls = Calls()
     upstream.default = Script(chunks=[], tool_calls=[ToolCallScript("weather", '{"city": "Oslo"}')])

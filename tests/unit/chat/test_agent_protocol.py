@@ -140,3 +140,38 @@ def test_a_step_records_as_difys_agent_thought_with_repeated_tools_keyed_apart()
     snapshot = step.snapshot()
     step.observations.append("later")
     assert snapshot.observations == ["found x", "found y"]
+
+
+# --------------------------------------------------------------------------- a ReAct final answer, streamed
+REPLIES = [
+    "Thought: I know it.\nFinal Answer:  It is **sunny** in Oslo.\n\nEnjoy the day!  \n",
+    "Final Answer: 42",
+    'Thought: look up\nAction: forecast\nAction Input: {"q": "Final Answer: no"}',
+    "Thought: hmm\nFinal Answer:\n\n  spaced   out  \n",
+    "No format at all.",
+]
+
+
+@pytest.mark.parametrize("reply", REPLIES)
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_a_streamed_final_answer_adds_up_to_the_parsed_one(reply: str, size: int) -> None:
+    stream = react.FinalAnswerStream()
+    pieces = [stream.feed(reply[i : i + size]) for i in range(0, len(reply), size)]
+    parsed = react.parse(reply)
+    streamed = "".join(pieces)
+    if parsed.action or "Final Answer" not in reply:
+        assert streamed == "" and stream.sent == ""
+    else:
+        assert streamed == parsed.final_answer == stream.sent
+
+
+def test_the_answer_streams_as_soon_as_the_marker_is_seen() -> None:
+    stream = react.FinalAnswerStream()
+    assert [stream.feed(p) for p in ("Thought: ok\nFinal Ans", "wer: Par", "is", " is", " big", "\n")] == [
+        "",
+        "Par",
+        "is",
+        " is",
+        " big",
+        "",
+    ]
