@@ -1,191 +1,259 @@
-"""Streaming benchmark: a 500-token answer through the gateway vs. directly from the same upstream.
+"""Streaming at scale (issue 16): the upstream direct, a LiteLLM proxy and the mesh's app_run/v2, interleaved.
 
-Run with `make bench`. It reports and never asserts timings: time to first token and total time on each path
-with their ratio, then how many concurrent paced streams the gateway sustains and the p99 gap between chunks.
+Run with `make bench`; it reports and never asserts timings. Scenarios (a) 1 stream of 500 tokens with no delay,
+(b) 100 streams of 200 tokens at 5 ms/token, (c) 1,000 streams of 50 tokens at 20 ms/token, repeated
+BENCH_REPEATS times (3) path after path, medians reported. Then CPU per relayed token per process, gateway and
+chat memory at 1,000 open streams, a py-spy profile under (b) and (c), and a burst of 200 new conversations on
+SQLite and on PostgreSQL. Everything runs on this host, so its load matters: the load average is recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import itertools
-import statistics
-import subprocess
+import os
 import sys
-import time
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import psutil
 import pytest
 
-from deploy.local.launcher import LaunchConfig, Mesh
-from services.kit.testing.servers import free_port
+from services.kit.testing.servers import PostgresServer
+from tests.bench import profile, report
+from tests.bench.sse_probe import StreamResult, many, request_bytes, stream_once
+from tests.bench.stack import LITELLM_KEY, MeshPath, raise_fd_limit, start_litellm, start_mesh, start_upstream
 
-pytestmark = pytest.mark.bench
-CHUNKS = 500
-PACED_CHUNKS = 100
-PACE_MS = 20.0
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(3600)]
 RESULTS = Path(__file__).with_name("RESULTS.md")
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+# For quick A/B runs of one setting: BENCH_MESH_SETTINGS="MESH_X=1,MESH_Y=2" is handed to every mesh process.
+MESH_SETTINGS = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_MESH_SETTINGS", "").split(",") if "=" in kv)
+SINGLE_RUNS = 5  # sequential single streams per repetition and path
+SCENARIOS = {"a": ("bench-single", 1), "b": ("bench-throughput", 100), "c": ("bench-wide", 1000)}
+BURST = ("bench-burst", 200)
+SERVICES_WITH_DB = ("identity", "apps", "chat", "retrieval", "files", "voice", "meetings")
 
 
 @dataclass
-class Bench:
-    base_url: str
-    upstream_url: str
-    headers: dict[str, str]
-    fast_app: str
-    paced_app: str
+class Target:
+    """One path: how to ask it for a stream of a bench model."""
+
+    name: str
+    build: Callable[[str], tuple[str, int, bytes]]
 
 
-def _start_upstream(port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "services.kit.testing.openai_upstream", "--port", str(port)]
-    command += ["--chunks", str(CHUNKS), "--paced-chunks", str(PACED_CHUNKS), "--delay-ms", str(PACE_MS)]
-    process = subprocess.Popen(command)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("bench upstream did not start")
+def _direct(upstream_url: str) -> Target:
+    def build(model: str) -> tuple[str, int, bytes]:
+        body = {"model": model, "messages": [{"role": "user", "content": "go"}], "stream": True}
+        return request_bytes(f"{upstream_url}/chat/completions", body, {})
+
+    return Target("direct", build)
 
 
-def _app(http: httpx.Client, headers: dict[str, str], model: str) -> str:
-    app_id = str(http.post("/console/api/apps", json={"name": model, "mode": "chat"}, headers=headers).json()["id"])
-    config = {"pre_prompt": "", "model": {"provider": "openai_api_compatible", "name": model, "completion_params": {}}}
-    http.post(f"/console/api/apps/{app_id}/model-config", json=config, headers=headers).raise_for_status()
-    return app_id
+def _litellm(base_url: str) -> Target:
+    def build(model: str) -> tuple[str, int, bytes]:
+        body = {"model": model, "messages": [{"role": "user", "content": "go"}], "stream": True}
+        return request_bytes(f"{base_url}/v1/chat/completions", body, {"Authorization": f"Bearer {LITELLM_KEY}"})
+
+    return Target("litellm", build)
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
-    upstream_port = free_port()
-    upstream = _start_upstream(upstream_port)
-    upstream_url = f"http://127.0.0.1:{upstream_port}/v1"
-    config = LaunchConfig(
-        port=free_port(),
-        data_dir=tmp_path_factory.mktemp("bench"),
-        admin_account="bench@mesh.test",
-        admin_password="bench-password-1",
-        openai={"OPENAI_BASE_URL": upstream_url, "OPENAI_API_KEY": "bench", "MESH_DEFAULT_MODEL": "mesh-bench-model"},
-        log_to_files=True,
-    )
-    mesh = Mesh(config).start()
+def _mesh(path: MeshPath) -> Target:
+    def build(model: str) -> tuple[str, int, bytes]:
+        body = {"app_code": path.apps[model], "messages": [{"role": "user", "content": "go"}], "stream": True}
+        return request_bytes(path.url, body, path.headers)
+
+    return Target("mesh", build)
+
+
+def _failures(results: list[StreamResult]) -> str:
+    failed = [r for r in results if not r.ok]
+    if not failed:
+        return ""
+    kinds = sorted({f"{r.status or r.error[:60]}" for r in failed})
+    return f"{len(failed)} failed ({', '.join(kinds[:3])})"
+
+
+async def _scenario(target: Target, key: str) -> tuple[dict[str, float], list[StreamResult]]:
+    model, streams = SCENARIOS[key]
+    host, port, request = target.build(model)
+    if key == "a":
+        results = [await stream_once(host, port, request) for _ in range(SINGLE_RUNS)]
+        ok = [r for r in results if r.ok]
+        return {"a_ttft": report.median([r.ttft_s * 1000 for r in ok])}, results
+    results, wall = await many(host, port, request, streams)
+    ok = [r for r in results if r.ok]
+    ttft = report.median([r.ttft_s * 1000 for r in ok])
+    if key == "b":
+        return {"b_tps": sum(r.tokens for r in ok) / wall, "b_ttft": ttft}, results
+    return {"c_gap": report.pct([g for r in ok for g in r.gaps_s], 0.99) * 1000, "c_ttft": ttft}, results
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its children (LiteLLM's worker, if it forks one)."""
     try:
-        with httpx.Client(base_url=mesh.base_url, timeout=60) as http:
-            login = {
-                "user_account": "bench@mesh.test",
-                "user_password": hashlib.sha256(b"bench-password-1").hexdigest(),
-            }
-            token = http.post("/next_console/login_by_password", json=login).json()["result"]["token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            yield Bench(
-                base_url=mesh.base_url,
-                upstream_url=upstream_url,
-                headers=headers,
-                fast_app=_app(http, headers, "mesh-bench-model"),
-                paced_app=_app(http, headers, "mesh-bench-paced"),
-            )
-    finally:
-        mesh.stop()
-        upstream.kill()
+        process = psutil.Process(pid)
+        total = sum(process.cpu_times()[:2])
+        return total + sum(sum(c.cpu_times()[:2]) for c in process.children(recursive=True))
+    except psutil.NoSuchProcess:
+        return 0.0
 
 
-async def _stream(client: httpx.AsyncClient, url: str, **kwargs: object) -> tuple[float, float, list[float]]:
-    """(time to first token, total time, gaps between token chunks) for one streamed answer."""
-    started = time.perf_counter()
-    stamps: list[float] = []
-    async with client.stream("POST", url, **kwargs) as response:  # type: ignore[arg-type]
-        response.raise_for_status()
-        async for line in response.aiter_lines():
-            if line.startswith("data:") and "tok" in line:
-                stamps.append(time.perf_counter())
-    if not stamps:
-        raise AssertionError(f"no tokens streamed from {url}")
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    return stamps[0] - started, time.perf_counter() - started, gaps
+def _rss_mb(pids: list[int]) -> float:
+    return sum(psutil.Process(p).memory_info().rss for p in pids) / 2**20
 
 
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+async def _sample_peak_rss(pids: list[int], stop: asyncio.Event) -> float:
+    peak = 0.0
+    while not stop.is_set():
+        peak = max(peak, _rss_mb(pids))
+        await asyncio.sleep(0.05)
+    return peak
 
 
-async def _single(b: Bench) -> list[str]:
-    gateway = f"{b.base_url}/console/api/apps/{b.fast_app}/chat-messages"
-    direct = f"{b.upstream_url}/chat/completions"
-    direct_body = {"model": "mesh-bench-model", "messages": [{"role": "user", "content": "go"}], "stream": True}
-    runs: dict[str, list[tuple[float, float, list[float]]]] = {"direct": [], "gateway": []}
-    async with httpx.AsyncClient(timeout=120) as client:
-        for _ in range(3):
-            await _stream(client, gateway, json={"query": "go"}, headers=b.headers)
-        for _ in range(15):
-            runs["direct"].append(await _stream(client, direct, json=direct_body))
-            runs["gateway"].append(await _stream(client, gateway, json={"query": "go"}, headers=b.headers))
-    ttft = {k: statistics.median(r[0] for r in v) * 1000 for k, v in runs.items()}
-    total = {k: statistics.median(r[1] for r in v) * 1000 for k, v in runs.items()}
-    per_chunk = (total["gateway"] - total["direct"]) * 1000 / CHUNKS
-    return [
-        f"Single stream of {CHUNKS} chunks, upstream with no delay (median of 15):",
+@dataclass
+class Run:
+    upstream_pid: int
+    targets: list[Target]
+    mesh: MeshPath
+    litellm_pid: int
+
+
+async def _interleaved(run: Run, lines: list[str]) -> dict[str, dict[str, list[float]]]:
+    """Every scenario on every path, REPEATS times; CPU per token under (b) and memory under (c) on the way."""
+    values: dict[str, dict[str, list[float]]] = {t.name: {} for t in run.targets}
+    cpu: dict[str, list[float]] = {}
+    memory: list[float] = []
+    notes: list[str] = []
+    mesh_pids = {"gateway": run.mesh.pid("gateway"), "chat": run.mesh.pid("chat")}
+    for repeat in range(REPEATS):
+        for key in SCENARIOS:
+            for target in run.targets:
+                await asyncio.sleep(1.0)  # let the previous run's connections close
+                watched = {"upstream": run.upstream_pid}
+                watched.update(mesh_pids if target.name == "mesh" else {})
+                watched.update({"litellm": run.litellm_pid} if target.name == "litellm" else {})
+                before_cpu = {name: _cpu_s(pid) for name, pid in watched.items()}
+                stop, sampler = asyncio.Event(), None
+                idle_rss = _rss_mb(list(mesh_pids.values()))
+                if key == "c" and target.name == "mesh":
+                    sampler = asyncio.create_task(_sample_peak_rss(list(mesh_pids.values()), stop))
+                figures, results = await _scenario(target, key)
+                stop.set()
+                if sampler is not None:
+                    memory.append(await sampler - idle_rss)
+                tokens = sum(r.tokens for r in results)
+                if key == "b" and tokens:
+                    for name, pid in watched.items():
+                        cpu.setdefault(f"{target.name}:{name}", []).append((_cpu_s(pid) - before_cpu[name]) / tokens)
+                for name, value in figures.items():
+                    values[target.name].setdefault(name, []).append(value)
+                failed = _failures(results)
+                if failed:
+                    notes.append(f"- repetition {repeat + 1}, ({key}) {target.name}: {failed}")
+                sys.stdout.write(f"[{repeat + 1}/{REPEATS}] ({key}) {target.name}: {figures} {failed}\n")
+                sys.stdout.flush()
+    lines += ["", "CPU per relayed token under (b), µs (median of the repetitions; process and its children):", ""]
+    lines += ["| path | process | µs per token |", "|---|---|---|"]
+    for name, per_token in sorted(cpu.items()):
+        path, process = name.split(":")
+        lines.append(f"| {path} | {process} | {report.median(per_token) * 1e6:.0f} |")
+    lines += [
         "",
-        "| | direct | through gateway | ratio |",
-        "|---|---|---|---|",
-        _row("time to first token (ms)", ttft),
-        _row("total time (ms)", total),
-        f"| added per chunk (µs) | | {per_chunk:.0f} | |",
+        f"Memory at 1,000 open streams ((c) on the mesh), gateway + chat RSS over idle: "
+        f"{report.median(memory):.0f} MB (median; runs: {', '.join(f'{m:.0f}' for m in memory)}).",
     ]
+    if notes:
+        lines += ["", "Failed streams:", *notes]
+    return values
 
 
-def _row(label: str, values: dict[str, float]) -> str:
-    return (
-        f"| {label} | {values['direct']:.1f} | {values['gateway']:.1f} | {values['gateway'] / values['direct']:.2f} |"
-    )
-
-
-async def _concurrent(b: Bench, streams: int) -> tuple[float, float, float, int]:
-    gateway = f"{b.base_url}/console/api/apps/{b.paced_app}/chat-messages"
-    limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams + 10)
-    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-        started = time.perf_counter()
-        results = await asyncio.gather(
-            *(_stream(client, gateway, json={"query": "go"}, headers=b.headers) for _ in range(streams)),
-            return_exceptions=True,
-        )
-        wall = time.perf_counter() - started
-    ok = [r for r in results if not isinstance(r, BaseException)]
-    errors = {repr(r)[:200] for r in results if isinstance(r, BaseException)}
-    if errors:
-        sys.stdout.write(f"failures at {streams} streams: {sorted(errors)[:3]}\n")
-    gaps = [g for r in ok for g in r[2]]
-    return _p(gaps, 0.99) * 1000, _p([r[0] for r in ok], 0.99) * 1000, wall, len(results) - len(ok)
-
-
-async def _concurrency(b: Bench) -> list[str]:
-    rate = 1000 / PACE_MS
-    lines = [
-        f"Concurrent streams of {PACED_CHUNKS} chunks paced at {PACE_MS:.0f} ms (a {rate:.0f} tokens/s model):",
-        "",
-        "| streams | p99 gap between chunks (ms) | p99 time to first token (ms) | wall time (s) | failed |",
-        "|---|---|---|---|---|",
-    ]
-    sustained = 0
-    for streams in (10, 50, 100, 200):
-        gap, ttft, wall, failed = await _concurrent(b, streams)
-        lines.append(f"| {streams} | {gap:.1f} | {ttft:.1f} | {wall:.2f} | {failed} |")
-        if failed == 0 and gap < PACE_MS * 3:
-            sustained = streams
-    lines += ["", f"Sustained (no failures, p99 gap under {PACE_MS * 3:.0f} ms): {sustained} concurrent streams."]
+async def _profile(run: Run, workdir: Path) -> list[str]:
+    """py-spy on gateway and chat during one more (b) and (c) on the mesh (not part of the timed runs)."""
+    target = next(t for t in run.targets if t.name == "mesh")
+    lines: list[str] = []
+    for key, seconds in (("b", 4), ("c", 6)):
+        files = {name: workdir / f"profile-{key}-{name}.txt" for name in ("gateway", "chat")}
+        spies = [profile.start(run.mesh.pid(name), out, seconds) for name, out in files.items()]
+        await _scenario(target, key)
+        for spy in spies:
+            if spy is not None:
+                await asyncio.to_thread(spy.wait, 60)
+        summaries = [profile.summarise(name, out) for name, out in files.items()]
+        lines += ["", *profile.markdown(summaries, f"scenario ({key}), first {seconds} s")]
     return lines
 
 
-def test_streaming_overhead_and_concurrency(bench: Bench) -> None:
-    lines = [*asyncio.run(_single(bench)), "", *asyncio.run(_concurrency(bench))]
-    report = "\n".join(lines)
-    RESULTS.write_text(
-        f"# Streaming benchmark\n\n2 cores, everything on one machine; `make bench` refreshes it.\n\n{report}\n"
-    )
-    sys.stdout.write("\n" + report + "\n")
+async def _burst(target: Target, label: str) -> str:
+    ttfts: list[list[float]] = []
+    failed = ""
+    host, port, request = target.build(BURST[0])
+    await stream_once(host, port, request)
+    for _ in range(REPEATS):
+        await asyncio.sleep(1.0)
+        results, _ = await many(host, port, request, BURST[1])
+        ttfts.append([r.ttft_s * 1000 for r in results if r.ok])
+        failed = failed or _failures(results)
+    p50 = report.median([report.pct(t, 0.5) for t in ttfts])
+    p99 = report.median([report.pct(t, 0.99) for t in ttfts])
+    return f"| {label} | {p50:.1f} | {p99:.1f} | {failed or 0} |"
+
+
+def _postgres_burst(upstream_url: str, workdir: Path) -> str:
+    """The burst again on a mesh whose services keep their data in PostgreSQL."""
+    with tempfile.TemporaryDirectory(prefix="mesh-bench-pg-") as tmp, PostgresServer(tmp) as server:
+        for name in SERVICES_WITH_DB:
+            asyncio.run(server.create_database(f"bench_{name}"))
+        url = server.url_for("bench_{service}")
+        path = start_mesh(upstream_url, workdir / "mesh-pg", {**MESH_SETTINGS, "MESH_DATABASE_URL": url})
+        try:
+            return asyncio.run(_burst(_mesh(path), "mesh on PostgreSQL"))
+        finally:
+            path.mesh.stop()
+
+
+def test_streaming_at_scale(tmp_path: Path) -> None:
+    raise_fd_limit()
+    load = os.getloadavg()
+    upstream, upstream_url = start_upstream()
+    litellm, litellm_url = start_litellm(upstream_url, tmp_path)
+    mesh = start_mesh(upstream_url, tmp_path / "mesh", MESH_SETTINGS)
+    lines: list[str] = []
+    try:
+        targets = [_direct(upstream_url), _litellm(litellm_url), _mesh(mesh)]
+        run = Run(upstream_pid=upstream.pid, targets=targets, mesh=mesh, litellm_pid=litellm.pid)
+        for target in targets:  # warm every path: connections, caches, the first conversation
+            asyncio.run(_scenario(target, "a"))
+        values = asyncio.run(_interleaved(run, lines))
+        medians = {path: {k: report.median(v) for k, v in figures.items()} for path, figures in values.items()}
+        bursts = [asyncio.run(_burst(targets[0], "direct")), asyncio.run(_burst(targets[2], "mesh on SQLite"))]
+        lines += asyncio.run(_profile(run, tmp_path))
+    finally:
+        litellm.terminate()
+        mesh.mesh.stop()
+    try:
+        bursts.append(_postgres_burst(upstream_url, tmp_path))
+    finally:
+        upstream.terminate()
+    header = [
+        "## Streaming at scale (issue 16)",
+        "",
+        f"`make bench` on this 2-core machine, shared with other work (load average {load[0]:.1f} at the start: "
+        "numbers are noisy). Scripted OpenAI-wire upstream (tests/bench/bench_upstream.py), LiteLLM proxy "
+        "(tests/bench/litellm/uv.lock, one worker) and the mesh's app_run/v2 through the launcher, every path on "
+        f"this host; {REPEATS} interleaved repetitions, medians; raw-socket clients (tests/bench/sse_probe.py).",
+        "",
+        *report.table(medians),
+        "",
+        "Burst: 200 new conversations at once (20 tokens at 5 ms/token), time to first token (median of "
+        f"{REPEATS} bursts):",
+        "",
+        "| path | p50 ms | p99 ms | failed |",
+        "|---|---|---|---|",
+        *bursts,
+    ]
+    body = "\n".join([*header, *lines])
+    report.write_section(RESULTS, body)
+    sys.stdout.write("\n" + body + "\n")
