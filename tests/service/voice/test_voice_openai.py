@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -167,3 +168,38 @@ async def test_a_company_registry_entry_selects_the_openai_engine(
         await process.server.stop(1)
         for hook in process.on_shutdown:
             await hook()
+
+
+async def test_a_transcription_task_that_keeps_failing_is_dead_lettered_and_the_file_says_why(
+    audio_upstream: ScriptedUpstream, tmp_path: Path, nats_server: NatsServer, whisper_dir: Path
+) -> None:
+    settings = {
+        "voice_engine": "openai",
+        "voice_openai_base_url": audio_upstream.base_url,
+        "voice_openai_api_key": KEY,
+        "voice_max_deliver": 2,
+        "voice_backoff_s": [0.1],
+    }
+    audio_upstream.audio.status = 503  # the endpoint is down for good: a transient failure on every attempt
+    try:
+        async with files_and_voice(tmp_path, nats_server, whisper_dir, **settings) as env:
+            pcm, rate = english_pcm()
+            info = await put(
+                env.files,
+                ALICE,
+                wav_bytes(pcm, sample_rate=rate),
+                "q.wav",
+                kind=files_pb2.OBJECT_KIND_VOICE,
+                transcribe=True,
+            )
+            request = files_pb2.GetObjectRequest(ref=files_pb2.ObjectRef(id=info.id))
+            for _ in range(600):
+                stored = await env.files.stub.GetObject(request, metadata=md(ALICE))
+                if stored.transcript_status == "failed":
+                    break
+                await asyncio.sleep(0.05)
+            assert stored.transcript_status == "failed" and "kept failing" in stored.transcript_error, stored
+            row = await env.process.tasks.store.task(task_id=info.transcribe_task_id)
+            assert row is not None and row.status == "failed" and row.attempts == 2
+    finally:
+        audio_upstream.audio.status = 200
