@@ -10,6 +10,7 @@ from meshconsole.files.v1 import files_pb2_grpc
 from meshconsole.retrieval.v1 import retrieval_pb2_grpc
 
 from services.chat.agents.builtin import knowledge_tool, read_file_tool, web_fetch_tool
+from services.chat.agents.journal import StepJournal
 from services.chat.agents.loop import AgentLoop
 from services.chat.agents.plan import AgentPlan
 from services.chat.agents.settings import AgentSettings
@@ -49,6 +50,7 @@ class AgentRuntime:
         self.market = market
         self.mcp = mcp
         self.timeout_s = timeout_s
+        self.journal = StepJournal()  # the generation core saves each finished step through it
 
     async def toolbox(self, *, principal: Principal, plan: AgentPlan) -> ToolBox:
         """The tools of a run: only what its plan names, each acting for the caller."""

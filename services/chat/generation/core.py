@@ -291,6 +291,9 @@ class GenerationService:
                         yield StreamEvent("resources", *ids, resources=delta.resources)
                     if delta.step is not None:
                         steps[delta.step.id] = delta.step
+                        if delta.step_done and extra is not None and self.agents is not None and not spec.ephemeral:
+                            # Each finished step is saved at once, so a crashed process keeps the run's steps.
+                            self.agents.journal.save(self.store.sessions, message_id, extra.build, answer, reasoning)
                         yield StreamEvent("thought", *ids, step=delta.step, step_done=delta.step_done)
             if stop.is_set():
                 status, finish = "stopped", "stopped"

@@ -132,3 +132,37 @@ async def test_each_user_runs_their_own_saved_agent_config(
     assert [t["function"]["name"] for t in alice["tools"]] == ["web_fetch"]
     # Nexent's config is one per user (save_config): not a colleague's, nor another company's.
     assert "tools" not in carol and "tools" not in bob
+
+
+async def test_each_finished_step_is_saved_while_the_run_goes_on(env: AgentEnv, upstream: ScriptedUpstream) -> None:
+    """What a crash leaves: the message is still "generating", and already holds the steps that finished."""
+    note = await put(env.files, ALICE, NOTE.encode(), "vault.txt")
+    upstream.push(
+        Script(chunks=["Reading. "], tool_calls=[ToolCallScript("read_file", f'{{"file_id": "{note.id}"}}')]),
+        Script(chunks=["late"], hang_s=30),  # the second step's model call hangs
+    )
+    call = env.agents.RunAgent(run_request("Read it", (note.id, "vault.txt")), metadata=md(ALICE))
+    frames: list[tuple[str, str]] = []
+    first = await call.read()
+    while len(of(frames, "step_count")) < 2:  # step 1 is done once step 2 begins
+        frames.extend(units([await call.read()]))
+    assert env.generation.agents is not None
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:  # the step's write is off the stream's path: wait for it to land
+        await env.generation.agents.journal.idle(first.message_id)
+        saved = await env.message(first.message_id)
+        if saved.extra.get("agent_thoughts") or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert saved.status == "generating" and saved.answer == "Reading. "
+    [step] = saved.extra["agent_thoughts"]
+    assert step["tool"] == "read_file" and orjson.loads(step["observation"]) == {"read_file": NOTE}
+    assert ("execution_logs", f"read_file: {NOTE}") in [(u["type"], u["content"]) for u in saved.extra["agent_units"]]
+    assert saved.extra["message_files"][0]["file_id"] == note.id
+    call.cancel()
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await env.message(first.message_id)).status == "generating":
+        assert asyncio.get_running_loop().time() < deadline, "the cancelled run was not finished"
+        await asyncio.sleep(0.05)
+    final = await env.message(first.message_id)
+    assert final.status == "stopped" and final.extra["agent_thoughts"][0]["tool"] == "read_file"
