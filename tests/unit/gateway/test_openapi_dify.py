@@ -159,7 +159,8 @@ def test_message_routes_document_the_stream_and_the_blocking_answer(
     assert "text/event-stream" in content
     blocking = response_schema(document, method, path)
     expected = ["event", "task_id", "id", "message_id", "conversation_id", "mode", "answer", "metadata", "created_at"]
-    assert fields(document, blocking) == expected
+    assert fields(document, blocking) == [*expected, "agent_thoughts"]  # agent apps only: not required
+    assert "agent_thoughts" not in document["components"]["schemas"]["DifyBlockingMessage"].get("required", [])
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(NO_CONTENT))
