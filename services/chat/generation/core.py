@@ -19,12 +19,13 @@ from services.chat.agents.units import stored_steps
 from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
 from services.chat.conversations.queries import ConversationQueries
+from services.chat.conversations.turn_writer import TurnWriter, visible
 from services.chat.generation.knowledge import KnowledgeReader, context_prompt, knowledge_plan, mounted_prompt
 from services.chat.generation.metrics import observed_stream
 from services.chat.generation.prompt import Turn, build_messages, completion_params, estimate_tokens
 from services.chat.generation.upstream import UpstreamClients
 from services.chat.models.registry import ModelRegistry
-from services.chat.records import MessageRecord
+from services.chat.records import ConversationRecord, MessageRecord
 from services.chat.store import ChatStore
 from services.chat.tasks import TaskRegistry
 from services.kit.clock import utcnow
@@ -82,7 +83,7 @@ class StreamEvent:
 
 
 class GenerationService:
-    """Runs generations; the upstream is called once per turn and the DB is written twice."""
+    """Runs generations; the upstream is called once per turn, and the turn's rows go through the group commit."""
 
     def __init__(
         self,
@@ -95,6 +96,7 @@ class GenerationService:
         app_configs: AppConfigReader | None,
         knowledge: KnowledgeReader | None = None,
         agents: AgentRuntime | None = None,
+        writer: TurnWriter | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -104,7 +106,7 @@ class GenerationService:
         self.app_configs = app_configs
         self.knowledge = knowledge
         self.agents = agents
-        self._pending_starts: dict[str, asyncio.Task[MessageRecord]] = {}
+        self.writer = writer or TurnWriter(store.sessions)
 
     async def _model_config(self, *, principal: Principal, spec: GenerationSpec) -> tuple[dict[str, Any], list[str]]:
         """The model config for this turn and the knowledge files the app mounts."""
@@ -147,6 +149,11 @@ class GenerationService:
         self, *, principal: Principal, spec: GenerationSpec, config: dict[str, Any]
     ) -> tuple[str, bool]:
         if spec.conversation_id:
+            pending = self.writer.pending_conversation(spec.conversation_id)
+            if pending is not None and visible(principal, pending.user_id, pending.company_id):
+                if spec.app_id and pending.app_id != spec.app_id:
+                    raise NotFound("conversation not found", reason="conversation_not_found")
+                return pending.id, False  # created by a turn whose rows are still being committed
             try:
                 # Nexent clients hold numeric conversation ids; everyone else uses the uuid.
                 found = await ConversationQueries(self.store).resolve(
@@ -154,22 +161,31 @@ class GenerationService:
                 )
                 return found.id, False
             except NotFound:
-                if not spec.ensure_conversation or await self.store.conversation_exists(
-                    conversation_id=spec.conversation_id
+                if (
+                    not spec.ensure_conversation
+                    or pending is not None
+                    or await self.store.conversation_exists(conversation_id=spec.conversation_id)
                 ):
                     raise
-        created = await self.store.create_conversation(
-            principal=principal,
-            app_id=spec.app_id,
-            mode=spec.mode,
-            origin=spec.origin,
-            name=spec.query.strip().replace("\n", " ")[:40],
-            inputs=spec.inputs,
-            model_config=config,
-            conversation_id=spec.conversation_id or None,
-            end_user=spec.end_user,
+        now, conversation_id = utcnow(), spec.conversation_id or str(uuid.uuid4())
+        # Written by the group commit: the first token never waits for the row (its seq comes with the commit).
+        self.writer.create_conversation(
+            ConversationRecord(
+                id=conversation_id,
+                user_id=principal.user_id,
+                company_id=principal.company_id,
+                app_id=spec.app_id,
+                mode=spec.mode,
+                origin=spec.origin,
+                name=spec.query.strip().replace("\n", " ")[:40],
+                inputs=spec.inputs or {},
+                model_config=config or {},
+                end_user=spec.end_user,
+                created_at=now,
+                updated_at=now,
+            )
         )
-        return created.id, True
+        return conversation_id, True
 
     async def generate(self, *, principal: Principal, spec: GenerationSpec) -> AsyncIterator[StreamEvent]:
         """Stream one turn: a start event, deltas, then end (or error after the first token)."""
@@ -186,7 +202,7 @@ class GenerationService:
             conversation_id, is_new = str(uuid.uuid4()), True
         else:
             conversation_id, is_new = await self._conversation(principal=principal, spec=spec, config=config)
-        if spec.history is not None or spec.ephemeral:
+        if spec.history is not None or spec.ephemeral or is_new:
             history = spec.history or []
         else:
             stored = await self.store.history(
@@ -214,34 +230,30 @@ class GenerationService:
         task_id, message_id = str(uuid.uuid4()), str(uuid.uuid4())
         now = utcnow()
         created_at = int(now.timestamp())
-        # The "generating" row is written while the upstream request is already on its way.
-        start_write = (
+        # The "generating" row goes to the group commit while the upstream request is already on its way.
+        record = (
             None
             if spec.ephemeral
-            else asyncio.create_task(
-                self.store.start_message(
-                    record=MessageRecord(
-                        id=message_id,
-                        conversation_id=conversation_id,
-                        user_id=principal.user_id,
-                        company_id=principal.company_id,
-                        app_id=spec.app_id,
-                        task_id=task_id,
-                        query=spec.display_query or spec.query,
-                        inputs=spec.inputs,
-                        extra=_extra(spec.attachments, resources),
-                        text_type=spec.text_type,
-                        status="generating",
-                        model=model.model_name,
-                        end_user=spec.end_user,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+            else MessageRecord(
+                id=message_id,
+                conversation_id=conversation_id,
+                user_id=principal.user_id,
+                company_id=principal.company_id,
+                app_id=spec.app_id,
+                task_id=task_id,
+                query=spec.display_query or spec.query,
+                inputs=spec.inputs,
+                extra=_extra(spec.attachments, resources),
+                text_type=spec.text_type,
+                status="generating",
+                model=model.model_name,
+                end_user=spec.end_user,
+                created_at=now,
+                updated_at=now,
             )
         )
-        if start_write is not None:
-            self._pending_starts[message_id] = start_write
+        if record is not None:
+            self.writer.start_message(record)
         ids = (task_id, message_id, conversation_id, created_at)
         yield StreamEvent("start", *ids, model=model.model_name, new_conversation=is_new)
         if resources:
@@ -263,16 +275,12 @@ class GenerationService:
         status, error_text, finish = "normal", "", "stop"
         checkpoint_every = self.settings.chat_checkpoint_s
         next_checkpoint = started + checkpoint_every
-        checkpoint: asyncio.Task[None] | None = None
         try:
             async for delta in source:
-                if start_write is not None and (answer or reasoning) and time.perf_counter() >= next_checkpoint:
+                if record is not None and (answer or reasoning) and time.perf_counter() >= next_checkpoint:
                     next_checkpoint = time.perf_counter() + checkpoint_every
-                    # Off the streaming path: a checkpoint never delays a token, and one at a time is enough.
-                    if start_write.done() and (checkpoint is None or checkpoint.done()):
-                        checkpoint = asyncio.create_task(
-                            self._checkpoint(message_id, "".join(answer), "".join(reasoning))
-                        )
+                    # Queued for the group commit: a checkpoint never delays a token.
+                    self.writer.checkpoint(message_id, answer="".join(answer), reasoning="".join(reasoning))
                 if delta.prompt_tokens is not None:
                     usage = {"prompt": delta.prompt_tokens, "completion": delta.completion_tokens or 0}
                 if delta.finish_reason:
@@ -300,13 +308,13 @@ class GenerationService:
         except asyncio.CancelledError:
             status, finish = "stopped", "stopped"
             await asyncio.shield(
-                self._finish(message_id, answer, reasoning, usage, messages, started, first_token_at, status, "", extra)
+                self._finish(record, answer, reasoning, usage, messages, started, first_token_at, status, "", extra)
             )
             raise
         except MeshError as error:
             status, error_text = "error", error.message
             await self._finish(
-                message_id, answer, reasoning, usage, messages, started, first_token_at, status, error_text, extra
+                record, answer, reasoning, usage, messages, started, first_token_at, status, error_text, extra
             )
             if not answer and not reasoning:
                 raise
@@ -315,7 +323,7 @@ class GenerationService:
         except Exception:
             # Whatever went wrong, the message must not stay "generating".
             await self._finish(
-                message_id,
+                record,
                 answer,
                 reasoning,
                 usage,
@@ -330,7 +338,7 @@ class GenerationService:
         finally:
             self.tasks.finish(task_id)
         values = await self._finish(
-            message_id, answer, reasoning, usage, messages, started, first_token_at, status, "", extra
+            record, answer, reasoning, usage, messages, started, first_token_at, status, "", extra
         )
         yield StreamEvent(
             "end",
@@ -343,15 +351,9 @@ class GenerationService:
             resources=resources,
         )
 
-    async def _checkpoint(self, message_id: str, answer: str, reasoning: str) -> None:
-        try:
-            await self.store.checkpoint_message(message_id=message_id, answer=answer, reasoning=reasoning)
-        except Exception:  # a missed checkpoint only loses progress; the end-of-turn write carries everything
-            log.warning("checkpoint_failed", message_id=message_id, exc_info=True)
-
     async def _finish(
         self,
-        message_id: str,
+        record: MessageRecord | None,
         answer: list[str],
         reasoning: list[str],
         usage: dict[str, int],
@@ -364,9 +366,6 @@ class GenerationService:
     ) -> dict[str, Any]:
         text, thought = "".join(answer), "".join(reasoning)
         ended = time.perf_counter()
-        start_write = self._pending_starts.pop(message_id, None)
-        if start_write is not None:
-            await start_write
         values: dict[str, Any] = {
             "answer": text,
             "reasoning": thought,
@@ -379,15 +378,17 @@ class GenerationService:
         }
         if extra is not None:  # agent runs: the steps so far (also after a stop) and every source they cited
             values["extra"] = extra.build(text, thought)
-        if start_write is not None:
-            await self.store.finish_message(message_id=message_id, values=values)
+        if record is not None:  # the whole row: it stands even if the start write was lost
+            await self.writer.finish(record, values)
         return values
 
     async def stop(self, *, principal: Principal, task_id: str, app_id: str = "") -> bool:
         """Stop a running task, wherever it runs; false when it already finished."""
         if app_id and self.app_configs is not None:
             await self.app_configs.get(principal=principal, app_id=app_id)
-        record = await self.store.find_message_by_task(principal=principal, task_id=task_id)
+        record = self.writer.pending_task(task_id)  # started here, its row not committed yet
+        if record is None or not visible(principal, record.user_id, record.company_id):
+            record = await self.store.find_message_by_task(principal=principal, task_id=task_id)
         if record is None or (app_id and record.app_id != app_id):
             raise NotFound("task not found", reason="task_not_found")
         if record.status != "generating":
