@@ -79,6 +79,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
         timeout_s=settings.chat_upstream_timeout_s,
         connect_timeout_s=settings.chat_upstream_connect_timeout_s,
         policy=settings.model_endpoint_policy(),
+        max_connections=settings.chat_upstream_max_connections,
     )
     files_channel = create_channel(settings.service_addr("files"))
     agent_settings = AgentSettings()
@@ -168,6 +169,7 @@ async def build_chat(settings: ChatSettings, *, address: str) -> tuple[ServicePr
     async def close() -> None:
         await app_deleted.stop()
         await mesh_nats.drain_nats(nc)
+        await generation.writer.close()  # the group commit's last batch, before the engine goes
         await upstream.close()
         await apps_channel.close()
         await retrieval_channel.close()

@@ -23,6 +23,9 @@ class ChatSettings(MeshSettings):
 
     chat_upstream_timeout_s: float = 120.0
     chat_upstream_connect_timeout_s: float = 10.0
+    # Connections per upstream endpoint: one per streaming answer in progress (keep above the gateway's
+    # MESH_GATEWAY_MAX_STREAMS times its replicas per chat replica).
+    chat_upstream_max_connections: int = 2000
     chat_verify_timeout_s: float = 10.0
     chat_context_tokens: int = 8192
     chat_history_messages: int = 50
@@ -31,6 +34,8 @@ class ChatSettings(MeshSettings):
     chat_app_config_cache_s: float = 60.0
     # How long an lbai voice question may wait for its transcript (voice.TranscribeFile).
     chat_transcribe_timeout_s: float = 120.0
+    # Run the process on uvloop (from uvicorn[standard]); measured in tests/bench/RESULTS.md.
+    chat_uvloop: bool = True
 
     @field_validator("model_endpoint_networks")
     @classmethod

@@ -1,8 +1,9 @@
-"""Merges text deltas that pile up while a gRPC write is in flight, so a fast upstream costs fewer messages."""
+"""Adaptive coalescing: one delta per message while the process keeps up, batches of them when it falls behind."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 
@@ -10,10 +11,46 @@ from services.chat.generation.core import StreamEvent
 
 _MERGEABLE = ("text", "reasoning")
 _END = object()
+# The longest a delta waits for company: the gap a client sees grows by at most this, never past the goal of 50 ms.
+MAX_HOLD_S = 0.025
+MIN_HOLD_S = 0.005
+# Event-loop lag under which the process counts as keeping up (no holding at all).
+KEEPING_UP_S = 0.002
 
 
-async def coalesced(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
-    """The same events in order; consecutive deltas of one kind already waiting are sent as one."""
+class LoopLag:
+    """How late this process's event loop runs its callbacks (a smoothed average), measured by a 10 ms ticker."""
+
+    def __init__(self, interval_s: float = 0.01) -> None:
+        self.interval_s = interval_s
+        self.lag_s = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._tick(), name="loop-lag")
+
+    async def _tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.interval_s)
+            late = max(0.0, time.perf_counter() - before - self.interval_s)
+            self.lag_s += (late - self.lag_s) * 0.2
+
+    def hold_s(self) -> float:
+        """How long a delta may wait for more: none when keeping up, longer the further behind, within the bound."""
+        if self.lag_s < KEEPING_UP_S:
+            return 0.0
+        return min(MAX_HOLD_S, max(MIN_HOLD_S, 4 * self.lag_s))
+
+
+LAG = LoopLag()
+
+
+async def coalesced(events: AsyncIterator[StreamEvent], lag: LoopLag = LAG) -> AsyncIterator[StreamEvent]:
+    """The same events in order; consecutive deltas of one kind are merged when they are already waiting, or, while
+    the process is behind, when they arrive within a short hold after the previous message."""
+    lag.ensure_running()
     buffer: deque[object] = deque()
     ready = asyncio.Event()
 
@@ -31,11 +68,19 @@ async def coalesced(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamE
             ready.set()
 
     producer = asyncio.create_task(produce())
+    loop = asyncio.get_running_loop()
+    sent_text_at = 0.0  # when the last delta went out; 0 before the first one
     try:
         while True:
             if not buffer:
                 ready.clear()
                 await ready.wait()
+            item = buffer[0]
+            if isinstance(item, StreamEvent) and item.kind in _MERGEABLE and sent_text_at:
+                # Behind: the next deltas get until `hold` after the previous message to join this one.
+                until = sent_text_at + lag.hold_s()
+                if until > loop.time():
+                    await _wait_more(buffer, ready, until)
             item = buffer.popleft()
             if item is _END:
                 return
@@ -43,6 +88,8 @@ async def coalesced(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamE
                 raise item
             assert isinstance(item, StreamEvent)
             if item.kind in _MERGEABLE:
+                # Never the first delta: the time to first token is not traded for fewer messages.
+                sent_text_at = loop.time()
                 while buffer and isinstance(nxt := buffer[0], StreamEvent) and nxt.kind == item.kind:
                     buffer.popleft()
                     item.text += nxt.text
@@ -52,3 +99,20 @@ async def coalesced(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamE
             producer.cancel()
             # Let the generation record the partial answer before the RPC goes away.
             await asyncio.gather(producer, return_exceptions=True)
+
+
+async def _wait_more(buffer: deque[object], ready: asyncio.Event, deadline: float) -> None:
+    """Wait until the deadline (loop time) or until something that cannot be merged arrives (end, error, thought)."""
+    loop = asyncio.get_running_loop()
+    first = buffer[0]
+    assert isinstance(first, StreamEvent)
+    while (left := deadline - loop.time()) > 0:
+        last = buffer[-1]
+        if not (isinstance(last, StreamEvent) and last.kind == first.kind):
+            return
+        ready.clear()
+        try:
+            async with asyncio.timeout(left):
+                await ready.wait()
+        except TimeoutError:
+            return

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.chat.generation.coalesce import coalesced
+from services.chat.generation.coalesce import MAX_HOLD_S, LoopLag, coalesced
 from services.chat.generation.core import StreamEvent
 
 
@@ -98,3 +98,44 @@ async def test_closing_the_consumer_cancels_the_producer_and_waits_for_it() -> N
     await anext(stream)
     await stream.aclose()  # type: ignore[attr-defined]
     assert finished.is_set()
+
+
+class _Behind(LoopLag):
+    """A process far behind: every delta after the first may wait for company."""
+
+    def ensure_running(self) -> None:
+        self.lag_s = 1.0
+
+    def hold_s(self) -> float:
+        return 30.0  # longer than the test may run: only an end (or another kind) can release the delta
+
+
+async def test_while_behind_deltas_wait_for_company_but_never_the_first_and_an_end_flushes_them() -> None:
+    queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue()
+
+    async def live() -> AsyncIterator[StreamEvent]:
+        while (item := await queue.get()) is not None:
+            yield item
+
+    stream = coalesced(live(), _Behind())
+    await queue.put(event("text", "a"))
+    assert (await anext(stream)).text == "a"  # the time to first token is never traded
+    await queue.put(event("text", "b"))
+    held = asyncio.ensure_future(anext(stream))
+    await queue.put(event("text", "c"))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not held.done(), "behind: the delta waits for the next ones"
+    await queue.put(event("end"))
+    assert (await held).text == "bc"
+    assert (await anext(stream)).kind == "end"
+    await queue.put(None)
+
+
+def test_the_hold_follows_the_lag_within_the_gap_bound() -> None:
+    gauge = LoopLag()
+    assert gauge.hold_s() == 0.0  # keeping up: one delta per message
+    gauge.lag_s = 0.003
+    assert 0 < gauge.hold_s() <= MAX_HOLD_S
+    gauge.lag_s = 5.0
+    assert gauge.hold_s() == MAX_HOLD_S

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 
-from services.chat.generation.upstream import Delta, UpstreamClients, _parse_chunk
+from services.chat.generation.sse import Delta, parse_chunk, read_deltas
+from services.chat.generation.upstream import UpstreamClients
 from services.chat.models.registry import ResolvedModel
 from services.kit.errors import Unavailable
 from services.kit.outbound import OutboundPolicy
@@ -25,32 +26,32 @@ def chunk(
 
 
 def test_content_and_finish_reason() -> None:
-    assert _parse_chunk(chunk({"content": "Hi"}, "stop")) == Delta(content="Hi", finish_reason="stop")
+    assert parse_chunk(chunk({"content": "Hi"}, "stop")) == Delta(content="Hi", finish_reason="stop")
 
 
 def test_an_empty_delta_is_an_empty_delta_not_an_error() -> None:
-    assert _parse_chunk(chunk({})) == Delta()
-    assert _parse_chunk(chunk({"content": None, "role": "assistant"})) == Delta()
+    assert parse_chunk(chunk({})) == Delta()
+    assert parse_chunk(chunk({"content": None, "role": "assistant"})) == Delta()
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning", "reason_content"])
 def test_reasoning_only_chunks_under_each_name_upstreams_use(field: str) -> None:
-    assert _parse_chunk(chunk({field: "thinking"})) == Delta(reasoning="thinking")
+    assert parse_chunk(chunk({field: "thinking"})) == Delta(reasoning="thinking")
 
 
 def test_a_usage_only_chunk_with_no_choices() -> None:
-    parsed = _parse_chunk(chunk(None, usage={"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}))
+    parsed = parse_chunk(chunk(None, usage={"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}))
     assert parsed == Delta(prompt_tokens=7, completion_tokens=3)
 
 
 @pytest.mark.parametrize("data", ["keep-alive", ": ping", "{not json", ""])
 def test_non_json_keep_alives_are_skipped(data: str) -> None:
-    assert _parse_chunk(data) is None
+    assert parse_chunk(data) is None
 
 
 def test_an_error_frame_raises_with_the_upstream_message() -> None:
     with pytest.raises(Unavailable, match="quota exceeded"):
-        _parse_chunk(orjson.dumps({"error": {"message": "quota exceeded"}}).decode())
+        parse_chunk(orjson.dumps({"error": {"message": "quota exceeded"}}).decode())
 
 
 async def raw_sse_server(pieces: list[bytes]) -> tuple[asyncio.Server, int]:
@@ -109,3 +110,26 @@ async def test_lines_split_across_writes_keep_alives_and_usage_arrive_whole() ->
     assert "".join(d.reasoning for d in deltas) == "hm"
     assert [d.finish_reason for d in deltas if d.finish_reason] == ["stop"]
     assert [(d.prompt_tokens, d.completion_tokens) for d in deltas if d.prompt_tokens] == [(5, 2)]
+
+
+async def _pieces(*pieces: bytes) -> AsyncIterator[bytes]:
+    for piece in pieces:
+        yield piece
+
+
+async def test_events_that_arrive_in_one_read_become_one_delta() -> None:
+    events = b"".join(f"data: {chunk({'content': t})}\n\n".encode() for t in ("a", "b", "c"))
+    usage = f"data: {chunk(None, usage={'prompt_tokens': 1, 'completion_tokens': 3})}\n\n".encode()
+    deltas = await collect(read_deltas(_pieces(events, usage + b"data: [DONE]\n\ndata: ignored\n\n")))
+    assert deltas == [Delta(content="abc"), Delta(prompt_tokens=1, completion_tokens=3)]
+
+
+async def test_merging_never_reorders_reasoning_text_and_tool_calls() -> None:
+    call = {"index": 0, "id": "c", "function": {"name": "f", "arguments": ""}}
+    parts = [{"reasoning_content": "r1"}, {"content": "t1"}, {"reasoning_content": "r2"}, {"content": "t2"}]
+    parts += [{"tool_calls": [call]}, {"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}]
+    body = b"".join(f"data: {chunk(p)}\n\n".encode() for p in parts)
+    deltas = await collect(read_deltas(_pieces(body)))
+    assert [(d.reasoning, d.content) for d in deltas] == [("r1", "t1"), ("r2", "t2")]
+    assert deltas[0].tool_calls is None
+    assert deltas[1].tool_calls is not None and len(deltas[1].tool_calls) == 2  # after its text, in order
