@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import uvicorn
 
 from gateway.config import GatewaySettings
@@ -17,8 +19,12 @@ def main() -> None:
     configure_tracing("gateway")  # exports over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set
     # uvicorn logs WebSocket paths with their query, where browsers put their token.
     install_log_redaction()
+    # Several workers need the app as a factory each worker builds for itself.
+    app: Any = create_app(settings) if settings.gateway_workers <= 1 else "gateway.main:create_app"
     uvicorn.run(
-        create_app(settings),
+        app,
+        factory=settings.gateway_workers > 1,
+        workers=settings.gateway_workers,
         host=settings.host,
         port=settings.port,
         log_config=None,

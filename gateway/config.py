@@ -23,6 +23,12 @@ class GatewaySettings(MeshSettings):
     # JSON nesting deeper than this is refused at the edge (a protobuf Struct stops decoding past ~33 levels).
     gateway_max_json_depth: int = 32
     gateway_stream_timeout_s: float = 900.0
+    # Generation streams one gateway process relays at once; past it a new stream gets 429 with Retry-After at once
+    # instead of every open stream slowing down (0: no limit). 1,200 keeps 1,000 streams under their gap goal on
+    # 2 cores (tests/bench/RESULTS.md).
+    gateway_max_streams: int = 1200
+    # uvicorn worker processes (each with its own stream limit); one measured best on 2 cores (tests/bench).
+    gateway_workers: int = 1
     # Voice WebSockets (/api/voice/stt/ws, /api/voice/tts/ws): bytes per binary frame, characters per TTS text,
     # audio bytes per STT session, a session's length, and how long a socket may stay silent.
     gateway_voice_max_frame_kb: int = 256

@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from gateway import streaming
 from gateway.auth import Authenticator
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
@@ -134,6 +135,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    streaming.STREAM_SLOTS.limit = settings.gateway_max_streams
     mapper = ErrorMapper()
     for envelope in (nextconsole_envelope, dify_envelope, nexent_envelope, lbai_envelope, admin):
         mapper.register(envelope.DIALECT)

@@ -14,7 +14,7 @@ from meshconsole.chat.v1 import chat_pb2
 
 from services.kit import grpc_client
 from services.kit.context import Principal
-from services.kit.errors import MeshError, error_for_code, from_rpc_error
+from services.kit.errors import MeshError, ResourceExhausted, error_for_code, from_rpc_error
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 KEEPALIVE_S = 10.0
@@ -23,6 +23,39 @@ COMMIT_AFTER_S = 5.0
 _END = object()
 M = TypeVar("M")
 M_contra = TypeVar("M_contra", contravariant=True)
+STREAM_RETRY_AFTER_S = 1
+
+
+class StreamSlots:
+    """Generation streams this gateway process relays at once; past the limit a new one is refused at once (429 with
+    Retry-After) rather than slowing every stream down. 0 means no limit."""
+
+    def __init__(self, limit: int = 0) -> None:
+        self.limit = limit
+        self.open = 0
+
+    def take(self) -> Callable[..., None]:
+        """Take a slot; returns its release, which may be called any number of times."""
+        if self.limit and self.open >= self.limit:
+            raise ResourceExhausted(
+                f"this gateway is relaying its limit of {self.limit} streams; retry shortly",
+                reason="too_many_streams",
+                metadata={"retry_after_s": str(STREAM_RETRY_AFTER_S)},
+            )
+        self.open += 1
+        released = False
+
+        def release(*_: object) -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.open -= 1
+
+        return release
+
+
+# Set from MESH_GATEWAY_MAX_STREAMS when the app is built (gateway.main.create_app).
+STREAM_SLOTS = StreamSlots()
 
 
 class EventStreamResponse(StreamingResponse):
@@ -147,9 +180,17 @@ async def pump(
 class GenerationStream(ServerStream[chat_pb2.GenerateEvent]):
     """A running Generate call, whose head (the message_start) is awaited before the response starts."""
 
-    def __init__(self, call: Any) -> None:
+    def __init__(self, call: Any, release: Callable[..., None] | None = None) -> None:
         super().__init__(call)
         self.head: list[chat_pb2.GenerateEvent] = []
+        self.release = release or (lambda *_: None)
+        # The slot is free once the call is over, whoever ends it (done, cancelled, or a response never started).
+        if hasattr(call, "add_done_callback"):
+            call.add_done_callback(self.release)
+
+    def cancel(self) -> None:
+        super().cancel()
+        self.release()
 
     @property
     def first(self) -> chat_pb2.GenerateEvent:
@@ -197,9 +238,15 @@ async def open_generation(
     commit_after_s: float = COMMIT_AFTER_S,
 ) -> GenerationStream:
     """Start Generate and wait for the first answer: a failure before it raises (an HTTP error in the
-    dialect's envelope); a silent upstream past commit_after_s lets the response start, with keep-alives."""
-    call = rpc(request, timeout=timeout_s, metadata=grpc_client.outgoing_metadata(principal))
-    stream = GenerationStream(call)
+    dialect's envelope); a silent upstream past commit_after_s lets the response start, with keep-alives.
+    Past the gateway's stream limit it raises ResourceExhausted at once (429 with Retry-After)."""
+    release = STREAM_SLOTS.take()
+    try:
+        call = rpc(request, timeout=timeout_s, metadata=grpc_client.outgoing_metadata(principal))
+    except BaseException:
+        release()
+        raise
+    stream = GenerationStream(call, release)
     try:
         await stream.wait_head(commit_after_s=commit_after_s)
     except BaseException:

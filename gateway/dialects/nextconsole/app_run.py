@@ -143,14 +143,29 @@ def _error_frame(error: MeshError, status: int) -> bytes:
     return b"data: " + orjson.dumps(body) + b"\n\n"
 
 
+_DELTA_TAIL = b'},"finish_reason":null}]}\n\n'
+
+
 class CompletionChunks:
-    """OpenAI `chat.completion.chunk` frames, with the role on the first delta and usage on the last chunk."""
+    """OpenAI `chat.completion.chunk` frames, with the role on the first delta and usage on the last chunk.
+
+    A delta frame is the stream's pre-encoded head plus the JSON of its text: the same bytes as _chunk's, at the
+    cost of one string encoding per chunk."""
 
     keepalive = b": keep-alive\n\n"
 
     def __init__(self, model: str) -> None:
         self.model = model
         self.sent_role = False
+        self._head = b""
+
+    def _delta_frame(self, item: chat_pb2.GenerateEvent, field: bytes, text: str) -> bytes:
+        if not self._head:
+            whole = _chunk(item, self.model, {})
+            self._head = whole[: whole.index(b'"delta":{') + len(b'"delta":{')]
+        role = b"" if self.sent_role else b'"role":"assistant",'
+        self.sent_role = True
+        return b"".join((self._head, role, field, orjson.dumps(text), _DELTA_TAIL))
 
     def frame(self, item: chat_pb2.GenerateEvent) -> bytes | None:
         kind = item.WhichOneof("event")
@@ -161,15 +176,11 @@ class CompletionChunks:
             end = item.message_end
             finish = "stop" if end.finish_reason in ("", "stopped") else end.finish_reason
             return _chunk(item, self.model, {}, finish, usage=_usage(end))
-        delta: dict[str, Any] = {} if self.sent_role else {"role": "assistant"}
         if kind == "text_delta":
-            delta["content"] = item.text_delta.text
-        elif kind == "reasoning_delta":
-            delta["reason_content"] = item.reasoning_delta.text
-        else:
-            return None
-        self.sent_role = True
-        return _chunk(item, self.model, delta)
+            return self._delta_frame(item, b'"content":', item.text_delta.text)
+        if kind == "reasoning_delta":
+            return self._delta_frame(item, b'"reason_content":', item.reasoning_delta.text)
+        return None
 
     def error(self, error: MeshError, last: chat_pb2.GenerateEvent | None) -> bytes:
         return _error_frame(error, http_status(error))
