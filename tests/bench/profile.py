@@ -26,11 +26,13 @@ class Profile:
     inclusive: list[tuple[str, float]]  # frames on the stack, by share of samples
 
 
-def start(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:
-    """py-spy record in the background (None when py-spy is missing: the bench still runs)."""
+def start(pid: int, out: Path, seconds: float, *, nonblocking: bool = True) -> subprocess.Popen[bytes] | None:
+    """py-spy record in the background (None when py-spy is missing: the bench still runs). Non-blocking sampling
+    leaves the process undisturbed but may tear a stack; blocking is exact and slows the process a little."""
     if not PY_SPY.exists():
         return None
-    command = [str(PY_SPY), "record", "-p", str(pid), "-d", str(int(seconds)), "-r", str(RATE), "--nonblocking"]
+    command = [str(PY_SPY), "record", "-p", str(pid), "-d", str(int(seconds)), "-r", str(RATE)]
+    command += ["--nonblocking"] if nonblocking else []
     command += ["-f", "raw", "-o", str(out)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

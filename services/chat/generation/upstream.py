@@ -9,6 +9,7 @@ from typing import Any, cast
 import httpx
 import openai
 
+from services.chat.generation.pacing import LAG
 from services.chat.generation.sse import Delta, parse_chunk, read_deltas
 from services.chat.models.registry import ResolvedModel
 from services.kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, MeshError, Unavailable
@@ -88,6 +89,7 @@ class UpstreamClients:
     ) -> AsyncIterator[Delta]:
         """Stream a chat completion until done or `stop` is set; upstream failures raise MeshError."""
         client = self.client(model)
+        LAG.ensure_running()
         body = {"stream_options": {"include_usage": True}, **params}
         try:
             async with client.chat.completions.with_streaming_response.create(
@@ -100,7 +102,7 @@ class UpstreamClients:
                 watcher = asyncio.create_task(_close_on(stop, response))
                 try:
                     # Raw bytes, not the SDK's lines or typed chunks: the per-token cost stays a few µs.
-                    async for delta in read_deltas(response.iter_bytes()):
+                    async for delta in read_deltas(response.iter_bytes(), LAG.hold_s):
                         yield delta
                 except MeshError:
                     raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import orjson
 import pytest
 
@@ -133,3 +134,22 @@ async def test_merging_never_reorders_reasoning_text_and_tool_calls() -> None:
     assert [(d.reasoning, d.content) for d in deltas] == [("r1", "t1"), ("r2", "t2")]
     assert deltas[0].tool_calls is None
     assert deltas[1].tool_calls is not None and len(deltas[1].tool_calls) == 2  # after its text, in order
+
+
+async def test_behind_the_reader_holds_after_a_text_read_so_the_socket_gathers_the_next_events() -> None:
+    pieces = [f"data: {chunk({'content': f't{i}'})}\n\n".encode() for i in range(8)] + [b"data: [DONE]\n\n"]
+    server, port = await raw_sse_server(pieces)  # one piece every 10 ms
+    holds: list[float] = []
+
+    def hold() -> float:
+        holds.append(1.0)
+        return 1.0  # far longer than the server takes to write the rest
+
+    try:
+        async with httpx.AsyncClient() as http, http.stream("POST", f"http://127.0.0.1:{port}/", json={}) as response:
+            deltas = await collect(read_deltas(response.aiter_bytes(), hold))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert deltas[0].content == "t0" and not holds[1:], "one hold: after it the rest was in the buffer"
+    assert "".join(d.content for d in deltas) == "".join(f"t{i}" for i in range(8))
