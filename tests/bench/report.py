@@ -80,7 +80,7 @@ def write_section(results: Path, body: str) -> None:
         text = head + section + tail
     else:
         # The first version of this file was the streaming section alone: keep whatever `## ` sections follow it.
-        others = re.search(r"^## ", text, re.M)
+        others = re.search(r"^#{1,2} (?!Streaming benchmark)", text, re.M)
         tail = "\n\n" + text[others.start() :] if others else ""
         text = "# Benchmarks\n\n" + section + tail
     results.write_text(text.rstrip() + "\n")
