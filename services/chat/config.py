@@ -34,8 +34,9 @@ class ChatSettings(MeshSettings):
     chat_app_config_cache_s: float = 60.0
     # How long an lbai voice question may wait for its transcript (voice.TranscribeFile).
     chat_transcribe_timeout_s: float = 120.0
-    # Run the process on uvloop (from uvicorn[standard]); measured in tests/bench/RESULTS.md.
-    chat_uvloop: bool = True
+    # Run the process on uvloop (from uvicorn[standard]). Off by default: on the streaming bench it changed neither
+    # chat's CPU per token nor any figure beyond the spread between runs (README, "Streaming and its cost").
+    chat_uvloop: bool = False
 
     @field_validator("model_endpoint_networks")
     @classmethod

@@ -12,6 +12,7 @@ from meshconsole.chat.v1 import chat_pb2
 from meshconsole.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway import streaming
 from gateway.auth import CurrentPrincipal
 from gateway.clients import ServiceClients
 from gateway.deps import Clients, Settings
@@ -88,7 +89,13 @@ async def open_run(
 ) -> AgentRunStream:
     """Start RunAgent and wait for its first unit (agent_new_run, sent once the conversation is known), so a refusal
     (an unknown conversation, no model) is an HTTP error in Nexent's envelope rather than an error frame."""
-    call = clients.agents.RunAgent(request, timeout=timeout_s, metadata=grpc_client.outgoing_metadata(principal))
+    release = streaming.STREAM_SLOTS.take()  # the gateway's stream limit: 429 with Retry-After past it
+    try:
+        call = clients.agents.RunAgent(request, timeout=timeout_s, metadata=grpc_client.outgoing_metadata(principal))
+    except BaseException:
+        release()
+        raise
+    call.add_done_callback(release)  # the slot is free once the call is over, however it ends
     stream = AgentRunStream(call)
     try:
         await stream.wait_first(timeout_s=timeout_s)
