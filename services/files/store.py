@@ -14,6 +14,7 @@ from sqlalchemy.orm import undefer
 from services.files.models import StoredObject
 from services.kit.clock import utcnow
 from services.kit.context import Principal
+from services.kit.db import read_session
 from services.kit.errors import NotFound
 
 PENDING, READY, DELETING = "pending", "ready", "deleting"
@@ -72,7 +73,7 @@ class FilesStore:
     async def get(self, *, principal: Principal, ref: Ref) -> StoredObject:
         """A ready object the principal owns; anything else is NOT_FOUND."""
         query = sa.select(StoredObject).where(_matches(ref), _owned(principal), StoredObject.state == READY)
-        async with self._sessions() as session:
+        async with read_session(self._sessions) as session:
             row = (await session.execute(query)).scalars().first()
         if row is None:
             raise not_found()
@@ -98,12 +99,12 @@ class FilesStore:
     async def transcript_text(self, *, object_id: int) -> str:
         """A voice object's stored transcript (internal: the caller already owns the object)."""
         query = sa.select(StoredObject.transcript_text).where(StoredObject.id == object_id)
-        async with self._sessions() as session:
+        async with read_session(self._sessions) as session:
             return str((await session.execute(query)).scalar_one_or_none() or "")
 
     async def get_for_grant(self, *, object_id: int) -> StoredObject:
         """A ready object by id, for a signed download token that already proved the grant."""
-        async with self._sessions() as session:
+        async with read_session(self._sessions) as session:
             row = await session.get(StoredObject, object_id)
         if row is None or row.state != READY:
             raise not_found()
@@ -127,7 +128,7 @@ class FilesStore:
             where.append(StoredObject.kind == kind)
         if cloud_space_only:
             where.append(StoredObject.cloud_space.is_(True))
-        async with self._sessions() as session:
+        async with read_session(self._sessions) as session:
             total = int((await session.execute(sa.select(sa.func.count()).where(*where))).scalar_one())
             query = sa.select(StoredObject).where(*where).order_by(StoredObject.id.desc())
             rows = await session.execute(query.offset((page - 1) * limit).limit(limit))
@@ -158,7 +159,7 @@ class FilesStore:
         """Tombstones, and uploads that stalled: the rows a recovery sweep must finish removing."""
         tombstoned = sa.and_(StoredObject.state == DELETING, StoredObject.deleted_at <= deleting_before)
         stalled = sa.and_(StoredObject.state == PENDING, StoredObject.created_at <= pending_before)
-        async with self._sessions() as session:
+        async with read_session(self._sessions) as session:
             rows = await session.execute(sa.select(StoredObject).where(sa.or_(tombstoned, stalled)))
             return list(rows.scalars())
 

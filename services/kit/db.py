@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,10 +32,27 @@ class Migration:
     upgrade: Callable[[Operations], None]
 
 
+class _RollbackBeforeClose(sqlite3.Connection):
+    """An SQLite connection that ends its transaction before closing, so a closed one never keeps a lock."""
+
+    def close(self) -> None:
+        # A task cancelled mid-statement leaves that statement unfinalized (its cursor lives on in the
+        # CancelledError's traceback), and SQLAlchemy then invalidates the connection and closes it. sqlite3_close_v2
+        # keeps such a connection as a zombie, transaction and write lock included, until the cursor is freed,
+        # which may be never; ROLLBACK aborts the pending statements and releases the lock at once.
+        try:
+            if self.in_transaction:
+                self.rollback()
+        except sqlite3.Error as error:
+            log.warning("sqlite_rollback_before_close_failed", error=str(error))
+        super().close()
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An AsyncEngine; SQLite gets WAL, foreign keys and a busy timeout so several tasks can share it."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # aiosqlite hands `factory` to sqlite3.connect; the connection's own thread runs close() and so the rollback.
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30, "factory": _RollbackBeforeClose})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -66,6 +84,18 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit (handlers return them afterwards)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.asynccontextmanager
+async def read_session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for reads only: on SQLite its transaction is DEFERRED, so it never waits for or holds the write lock.
+
+    WAL readers see a snapshot and never block writers; a session that may write must not use this (a deferred
+    transaction that upgrades to a write fails at once when another writer committed since its snapshot).
+    """
+    async with sessions() as session:
+        await session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        yield session
 
 
 def _version_table(metadata: sa.MetaData) -> sa.Table:
