@@ -35,6 +35,16 @@ def ingest_payload(row: StoredObject) -> dict[str, Any]:
     }
 
 
+def announce_payload(row: StoredObject) -> dict[str, Any]:
+    """The same ingestion task, told to retrieval ahead of its transcript: recorded as waiting, not run."""
+    return {**ingest_payload(row), "awaiting": "transcript"}
+
+
+def announce_msg_id(task_id: str) -> str:
+    # Its own dedup id: the ingestion published after the transcript reuses the task id and must not be dropped.
+    return f"{task_id}:announce"
+
+
 class Bus(Protocol):
     async def task(self, *, subject: str, payload: Mapping[str, Any], task_id: str) -> None:
         """Queue a task on the work-queue stream, deduplicated by its id."""

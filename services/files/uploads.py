@@ -16,7 +16,15 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from services.files.adapters.base import ObjectBackend, new_key
-from services.files.bus import INGEST_SUBJECT, TRANSCRIBE_SUBJECT, Bus, ingest_payload, new_task_id
+from services.files.bus import (
+    INGEST_SUBJECT,
+    TRANSCRIBE_SUBJECT,
+    Bus,
+    announce_msg_id,
+    announce_payload,
+    ingest_payload,
+    new_task_id,
+)
 from services.files.config import FilesSettings
 from services.files.deletion import Deleter
 from services.files.models import KIND_AUTO, KIND_FILE, KIND_IMAGE, KIND_VOICE, StoredObject
@@ -218,6 +226,10 @@ class Uploader:
         try:
             if parse_status == INGEST_QUEUED:
                 await self.bus.task(subject=INGEST_SUBJECT, payload=ingest_payload(row), task_id=ingest_task)
+            elif parse_status == TRANSCRIBING:
+                # The caller polls the task id at once: retrieval records it now, and runs it after SetTranscript.
+                task_id = announce_msg_id(ingest_task)
+                await self.bus.task(subject=INGEST_SUBJECT, payload=announce_payload(row), task_id=task_id)
             if transcribe_task:
                 voice = {"task_id": transcribe_task, "file_id": str(row.id), "language": "", **owner, "source": "file"}
                 await self.bus.task(subject=TRANSCRIBE_SUBJECT, payload=voice, task_id=transcribe_task)

@@ -63,6 +63,12 @@ async def _tasks(files: FilesEnv, subject: str) -> list[dict[str, Any]]:
     return found
 
 
+async def _ingests(files: FilesEnv) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Runnable ingestion tasks, and announcements of ones that wait for a transcript."""
+    tasks = await _tasks(files, INGEST)
+    return [t for t in tasks if "awaiting" not in t], [t for t in tasks if "awaiting" in t]
+
+
 async def test_a_transcript_is_stored_once_and_becomes_the_objects_text(files: FilesEnv) -> None:
     voice = await _voice(files, transcribe=True)
     assert voice.transcript_status == "queued" and voice.parse_status == "none"
@@ -126,13 +132,15 @@ async def test_an_ingest_intent_waits_for_the_transcript(files: FilesEnv) -> Non
     intent = files_pb2.IngestIntent(index_name="minutes", chunking_strategy="by_title")
     voice = await _voice(files, transcribe=True, ingest=intent)
     assert (voice.parse_status, voice.transcript_status) == ("transcribing", "queued")
-    assert await _tasks(files, INGEST) == []
+    runnable, [announced] = await _ingests(files)
+    # Announced at once under the task id the caller got, so retrieval can answer for it while it waits.
+    assert runnable == [] and (announced["task_id"], announced["awaiting"]) == (voice.ingest_task_id, "transcript")
     [transcribe] = await _tasks(files, TRANSCRIBE)
     assert transcribe["file_id"] == voice.id and transcribe["task_id"] == voice.transcribe_task_id
 
     stored = await _set(files, voice.id, text="the quarterly numbers", duration_ms=900)
     assert stored.parse_status == "queued"
-    assert await _tasks(files, INGEST) == [
+    assert (await _ingests(files))[0] == [
         {
             "task_id": voice.ingest_task_id,
             "file_id": voice.id,
@@ -144,7 +152,7 @@ async def test_an_ingest_intent_waits_for_the_transcript(files: FilesEnv) -> Non
         }
     ]
     await _set(files, voice.id, text="the quarterly numbers", duration_ms=900)
-    assert len(await _tasks(files, INGEST)) == 1
+    assert len((await _ingests(files))[0]) == 1
 
 
 async def test_audio_uploaded_for_ingestion_is_transcribed_first(files: FilesEnv) -> None:
@@ -152,7 +160,7 @@ async def test_audio_uploaded_for_ingestion_is_transcribed_first(files: FilesEnv
     info = await put(files, ALICE, WAV, name="talk.wav", ingest=files_pb2.IngestIntent())
     assert info.kind == files_pb2.OBJECT_KIND_VOICE and info.format == "wav"
     assert (info.transcript_status, info.parse_status) == ("queued", "transcribing")
-    assert await _tasks(files, INGEST) == [] and len(await _tasks(files, TRANSCRIBE)) == 1
+    assert (await _ingests(files))[0] == [] and len(await _tasks(files, TRANSCRIBE)) == 1
     plain = await put(files, ALICE, WAV, name="keep.wav")
     assert (plain.kind, plain.transcript_status, plain.parse_status) == (files_pb2.OBJECT_KIND_VOICE, "none", "none")
     assert (await _extract(files, plain.id)) == ("", ["not_transcribed"])
@@ -165,10 +173,10 @@ async def test_a_failed_transcription_fails_its_ingestion_and_a_later_success_re
     assert failed.parse_status == "queued"
     # Retrieval gets the task and, extracting, the reason: the task ends FAILED, nothing empty is indexed.
     assert (await _extract(files, voice.id)) == ("", ["transcription_failed"])
-    [first] = await _tasks(files, INGEST)
+    [first] = (await _ingests(files))[0]
     assert first["task_id"] == voice.ingest_task_id
     recovered = await _set(files, voice.id, text="heard on retry", duration_ms=400)
     assert recovered.transcript_status == "done" and recovered.ingest_task_id != voice.ingest_task_id
-    tasks = await _tasks(files, INGEST)
+    tasks = (await _ingests(files))[0]
     assert [t["task_id"] for t in tasks] == [voice.ingest_task_id, recovered.ingest_task_id]
     assert (await _extract(files, voice.id)) == ("heard on retry", [])

@@ -40,6 +40,8 @@ from services.retrieval.pipeline.training import TrainingExpander
 from services.retrieval.store import RetrievalStore, new_id
 
 log = structlog.get_logger(__name__)
+# results key of a task recorded before it can run, naming what it waits for ("transcript").
+WAITING_FOR = "waiting_for"
 _CALLER_ERRORS = (NotFound, InvalidArgument, FailedPrecondition)
 
 
@@ -104,7 +106,11 @@ class Pipeline:
         self.defer_after_s = defer_after_s
 
     async def intake(self, task: Task) -> None:
-        """Record a task files queued ({task_id, file_id, index_name, chunking_strategy, user_id, company_id})."""
+        """Record a task files queued ({task_id, file_id, index_name, chunking_strategy, user_id, company_id}).
+
+        With `awaiting` set, files only announces it (a voice upload whose transcript is pending): it is recorded
+        WAITING with results {"waiting_for": awaiting} and runs when the real ingestion with that id arrives.
+        """
         p = task.payload
         try:
             principal = Principal(user_id=int(p["user_id"]), company_id=int(p["company_id"]))
@@ -113,17 +119,25 @@ class Pipeline:
             raise PermanentFailure(f"not an ingestion task: {error!r}") from error
         if not task_id or not file_id:
             raise PermanentFailure("task_id and file_id are required")
-        row = await self.store.add_task(
-            row=new_task(
-                task_id=task_id,
-                principal=principal,
-                index_name=str(p.get("index_name") or RESOURCES_INDEX),
-                source=file_id,
-                source_type="object",
-                strategy=str(p.get("chunking_strategy") or "basic"),
-                object_id=file_id,
-            )
+        fresh = new_task(
+            task_id=task_id,
+            principal=principal,
+            index_name=str(p.get("index_name") or RESOURCES_INDEX),
+            source=file_id,
+            source_type="object",
+            strategy=str(p.get("chunking_strategy") or "basic"),
+            object_id=file_id,
         )
+        awaiting = str(p.get("awaiting") or "")
+        if awaiting:
+            # Announced ahead of what it needs (a voice file's transcript): visible as WAITING, run only when
+            # files publishes the ingestion itself under the same id.
+            fresh.results = {WAITING_FOR: awaiting}
+            await self.store.add_task(row=fresh)
+            return
+        row = await self.store.add_task(row=fresh)
+        if row.results.get(WAITING_FOR):
+            await self.store.update_task(task_id=row.id, changes={"results": {}})
         if row.status == WAITING and row.attempts == 0:
             await self.queue.run(row.id)
 
