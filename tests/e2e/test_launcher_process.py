@@ -89,7 +89,10 @@ def launched(tmp_path: Path, *, under_shell: bool = False, **settings: str) -> I
 
 
 def _assert_all_gone(processes: list[psutil.Process]) -> None:
-    wait_until(lambda: not survivors(processes), timeout_s=60, what="every child to end")
+    try:
+        wait_until(lambda: not survivors(processes), timeout_s=60, what="every child to end")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; still running: {survivors(processes)}") from None
 
 
 def test_sigterm_stops_every_child_and_operator_settings_reach_the_services(tmp_path: Path) -> None:

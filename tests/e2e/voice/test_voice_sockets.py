@@ -161,3 +161,18 @@ async def test_tts_streams_audio_sentence_by_sentence(mesh: MeshClient, user: st
         more = await receive_until(ws, Frames(), lambda f: "end" in f.types or "error" in f.types)
     assert more.types == ["start", "end"], more.json
     assert mp3_seconds(b"".join(more.audio)) > 0.5
+
+
+async def test_audio_sent_in_one_burst_with_the_config_is_all_transcribed(mesh: MeshClient, user: str) -> None:
+    # The config and the first audio frames arrive together; each session still ends with its final at once.
+    async def burst() -> Frames:
+        async with connect(ws_url(mesh, STT), additional_headers=bearer(user)) as ws:
+            silence = frames_of(b"\x00\x00" * (16000 // 2), 16000, ms=50)
+            for frame in ['{"format": "pcm16", "sample_rate": 16000}', *silence, '{"type": "end"}']:
+                await ws.send(frame)
+            return await asyncio.wait_for(closed(ws, Frames()), timeout=20)
+
+    for _ in range(12):
+        frames = await burst()
+        assert frames.types[-2:] == ["final", "end"], frames.json
+        assert frames.json[-2]["text"] == "" and frames.close_code == 1000
