@@ -59,7 +59,8 @@ def _record(row: StoredObject, result: TranscriptResult) -> None:
     row.transcript_status, row.transcript_error = DONE, ""
     row.transcript_text = result.text
     row.transcript_language = result.language.strip()[:_LANGUAGE_MAX]
-    row.duration_ms = max(0, result.duration_ms)
+    if result.duration_ms > 0:  # else the length measured at upload stays
+        row.duration_ms = result.duration_ms
 
 
 class Transcripts:

@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from services.files.adapters.base import ObjectBackend, new_key
+from services.files.audio_length import measure_stored_audio
 from services.files.bus import (
     INGEST_SUBJECT,
     TRANSCRIBE_SUBJECT,
@@ -205,9 +206,12 @@ class Uploader:
         parse_status = "none"
         if ingest_task:
             parse_status = TRANSCRIBING if transcribe else INGEST_QUEUED
+        # Audio is measured once here, so a meeting's length is known while it goes on, before any transcript.
+        duration_ms = await measure_stored_audio(self.backend, row.key) if kind == KIND_VOICE else 0
         row = await self.store.update(
             object_id=row.id,
             changes={
+                "duration_ms": duration_ms,
                 "size": size,
                 "sha256": sha256,
                 "content_type": sniffed.content_type,

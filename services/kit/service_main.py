@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+import structlog
 
 from services.kit import mesh_tokens
 from services.kit.grpc_server import (
@@ -22,6 +24,55 @@ from services.kit.mesh_tokens import MeshSecurity
 from services.kit.metrics import serve_metrics
 from services.kit.settings import MeshSettings
 from services.kit.tracing import configure_tracing
+
+log = structlog.get_logger(__name__)
+LEFTOVER_TASKS_TIMEOUT_S = 5.0
+
+
+def _describe(task: asyncio.Task[Any]) -> str:
+    frames = task.get_stack(limit=3)
+    where = " < ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames))
+    return f"{task.get_name()} {where}"
+
+
+async def cancel_leftover_tasks(*, timeout_s: float = LEFTOVER_TASKS_TIMEOUT_S) -> list[str]:
+    """Cancel the tasks still running after shutdown and wait for them a while; those that would not end, named.
+
+    asyncio.run would wait for them forever, and a process that never exits outlives its launcher.
+    """
+    current = asyncio.current_task()
+    leftovers = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in leftovers:
+        task.cancel()
+    if not leftovers:
+        return []
+    _, pending = await asyncio.wait(leftovers, timeout=timeout_s)
+    stuck = [_describe(task) for task in pending]
+    if stuck:
+        log.error("tasks_ignored_cancellation", tasks=stuck)
+    return stuck
+
+
+def run_until_stopped(
+    main: Callable[[], Awaitable[None]], *, leftover_timeout_s: float = LEFTOVER_TASKS_TIMEOUT_S
+) -> None:
+    """Run main on a new event loop, then close the loop without waiting on tasks that ignore cancellation."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    async def main_then_leftovers() -> None:
+        try:
+            await main()
+        finally:
+            await cancel_leftover_tasks(timeout_s=leftover_timeout_s)
+
+    try:
+        loop.run_until_complete(main_then_leftovers())
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(), leftover_timeout_s))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 @dataclass
@@ -70,7 +121,7 @@ def run_service(
             on_shutdown=hooks,
         )
 
-    asyncio.run(main())
+    run_until_stopped(main)
 
 
 def run_contract_only(*, name: str, service: str, pb2: Any, pb2_grpc: Any) -> None:

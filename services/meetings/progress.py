@@ -62,15 +62,16 @@ class Progress:
         error: str = "",
     ) -> bool:
         """Record a chunk's transcription (or, with error, its gap); False when it was recorded already."""
-        values = {
+        values: dict[str, Any] = {
             "status": (ChunkStatus.GAP if error else ChunkStatus.DONE).value,
             "text": "" if error else text,
             "segments": [] if error else [list(s) for s in segments],
             "language": language,
-            "duration_ms": max(0, duration_ms),
             "error": error[:ERROR_MAX_CHARS],
             "transcribed_at": utcnow(),
         }
+        if duration_ms > 0:  # else the length files measured at upload stays (a gap still lasted that long)
+            values["duration_ms"] = duration_ms
         pending = sa.and_(
             Chunk.meeting_id == meeting_id, Chunk.position == position, Chunk.status == ChunkStatus.PENDING.value
         )

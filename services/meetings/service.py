@@ -98,8 +98,8 @@ class MeetingsService:
                     field=_file_field(index),
                 )
 
-    async def _check_voice_file(self, principal: Principal, index: int, file_id: str) -> None:
-        """The id names one of the caller's voice files (unknown and foreign ids answer alike)."""
+    async def _check_voice_file(self, principal: Principal, index: int, file_id: str) -> int:
+        """The length in ms of the caller's voice file that the id names (unknown and foreign ids answer alike)."""
         unknown = InvalidArgument(
             f"{_file_field(index)}: file {file_id} was not found among your files",
             reason="file_not_found",
@@ -118,6 +118,7 @@ class MeetingsService:
                 reason="not_audio",
                 field=_file_field(index),
             )
+        return int(info.duration_ms)
 
     async def upload(self, *, principal: Principal, meeting_id: str, file_ids: Sequence[str], is_end: bool) -> Meeting:
         """Append chunks in the given order (ids already attached are skipped); is_end closes the meeting."""
@@ -131,9 +132,9 @@ class MeetingsService:
             )
         gate = asyncio.Semaphore(_CHECKS_AT_ONCE)
 
-        async def check(index: int, file_id: str) -> None:
+        async def check(index: int, file_id: str) -> int:
             async with gate:
-                await self._check_voice_file(principal, index, file_id)
+                return await self._check_voice_file(principal, index, file_id)
 
         first_place: dict[str, int] = {}
         for index, file_id in new:
@@ -145,10 +146,12 @@ class MeetingsService:
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+        durations = {f: ms for f, ms in zip(first_place, outcomes, strict=True) if not isinstance(ms, BaseException)}
         meeting, messages = await self.store.append(
             principal=principal,
             meeting_id=meeting.id,
             file_ids=file_ids,
+            durations_ms=durations,
             is_end=is_end,
             max_chunks=self.settings.meetings_max_chunks,
         )

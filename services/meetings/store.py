@@ -12,7 +12,7 @@ import secrets
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -135,13 +135,17 @@ class MeetingStore:
         file_ids: Sequence[str],
         is_end: bool,
         max_chunks: int,
+        durations_ms: Mapping[str, int] | None = None,
     ) -> tuple[Meeting, list[OutboxMessage]]:
         """Attach new file ids after the existing chunks, in order; ids already attached are skipped.
+
+        durations_ms (files measured them at upload) give each chunk its length, and the open meeting its sum.
 
         A closed meeting refuses new audio (meeting_closed); a request that brings nothing new is a no-op, so a
         retried upload answers as the first one did.
         """
         now = utcnow()
+        lengths = {file_id: max(0, ms) for file_id, ms in (durations_ms or {}).items()}
         async with self.transaction() as session:
             meeting = await self._locked(session, principal=principal, meeting_id=meeting_id)
             existing = set(
@@ -170,13 +174,14 @@ class MeetingStore:
                     text="",
                     segments=[],
                     language="",
-                    duration_ms=0,
+                    duration_ms=lengths.get(file_id, 0),
                     error="",
                     created_at=now,
                 )
                 for offset, file_id in enumerate(new)
             )
             meeting.chunk_count += len(new)
+            meeting.duration_ms += sum(lengths.get(file_id, 0) for file_id in new)
             meeting.last_activity_at = now
             messages = close_in(session, meeting, reason="is_end", now=now) if is_end else []
         return meeting, messages

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import wave
 from typing import Any
 
 import grpc
+import lameenc
 import orjson
 import pytest
 from meshconsole.files.v1 import files_pb2
@@ -180,3 +183,36 @@ async def test_a_failed_transcription_fails_its_ingestion_and_a_later_success_re
     tasks = (await _ingests(files))[0]
     assert [t["task_id"] for t in tasks] == [voice.ingest_task_id, recovered.ingest_task_id]
     assert (await _extract(files, voice.id)) == ("heard on retry", [])
+
+
+def _wav(seconds: float, rate: int = 16_000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x01\x00" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+def _mp3(seconds: float, rate: int = 16_000) -> bytes:
+    encoder = lameenc.Encoder()
+    encoder.set_channels(1)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_bit_rate(32)
+    return bytes(encoder.encode(b"\x01\x00" * int(seconds * rate)) + encoder.flush())
+
+
+async def test_a_voice_objects_length_is_measured_at_upload_and_outlives_a_failed_transcript(files: FilesEnv) -> None:
+    wav = await put(files, ALICE, _wav(2.5), name="long.wav", kind=files_pb2.OBJECT_KIND_VOICE)
+    assert wav.duration_ms == 2500
+    mp3 = await put(files, ALICE, _mp3(1.5), name="short.mp3", kind=files_pb2.OBJECT_KIND_VOICE)
+    assert abs(mp3.duration_ms - 1500) <= 120, mp3.duration_ms  # MP3 frames pad the end a little
+    # A transcription that failed (no length of its own) leaves the measured one.
+    failed = await _set(files, wav.id, error="no speech recognised")
+    assert (failed.transcript_status, failed.duration_ms) == ("failed", 2500)
+    # A document is not audio; an unreadable "voice" file is stored with no length rather than refused.
+    document = await put(files, ALICE, b"plain words", name="notes.txt")
+    assert document.duration_ms == 0
+    broken = await put(files, ALICE, WAV, name="memo.wav", kind=files_pb2.OBJECT_KIND_VOICE)
+    assert broken.duration_ms == 0

@@ -130,7 +130,7 @@ class VoiceInfo(BaseModel):
     fileName: str
     fileUrl: str
     format: str
-    durationMs: int = Field(description="the audio's length, once transcribed (0 before)")
+    durationMs: int = Field(description="the audio's length in ms, measured at upload")
     parseStatus: int = Field(description="0 not transcribed (voiceType 1), 1 transcribing, 2 done, 3 failed")
     text: str | None = Field(description="the transcript once parseStatus is 2, else null")
     errorMessage: str | None = Field(description="why transcription failed (parseStatus 3), else null")

@@ -32,6 +32,9 @@ def test_spoken_chunks_become_a_transcript_in_order_and_minutes(mesh: MeshClient
     for batch, is_end in ((ids[:2], False), (ids[1:], True)):  # the second id is sent twice: one chunk
         body = {"meeting_id": meeting_id, "voice_file_ids": batch, "is_end": is_end}
         assert ok(mesh.http.post(f"{MEETINGS}/upload", json=body, headers=bearer(token))) is None
+        if not is_end:  # while it goes on, the list already counts the audio uploaded so far
+            listed = ok(mesh.http.get(f"{MEETINGS}/list", headers=bearer(token)))
+            assert [(m["meeting_duration"], m["state"]) for m in listed["items"]] == [("00:00:13", 0)]
     after_end = ok(
         mesh.http.post(
             f"{MEETINGS}/upload", json={"meeting_id": meeting_id, "voice_file_ids": ids[2:]}, headers=bearer(token)
