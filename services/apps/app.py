@@ -17,7 +17,7 @@ from services.apps.config import AppsSettings
 from services.apps.migrations import MIGRATIONS
 from services.apps.mini_programs import MiniProgramService
 from services.apps.nexent import NexentService
-from services.apps.outbox import EventOutbox
+from services.apps.outbox import event_outbox
 from services.apps.server import AppsServicer
 from services.apps.service import AppsService
 from services.apps.session_store import NexentStore, SessionStore
@@ -56,7 +56,7 @@ async def build_apps(settings: AppsSettings, *, address: str) -> AppsProcess:
     store = AppStore(sessions)
     session_store = SessionStore(sessions, store)
     cache = ConfigCache(size=settings.apps_config_cache_size, ttl_s=settings.apps_config_cache_ttl_s)
-    outbox = EventOutbox(store, js, interval_s=settings.apps_outbox_interval_s)
+    outbox = event_outbox(store, js, interval_s=settings.apps_outbox_interval_s)
 
     async def on_event(msg: Any) -> None:
         try:

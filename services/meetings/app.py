@@ -16,7 +16,7 @@ from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_serv
 from services.meetings.config import MeetingsSettings
 from services.meetings.idle import IdleSweeper
 from services.meetings.migrations import MIGRATIONS
-from services.meetings.outbox import Outbox
+from services.meetings.outbox import meetings_outbox
 from services.meetings.peers import Peers
 from services.meetings.progress import Progress
 from services.meetings.server import MeetingsServicer
@@ -61,7 +61,7 @@ async def build_meetings(
         chat_addr=settings.chat_addr,
         deadline_s=settings.grpc_deadline_s,
     )
-    outbox = Outbox(progress, js, interval_s=settings.meetings_outbox_interval_s)
+    outbox = meetings_outbox(progress, js, interval_s=settings.meetings_outbox_interval_s)
     meetings = MeetingsService(settings=settings, store=store, peers=peers, outbox=outbox)
     worker = MeetingWorker(settings=settings, progress=progress, peers=peers, outbox=outbox)
     sweeper = IdleSweeper(
