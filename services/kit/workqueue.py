@@ -17,15 +17,12 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from services.kit.dead_letters import DeadLetterBox
 from services.kit.metrics import QueueMetrics
 from services.kit.nats import (
     ADVISORY_STREAM,
-    DLQ_PREFIX,
-    EXPIRED_REASON,
     MAX_DELIVERIES_ADVISORY,
     bind_request_id,
-    dead_letter_expired,
-    dead_letter_headers,
     ensure_dlq_stream,
     ensure_stream,
 )
@@ -102,15 +99,16 @@ class WorkQueueConsumer:
         self.concurrency, self.fetch_timeout_s = concurrency, fetch_timeout_s
         self.lag_interval_s = lag_interval_s
         self.metrics = QueueMetrics(stream, durable)
-        self.dead_letter_subject = dead_letter_subject or f"{DLQ_PREFIX}{stream}.{durable}"
-        if not self.dead_letter_subject.startswith(DLQ_PREFIX):
-            raise ValueError(f"dead-letter subjects live under {DLQ_PREFIX}> so MESH_DLQ keeps them")
+        self._log = log.bind(stream=stream, durable=durable)
+        self.dead_letters = DeadLetterBox(
+            js, stream=stream, durable=durable, subject=dead_letter_subject, metrics=self.metrics, log=self._log
+        )
+        self.dead_letter_subject = self.dead_letters.subject
         self.advisory_subject = f"{MAX_DELIVERIES_ADVISORY}.{stream}.{durable}"
         self._advisory_durable = f"dlq_{stream}_{durable}"
         self._stopping = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
-        self._log = log.bind(stream=stream, durable=durable)
 
     async def setup(self) -> None:
         """Create or update the consumer, MESH_DLQ and the advisory capture; safe to repeat."""
@@ -279,7 +277,7 @@ class WorkQueueConsumer:
 
     async def _give_up(self, msg: Msg, *, delivery: int, seq: int, reason: str, error: Exception) -> None:
         try:
-            await self._dead_letter(
+            await self.dead_letters.publish(
                 subject=msg.subject,
                 data=msg.data,
                 headers=msg.headers,
@@ -303,45 +301,11 @@ class WorkQueueConsumer:
         except TimeoutError:
             self._log.warning("workqueue_ack_unconfirmed", seq=msg.metadata.sequence.stream)
 
-    async def _dead_letter(
-        self,
-        *,
-        subject: str,
-        data: bytes,
-        headers: Mapping[str, str] | None,
-        seq: int,
-        delivery: int,
-        reason: str,
-        error: Exception | None = None,
-    ) -> None:
-        out = dead_letter_headers(
-            headers=headers,
-            data=data,
-            subject=subject,
-            stream=self.stream,
-            seq=seq,
-            delivery=delivery,
-            reason=reason,
-            error=error,
-        )
-        await self.js.publish(self.dead_letter_subject, data, headers=out)
-        self.metrics.dead_lettered(reason)
-        self._log.warning(
-            "task_dead_lettered",
-            seq=seq,
-            delivery=delivery,
-            reason=reason,
-            subject=subject,
-            dead_letter_subject=self.dead_letter_subject,
-        )
-
     async def _sweep_loop(self) -> None:
         """Dead-letter work of this stream (any subject) that waited past expire_after_s, before max_age drops it."""
         while not self._stopping.is_set():
             try:
-                moved = await dead_letter_expired(self.js, stream=self.stream, older_than_s=self.expire_after_s)
-                if moved:
-                    self.metrics.dead_lettered(EXPIRED_REASON, moved)
+                await self.dead_letters.sweep_expired(older_than_s=self.expire_after_s)
             except nats.errors.Error as exc:
                 self._log.warning("expiry_sweep_failed", error=str(exc) or type(exc).__name__)
             with contextlib.suppress(TimeoutError):
@@ -367,25 +331,9 @@ class WorkQueueConsumer:
             for msg in await self._fetch(adv, batch=10):
                 try:
                     info = orjson.loads(msg.data)
-                    await self._dead_letter_stored(seq=int(info["stream_seq"]), deliveries=int(info["deliveries"]))
+                    await self.dead_letters.move_stored(seq=int(info["stream_seq"]), deliveries=int(info["deliveries"]))
                 except Exception:
                     self._log.exception("max_deliveries_advisory_failed")
                     await msg.nak(delay=5.0)
                 else:
                     await msg.ack()
-
-    async def _dead_letter_stored(self, *, seq: int, deliveries: int) -> None:
-        try:
-            raw = await self.js.get_msg(self.stream, seq)
-        except nats.js.errors.NotFoundError:
-            return  # acked, deleted or already dead-lettered meanwhile
-        await self._dead_letter(
-            subject=raw.subject or "",
-            data=raw.data or b"",
-            headers=raw.headers,
-            seq=seq,
-            delivery=deliveries,
-            reason="max_deliveries",
-        )
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            await self.js.delete_msg(self.stream, seq)
