@@ -221,6 +221,18 @@ def test_addresses_point_at_compose_service_names() -> None:
         assert "@redis:6379/" in env["MESH_REDIS_URL"]
 
 
+def test_services_export_metrics_and_trace_only_when_a_collector_is_named() -> None:
+    services = compose()["services"]
+    quiet = interpolate(services, example_env())
+    traced = interpolate(services, {**example_env(), "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector:4318"})
+    for component in SERVICES:
+        assert quiet[component]["environment"]["MESH_METRICS_PORT"] == "9464"
+        assert quiet[component]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == ""
+        assert traced[component]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
+    assert traced["gateway"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
+    assert all("9464" not in str(services[c].get("ports", "")) for c in SERVICES)  # scraped inside, not published
+
+
 # --------------------------------------------------------------------------- secrets
 def test_no_secret_has_a_default() -> None:
     refs = interpolations(compose_text())
