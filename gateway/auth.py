@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from gateway.clients import ServiceClients
 from gateway.revocation import RevocationList
+from services.kit import nats as mesh_nats
 from services.kit.context import Principal, principal_var
 from services.kit.errors import (
     DeadlineExceeded,
@@ -85,8 +86,12 @@ class Authenticator:
         """Follow revocation events, load the revocation list, and re-read it every few seconds."""
         # Subscribe first, so nothing revoked between the load and the subscription is missed.
         self._subscriptions = [
-            await nc.subscribe(KEY_REVOKED_SUBJECT, cb=self._on_key_revoked),
-            await nc.subscribe(TOKENS_REVOKED_SUBJECT, cb=self._on_tokens_revoked),
+            await mesh_nats.subscribe_traced(
+                nc, KEY_REVOKED_SUBJECT, self._on_key_revoked, consumer="gateway-revocation"
+            ),
+            await mesh_nats.subscribe_traced(
+                nc, TOKENS_REVOKED_SUBJECT, self._on_tokens_revoked, consumer="gateway-revocation"
+            ),
         ]
         try:
             await self.sync_revocations()

@@ -64,7 +64,7 @@ async def build_apps(settings: AppsSettings, *, address: str) -> AppsProcess:
         except (ValueError, KeyError, TypeError):
             log.warning("bad_apps_event", subject=msg.subject)
 
-    await nc.subscribe(INVALIDATE_SUBJECT, cb=on_event)
+    await mesh_nats.subscribe_traced(nc, INVALIDATE_SUBJECT, on_event, consumer="apps-cache")
     apps = AppsService(store=store, sessions=session_store, cache=cache, outbox=outbox)
     programs = MiniProgramService(store=store, sessions=session_store, cache=cache, outbox=outbox)
     nexent = NexentService(

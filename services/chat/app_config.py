@@ -12,6 +12,7 @@ from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
 from nats.aio.client import Client
 
 from services.kit import grpc_client
+from services.kit import nats as mesh_nats
 from services.kit.context import Principal
 
 log = structlog.get_logger(__name__)
@@ -29,7 +30,9 @@ class AppConfigReader:
     async def attach(self, nc: Client) -> None:
         """Evict cached configs when apps announces a change."""
         for verb in ("config_changed", "deleted", "updated"):
-            await nc.subscribe(f"mesh.events.apps.{verb}", cb=self._on_event)
+            await mesh_nats.subscribe_traced(
+                nc, f"mesh.events.apps.{verb}", self._on_event, consumer="chat-app-configs"
+            )
 
     async def _on_event(self, msg: Any) -> None:
         try:

@@ -13,6 +13,7 @@ from nats.aio.client import Client
 
 from services.chat.store import ChatStore
 from services.chat.tasks import TaskRegistry
+from services.kit import nats as mesh_nats
 
 log = structlog.get_logger(__name__)
 RUNNING_SUBJECT = "mesh.control.chat.running"
@@ -32,7 +33,7 @@ async def answer_running_queries(nc: Client, tasks: TaskRegistry) -> None:
         if mine and msg.reply:
             await msg.respond(orjson.dumps(mine))
 
-    await nc.subscribe(RUNNING_SUBJECT, cb=on_query)
+    await mesh_nats.subscribe_traced(nc, RUNNING_SUBJECT, on_query, consumer="chat-recovery")
 
 
 async def running_elsewhere(nc: Client, task_ids: Sequence[str], *, window_s: float = CLAIM_WINDOW_S) -> set[str]:
@@ -42,7 +43,8 @@ async def running_elsewhere(nc: Client, task_ids: Sequence[str], *, window_s: fl
     claimed: set[str] = set()
     try:
         for start in range(0, len(task_ids), _BATCH):
-            await nc.publish(RUNNING_SUBJECT, orjson.dumps(list(task_ids[start : start + _BATCH])), reply=inbox)
+            batch = orjson.dumps(list(task_ids[start : start + _BATCH]))
+            await mesh_nats.publish_signal(nc, RUNNING_SUBJECT, batch, reply=inbox)
         await nc.flush()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + window_s

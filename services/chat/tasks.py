@@ -8,6 +8,8 @@ from typing import Any
 import structlog
 from nats.aio.client import Client
 
+from services.kit import nats as mesh_nats
+
 log = structlog.get_logger(__name__)
 STOP_SUBJECT = "mesh.control.chat.stop"
 
@@ -22,7 +24,7 @@ class TaskRegistry:
     async def attach(self, nc: Client) -> None:
         """Listen for stop requests from every gateway and replica."""
         self._nc = nc
-        await nc.subscribe(f"{STOP_SUBJECT}.*", cb=self._on_stop)
+        await mesh_nats.subscribe_traced(nc, f"{STOP_SUBJECT}.*", self._on_stop, consumer="chat-stop")
 
     async def _on_stop(self, msg: Any) -> None:
         task_id = msg.subject.rsplit(".", 1)[-1]
@@ -48,5 +50,5 @@ class TaskRegistry:
         if local is not None:
             local.set()
         if self._nc is not None:
-            await self._nc.publish(f"{STOP_SUBJECT}.{task_id}", b"")
+            await mesh_nats.publish_signal(self._nc, f"{STOP_SUBJECT}.{task_id}")
             await self._nc.flush()

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,8 @@ import nats.js.errors
 import orjson
 import structlog
 from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import (
     PubAck,
@@ -28,7 +30,7 @@ from nats.js.api import (
 
 from services.kit.context import request_id_var
 from services.kit.settings import WorkSettings
-from services.kit.tracing import inject_headers, producer_span
+from services.kit.tracing import consumer_span, inject_headers, producer_span
 
 log = structlog.get_logger(__name__)
 
@@ -258,6 +260,29 @@ async def publish_task(
     with producer_span(subject):
         headers = request_headers(extra={"Nats-Msg-Id": msg_id} if msg_id else None)
         return await js.publish(subject, orjson.dumps(payload), headers=headers or None)
+
+
+MessageCallback = Callable[[Msg], Awaitable[None]]
+
+
+async def subscribe_traced(nc: Client, subject: str, callback: MessageCallback, *, consumer: str) -> Subscription:
+    """A core-NATS subscription whose callback runs under the message's request id, in a CONSUMER span that is
+    the child of the span that published it (so a stop or a reload shows in the request's trace)."""
+
+    async def traced(msg: Msg) -> None:
+        with (
+            bind_request_id(msg.headers),
+            consumer_span(msg.subject, msg.headers, consumer=consumer, delivery=1),
+        ):
+            await callback(msg)
+
+    return await nc.subscribe(subject, cb=traced)
+
+
+async def publish_signal(nc: Client, subject: str, data: bytes = b"", *, reply: str = "") -> None:
+    """Publish on core NATS (not stored) with the request id and trace context in its headers."""
+    with producer_span(subject):
+        await nc.publish(subject, data, reply=reply, headers=request_headers() or None)
 
 
 def event_subject(*, entity: str, verb: str) -> str:

@@ -20,9 +20,18 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from services.kit import grpc_client, tracing
+from services.kit.context import current_request_id, request_id_var
 from services.kit.errors import NotFound
 from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_server
-from services.kit.nats import Task, WorkQueueConsumer, ensure_stream, publish_task, request_headers
+from services.kit.nats import (
+    Task,
+    WorkQueueConsumer,
+    ensure_stream,
+    publish_signal,
+    publish_task,
+    request_headers,
+    subscribe_traced,
+)
 from services.kit.testing.openai_upstream import ScriptedUpstream
 
 pytestmark = pytest.mark.timeout(60)
@@ -161,6 +170,35 @@ async def test_a_task_is_consumed_in_a_child_of_the_span_that_published_it(
     assert parent_of(first) == parent_of(second) == producer.context.span_id
     assert first.status.status_code == StatusCode.ERROR and second.status.status_code == StatusCode.UNSET
     assert first.name == f"process {subject}" and first.attributes["messaging.consumer.group.name"] == f"w_{tag}"
+
+
+async def test_a_core_nats_signal_is_handled_in_a_child_of_the_span_that_sent_it(
+    spans: InMemorySpanExporter, nats_client: Client
+) -> None:
+    subject = f"mesh.control.chat.stop.traced{uuid.uuid4().hex[:8]}"
+    seen: list[tuple[int, str | None]] = []
+    done = asyncio.Event()
+
+    async def on_stop(msg: Any) -> None:
+        seen.append((trace.get_current_span().get_span_context().trace_id, current_request_id()))
+        done.set()
+
+    sub = await subscribe_traced(nats_client, subject, on_stop, consumer="chat-stop")
+    token = request_id_var.set("req-stop-1")
+    try:
+        with tracing.tracer().start_as_current_span("stop request") as root:
+            await publish_signal(nats_client, subject)
+        await asyncio.wait_for(done.wait(), timeout=10)
+    finally:
+        request_id_var.reset(token)
+        await sub.unsubscribe()
+    found = await finished(spans, lambda s: any(x.kind == SpanKind.CONSUMER for x in s))
+    assert seen == [(root.get_span_context().trace_id, "req-stop-1")]
+    producer = one(found, f"publish {subject}", SpanKind.PRODUCER)
+    consumer = one(found, f"process {subject}", SpanKind.CONSUMER)
+    assert parent_of(producer) == root.get_span_context().span_id
+    assert parent_of(consumer) == producer.context.span_id
+    assert consumer.attributes["messaging.consumer.group.name"] == "chat-stop"
 
 
 async def test_an_upstream_request_span_lasts_until_its_stream_is_read(spans: InMemorySpanExporter) -> None:

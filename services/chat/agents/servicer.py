@@ -25,6 +25,7 @@ from services.chat.generation.coalesce import coalesced
 from services.chat.generation.core import GenerationService, GenerationSpec, StreamEvent
 from services.chat.generation.prompt import Turn
 from services.kit import grpc_client
+from services.kit import nats as mesh_nats
 from services.kit.context import Principal, current_request_id, require_principal
 from services.kit.errors import InvalidArgument, NotFound, PermissionDenied
 
@@ -63,7 +64,7 @@ class AgentServicer(chat_pb2_grpc.AgentServiceServicer):
     async def attach(self) -> None:
         """Every replica drops its cached agent config when any replica is asked to reload."""
         if self.nc is not None:
-            await self.nc.subscribe(RELOAD_SUBJECT, cb=self._on_reload)
+            await mesh_nats.subscribe_traced(self.nc, RELOAD_SUBJECT, self._on_reload, consumer="chat-agent-reload")
 
     async def _on_reload(self, msg: Any) -> None:
         evicted = self._drop_caches()
@@ -80,7 +81,7 @@ class AgentServicer(chat_pb2_grpc.AgentServiceServicer):
         require_principal()
         evicted = self._drop_caches()
         if self.nc is not None:
-            await self.nc.publish(RELOAD_SUBJECT, b"")
+            await mesh_nats.publish_signal(self.nc, RELOAD_SUBJECT)
             await self.nc.flush()
         return chat_pb2.ReloadAgentConfigResponse(success=True, message=f"configuration reloaded ({evicted} cached)")
 
