@@ -22,8 +22,9 @@ from services.chat.agents.stocks.report import stock_info
 from services.chat.agents.units import LiveUnits, search_content
 from services.chat.app_config import AppConfigReader
 from services.chat.generation.coalesce import coalesced
-from services.chat.generation.core import GenerationService, GenerationSpec, StreamEvent
+from services.chat.generation.core import GenerationService
 from services.chat.generation.prompt import Turn
+from services.chat.generation.spec import GenerationSpec, StreamEvent
 from services.kit import grpc_client
 from services.kit import nats as mesh_nats
 from services.kit.context import Principal, current_request_id, require_principal

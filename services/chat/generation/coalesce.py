@@ -6,8 +6,8 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 
-from services.chat.generation.core import StreamEvent
 from services.chat.generation.pacing import LAG, MAX_HOLD_S, LoopLag
+from services.chat.generation.spec import StreamEvent
 
 __all__ = ["MAX_HOLD_S", "LoopLag", "coalesced"]
 

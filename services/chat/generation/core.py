@@ -6,16 +6,14 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 from meshconsole.apps.v1 import apps_pb2
 
-from services.chat.agents.plan import AgentPlan, plan_from_app_config
+from services.chat.agents.plan import plan_from_app_config
 from services.chat.agents.runtime import AgentRuntime
 from services.chat.agents.steps import AgentDelta, Step
-from services.chat.agents.units import stored_steps
 from services.chat.app_config import AppConfigReader, model_config_dict
 from services.chat.config import ChatSettings
 from services.chat.conversations.queries import ConversationQueries
@@ -23,6 +21,7 @@ from services.chat.conversations.turn_writer import TurnWriter, visible
 from services.chat.generation.knowledge import KnowledgeReader, context_prompt, knowledge_plan, mounted_prompt
 from services.chat.generation.metrics import observed_stream
 from services.chat.generation.prompt import Turn, build_messages, completion_params, estimate_tokens
+from services.chat.generation.spec import GenerationSpec, MessageExtra, StreamEvent, message_extra
 from services.chat.generation.upstream import UpstreamClients
 from services.chat.models.registry import ModelRegistry
 from services.chat.records import ConversationRecord, MessageRecord
@@ -34,52 +33,6 @@ from services.kit.errors import InvalidArgument, MeshError, NotFound
 
 log = structlog.get_logger(__name__)
 CHAT_APP_MODES = {"chat", "agent-chat", "advanced-chat", "agent", "mini-program"}
-
-
-@dataclass
-class GenerationSpec:
-    """What one turn asks for, whichever dialect sent it."""
-
-    query: str
-    mode: str = "chat"  # "chat" or "completion"
-    origin: str = "dify"
-    app_id: str = ""
-    conversation_id: str = ""
-    ensure_conversation: bool = False
-    inputs: dict[str, Any] = field(default_factory=dict)
-    history: list[Turn] | None = None
-    model: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-    model_config_override: dict[str, Any] | None = None
-    end_user: str = ""
-    text_type: str = ""  # lbai: "mermaid", "mindmap" or "" (Markdown)
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    display_query: str = ""  # what to store as the query when the prompt adds instructions
-    ephemeral: bool = False  # internal one-off answers: nothing is stored
-    agent: AgentPlan | None = None  # run the agent loop with these tools (else: the app's agent_mode, if on)
-
-
-@dataclass(slots=True)
-class StreamEvent:
-    """start | text | reasoning | end | error, with the ids every event carries."""
-
-    kind: str
-    task_id: str
-    message_id: str
-    conversation_id: str
-    created_at: int
-    text: str = ""
-    model: str = ""
-    new_conversation: bool = False
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_s: float = 0.0
-    first_token_s: float = 0.0
-    finish_reason: str = ""
-    error: MeshError | None = None
-    resources: list[dict[str, Any]] = field(default_factory=list)
-    step: Step | None = None  # agent runs: a step started (calls known) or done (observations in)
-    step_done: bool = False
 
 
 class GenerationService:
@@ -243,7 +196,7 @@ class GenerationService:
                 task_id=task_id,
                 query=spec.display_query or spec.query,
                 inputs=spec.inputs,
-                extra=_extra(spec.attachments, resources),
+                extra=message_extra(spec.attachments, resources),
                 text_type=spec.text_type,
                 status="generating",
                 model=model.model_name,
@@ -260,7 +213,7 @@ class GenerationService:
             yield StreamEvent("resources", *ids, resources=resources)
         stop = self.tasks.register(task_id)
         steps: dict[str, Step] = {}
-        extra = _ExtraOf(spec, resources, steps) if plan is not None else None
+        extra = MessageExtra(spec, resources, steps) if plan is not None else None
         source = (
             self.agents.run(principal=principal, plan=plan, model=model, messages=messages, params=params, stop=stop)
             if plan is not None and self.agents is not None
@@ -362,7 +315,7 @@ class GenerationService:
         first_token_at: float,
         status: str,
         error: str,
-        extra: _ExtraOf | None = None,
+        extra: MessageExtra | None = None,
     ) -> dict[str, Any]:
         text, thought = "".join(answer), "".join(reasoning)
         ended = time.perf_counter()
@@ -400,29 +353,3 @@ class GenerationService:
 def _mode_name(mode: int) -> str:
     name = apps_pb2.AppMode.Name(mode) if mode else ""
     return name.removeprefix("APP_MODE_").lower().replace("_", "-") if name and not name.endswith("UNSPECIFIED") else ""
-
-
-@dataclass
-class _ExtraOf:
-    """An agent message's extra at the end: files, cited sources and the steps (Nexent answers as units too)."""
-
-    spec: GenerationSpec
-    resources: list[dict[str, Any]]
-    steps: dict[str, Step]
-
-    def build(self, answer: str, reasoning: str) -> dict[str, Any]:
-        extra = _extra(self.spec.attachments, self.resources)
-        extra.update(
-            stored_steps(list(self.steps.values()), origin=self.spec.origin, answer=answer, reasoning=reasoning)
-        )
-        return extra
-
-
-def _extra(attachments: list[dict[str, Any]], resources: list[dict[str, Any]]) -> dict[str, Any]:
-    """What a message keeps beside its text: the user's files and the knowledge it was answered from."""
-    extra: dict[str, Any] = {}
-    if attachments:
-        extra["message_files"] = attachments
-    if resources:
-        extra["retriever_resources"] = resources
-    return extra

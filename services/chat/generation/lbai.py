@@ -11,7 +11,8 @@ from meshconsole.apps.v1 import apps_pb2, apps_pb2_grpc
 from meshconsole.voice.v1 import voice_pb2, voice_pb2_grpc
 
 from services.chat.agents.plan import stock_plan
-from services.chat.generation.core import GenerationService, GenerationSpec
+from services.chat.generation.core import GenerationService
+from services.chat.generation.spec import GenerationSpec
 from services.kit import grpc_client
 from services.kit.context import Principal
 from services.kit.errors import FailedPrecondition, InvalidArgument, MeshError, NotFound

@@ -10,9 +10,10 @@ from meshconsole.chat.v1 import chat_pb2, chat_pb2_grpc
 
 from services.chat.conversations.shapes import ORIGIN_NAMES
 from services.chat.generation.coalesce import coalesced
-from services.chat.generation.core import GenerationService, GenerationSpec, StreamEvent
+from services.chat.generation.core import GenerationService
 from services.chat.generation.lbai import LbaiChat, SessionReply, UserQuestion
 from services.chat.generation.prompt import Turn
+from services.chat.generation.spec import GenerationSpec, StreamEvent
 from services.kit.context import require_principal
 
 caller = require_principal

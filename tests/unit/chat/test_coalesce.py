@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from services.chat.generation.coalesce import MAX_HOLD_S, LoopLag, coalesced
-from services.chat.generation.core import StreamEvent
+from services.chat.generation.spec import StreamEvent
 
 
 def event(kind: str, text: str = "") -> StreamEvent:
