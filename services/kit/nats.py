@@ -266,8 +266,11 @@ MessageCallback = Callable[[Msg], Awaitable[None]]
 
 
 async def subscribe_traced(nc: Client, subject: str, callback: MessageCallback, *, consumer: str) -> Subscription:
-    """A core-NATS subscription whose callback runs under the message's request id, in a CONSUMER span that is
-    the child of the span that published it (so a stop or a reload shows in the request's trace)."""
+    """A core-NATS subscription whose callback runs with the message's request id, in its publisher's trace.
+
+    The CONSUMER span is the child of the span that published the message, so a stop or a reload shows in the
+    trace of the request that sent it.
+    """
 
     async def traced(msg: Msg) -> None:
         with (
