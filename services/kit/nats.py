@@ -88,15 +88,25 @@ async def connect_nats(*, url: str, name: str, connect_timeout_s: float = 30.0) 
 
 
 async def drain_nats(nc: Client, *, timeout_s: float = 10.0) -> None:
-    """Drain subscriptions and pending publishes, then close; close hard if draining stalls."""
+    """Drain subscriptions and pending publishes, then close; close hard if draining fails or stalls.
+
+    Never raises: with the server already gone (the whole mesh stopping at once), draining fails with a reset
+    connection, and the client must still be closed, or its tasks outlive the service's shutdown.
+    """
     if nc.is_closed:
         return
     try:
         async with asyncio.timeout(timeout_s):
             await nc.drain()
-    except (TimeoutError, nats.errors.Error) as exc:
+    except (TimeoutError, OSError, nats.errors.Error) as exc:
         log.warning("nats_drain_failed", error=str(exc) or type(exc).__name__)
-        await nc.close()
+    if nc.is_closed:
+        return
+    try:
+        async with asyncio.timeout(timeout_s):
+            await nc.close()
+    except (TimeoutError, OSError, nats.errors.Error) as exc:
+        log.warning("nats_close_failed", error=str(exc) or type(exc).__name__)
 
 
 async def ensure_stream(

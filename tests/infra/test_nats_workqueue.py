@@ -494,3 +494,37 @@ async def test_fresh_work_and_event_streams_are_not_swept(nats_client: Client) -
     await publish_event(js, entity="sweep", verb="tested", payload={"n": 1})
     assert await dead_letter_expired(js, stream=EVENTS_STREAM, older_than_s=0) == 0
     assert await stream_count(js, "FRESH") == 1 and await stream_count(js, EVENTS_STREAM) >= 1
+
+
+async def test_draining_after_the_server_died_still_closes_the_client_and_ends_its_tasks(tmp_path: Any) -> None:
+    # The whole mesh stopping at once: the server is gone by the time a service drains its connection.
+    server = await asyncio.to_thread(NatsServer(tmp_path / "nats").start)
+    before = asyncio.all_tasks()
+    received: list[bytes] = []
+
+    async def collect(msg: Any) -> None:
+        received.append(msg.data)
+
+    try:
+        nc = await connect_nats(url=server.url, name="dead-server")
+        await nc.subscribe("mesh.control.drain-test", cb=collect)
+        await nc.publish("mesh.control.drain-test", b"before")
+        await nc.flush()
+        await eventually(lambda: _async_true(received == [b"before"]), within=5)
+        await asyncio.to_thread(server._kill)
+        await nc.publish("mesh.control.drain-test", b"after")  # left pending for a dead socket
+        await asyncio.wait_for(drain_nats(nc, timeout_s=3), timeout=30)  # must not raise
+        assert nc.is_closed
+    finally:
+        server.stop()
+    # Nothing the client started outlives it: every task it left ends when cancelled.
+    leftovers = [t for t in asyncio.all_tasks() - before if t is not asyncio.current_task() and not t.done()]
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        _, pending = await asyncio.wait(leftovers, timeout=5)
+        assert not pending, [t.get_coro() for t in pending]
+
+
+async def _async_true(value: bool) -> bool:
+    return value
