@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ from services.files.uploads import Uploader
 from services.kit import nats as mesh_nats
 from services.kit.db import create_engine, create_session_factory, migrate
 from services.kit.grpc_server import HealthRegistry, ServiceBinding, create_server
+from services.kit.periodic import Periodic
 
 log = structlog.get_logger(__name__)
 SERVICE_NAME = files_pb2.DESCRIPTOR.services_by_name["FilesService"].full_name
@@ -93,15 +93,16 @@ async def build_files(
     recovered = await deleter.recover(stale_upload_s=settings.files_stale_upload_s)
     if recovered:
         log.warning("recovered_interrupted_objects", count=recovered)
-    sweeper = (
-        asyncio.create_task(
-            deleter.sweep_forever(
-                interval_s=settings.files_sweep_interval_s, stale_upload_s=settings.files_stale_upload_s
-            )
-        )
-        if sweep
-        else None
+    # Tombstones younger than one interval are left to the deleter that wrote them.
+    interval_s = settings.files_sweep_interval_s
+    sweeper = Periodic(
+        functools.partial(deleter.recover, stale_upload_s=settings.files_stale_upload_s, tombstone_grace_s=interval_s),
+        interval_s=interval_s,
+        name="files-sweep",
+        failure_event="sweep_failed",
     )
+    if sweep:
+        sweeper.start()
     health = HealthRegistry()
     server, port = create_server(
         address,
@@ -112,10 +113,7 @@ async def build_files(
     )
 
     async def close() -> None:
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+        await sweeper.stop()
         await mesh_nats.drain_nats(nc)
         await backend.close()
         await engine.dispose()

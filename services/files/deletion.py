@@ -7,7 +7,6 @@ idempotent), never lose it.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
@@ -75,12 +74,3 @@ class Deleter:
             log.warning("finishing_interrupted_deletes", count=len(rows))
             await self.finish(rows=rows)
         return len(rows)
-
-    async def sweep_forever(self, *, interval_s: float, stale_upload_s: float) -> None:
-        """Run recover() every interval_s (tombstones younger than one interval are left to their deleter)."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.recover(stale_upload_s=stale_upload_s, tombstone_grace_s=interval_s)
-            except Exception:
-                log.exception("sweep_failed")

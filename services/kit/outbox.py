@@ -14,6 +14,7 @@ import structlog
 from nats.js import JetStreamContext
 
 from services.kit.nats import request_headers
+from services.kit.periodic import Periodic
 
 log = structlog.get_logger(__name__)
 Row = TypeVar("Row")
@@ -47,8 +48,10 @@ class OutboxRelay(Generic[Row]):
         self._envelope = envelope
         self._pending = pending
         self._forget = forget
-        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._relay = Periodic(
+            self.flush, interval_s=interval_s, name=f"{name}-outbox", failure_event="outbox_relay_failed"
+        )
 
     async def publish(self, rows: Sequence[Row]) -> int:
         """Publish now, in order; from the first failure on, rows stay for the relay. Returns how many NATS stored."""
@@ -76,25 +79,12 @@ class OutboxRelay(Generic[Row]):
         async with self._lock:
             return await self.publish(await self._pending())
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("outbox_relay_failed", outbox=self.name)
-
     def start(self) -> None:
         """Start the background relay."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"{self.name}-outbox")
+        self._relay.start()
 
     async def stop(self) -> None:
         """Stop the relay, then try once more to publish what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._relay.stop()
         with contextlib.suppress(Exception):
             await self.flush()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import timedelta
 
 import structlog
 
 from services.kit.clock import utcnow
+from services.kit.periodic import Periodic
 from services.meetings.outbox import Outbox
 from services.meetings.store import MeetingStore
 
@@ -23,7 +22,13 @@ class IdleSweeper:
         self.outbox = outbox
         self.timeout_s = timeout_s
         self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._sweeps = Periodic(
+            self.sweep,
+            interval_s=interval_s,
+            name="meetings-idle-sweep",
+            failure_event="idle_sweep_failed",
+            at_start=True,
+        )
 
     async def sweep(self) -> int:
         """One pass; returns how many meetings this replica closed."""
@@ -34,21 +39,8 @@ class IdleSweeper:
         await self.outbox.publish(messages)
         return closed
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("idle_sweep_failed")
-            await asyncio.sleep(self.interval_s)
-
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="meetings-idle-sweep")
+        self._sweeps.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._sweeps.stop()

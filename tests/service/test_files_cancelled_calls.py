@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.pool import Pool
 
 from services.kit.testing.servers import NatsServer
 from tests.service.files_support import ALICE, md, put, start_files, stop_files
+from tests.service.sqlite_support import write_lock_is_free
 
 LISTING = files_pb2.ListObjectsRequest(page={"limit": 300}, include_urls=True)
 
@@ -46,19 +46,6 @@ def watching() -> Iterator[StatementWatch]:
     finally:
         event.remove(Engine, "before_cursor_execute", watch.on_execute)
         event.remove(Pool, "invalidate", watch.on_invalidate)
-
-
-def write_lock_is_free(path: Path, *, wait_s: float) -> bool:
-    """Whether an outside connection gets SQLite's write lock within wait_s (its busy handler waits that long)."""
-    connection = sqlite3.connect(path, timeout=wait_s, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        connection.close()
 
 
 async def test_listings_cancelled_mid_statement_leave_writes_prompt(tmp_path: Path, nats_server: NatsServer) -> None:

@@ -13,6 +13,7 @@ from alembic.operations import Operations
 from sqlalchemy import event
 
 from services.kit.db import Migration, create_engine, create_session_factory, migrate, read_session, schema_version
+from tests.service.sqlite_support import write_lock_is_free
 
 CALLS: list[int] = []
 
@@ -57,18 +58,6 @@ async def test_concurrent_starts_migrate_exactly_once(database_url: str) -> None
     assert CALLS == [1, 2]
 
 
-def _write_lock_is_free(path: Path, *, wait_s: float) -> bool:
-    connection = sqlite3.connect(path, timeout=wait_s, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        connection.close()
-
-
 async def test_a_transaction_cancelled_mid_statement_releases_the_sqlite_write_lock(tmp_path: Path) -> None:
     path = tmp_path / "cancel.db"
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
@@ -96,7 +85,7 @@ async def test_a_transaction_cancelled_mid_statement_releases_the_sqlite_write_l
                 await victims[-1]
             assert victims[-1].cancelled()
             # Another writer (the service's busy timeout is 30 s) gets the lock at once, every time.
-            assert await asyncio.to_thread(_write_lock_is_free, path, wait_s=5)
+            assert await asyncio.to_thread(write_lock_is_free, path, wait_s=5)
         victims.clear()
         async with engine.begin() as conn:
             await asyncio.wait_for(conn.execute(sa.text("UPDATE rows SET v = 7 WHERE id = 1")), timeout=5)
